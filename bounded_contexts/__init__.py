@@ -1,0 +1,1 @@
+"""The six bounded contexts. A context talks to another only through events."""

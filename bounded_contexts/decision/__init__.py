@@ -1,0 +1,1 @@
+"""Decision: strategies turn predictions into trade decisions; sizing and portfolio optimisation."""

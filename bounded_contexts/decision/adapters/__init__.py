@@ -1,0 +1,1 @@
+"""I/O of the decision context with the outside world."""

@@ -1,0 +1,1 @@
+"""Use cases of the decision context, run against its event store."""

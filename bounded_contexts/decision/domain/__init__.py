@@ -1,0 +1,1 @@
+"""Pure domain of the decision context: no I/O, no clock, no global randomness."""

@@ -1,0 +1,1 @@
+"""Event -> command reactions of the decision context (no I/O of their own)."""

@@ -1,0 +1,1 @@
+"""Execution: the Order aggregate and its state machine, pre-trade controls, venues, fills."""

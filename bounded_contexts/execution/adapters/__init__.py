@@ -1,0 +1,1 @@
+"""I/O of the execution context with the outside world."""

@@ -1,0 +1,1 @@
+"""Use cases of the execution context, run against its event store."""

@@ -1,0 +1,1 @@
+"""Ingestion: market data in (CSV replay, synthetic feed), normalised and validated; bad bars quarantined."""

@@ -1,0 +1,1 @@
+"""I/O of the ingestion context with the outside world."""

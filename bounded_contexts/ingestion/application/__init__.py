@@ -1,0 +1,1 @@
+"""Use cases of the ingestion context, run against its event store."""

@@ -1,0 +1,1 @@
+"""Intelligence: technical indicators, instrument clustering and market regimes."""

@@ -1,0 +1,1 @@
+"""I/O of the intelligence context with the outside world."""

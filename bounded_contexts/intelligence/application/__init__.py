@@ -1,0 +1,1 @@
+"""Use cases of the intelligence context, run against its event store."""

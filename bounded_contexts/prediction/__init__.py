@@ -1,0 +1,1 @@
+"""Prediction: price-direction models and risk analytics (VaR, expected shortfall, stress)."""

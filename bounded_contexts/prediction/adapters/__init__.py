@@ -1,0 +1,1 @@
+"""I/O of the prediction context with the outside world."""

@@ -1,0 +1,1 @@
+"""Use cases of the prediction context, run against its event store."""

@@ -1,0 +1,1 @@
+"""Event -> command reactions of the prediction context (no I/O of their own)."""

@@ -1,0 +1,1 @@
+"""Support: read-side reporting, performance KPIs, notifications."""

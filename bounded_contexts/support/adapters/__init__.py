@@ -1,0 +1,1 @@
+"""I/O of the support context with the outside world."""

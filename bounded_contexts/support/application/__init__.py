@@ -1,0 +1,1 @@
+"""Use cases of the support context, run against its event store."""

@@ -1,0 +1,1 @@
+"""Event -> command reactions of the support context (no I/O of their own)."""
