@@ -1,0 +1,1 @@
+"""Composition root of QuantVista: configuration, embedded servers, runners and the CLI."""

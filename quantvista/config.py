@@ -1,0 +1,73 @@
+"""Configuration from the environment, validated once at the entrypoint.
+
+Nothing else in the code base reads environment variables: the CLI builds one
+:class:`Settings` and hands it down. With no ``DATABASE_URL`` / ``PULSAR_URL`` the embedded
+servers are started under the data directory; with them set, the real servers are used and
+nothing is started.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = ".quantvista"
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a QuantVista process.
+
+    Attributes:
+        data_dir: where embedded PostgreSQL and the embedded broker keep their data
+            (``--data-dir``, else ``QUANTVISTA_DATA_DIR``, else ``./.quantvista``).
+        database_url: libpq URL of a real PostgreSQL; ``None`` starts the embedded one.
+        pulsar_url: ``pulsar://host:port`` of a real Apache Pulsar; ``None`` starts pulsar-lite.
+        pulsar_tenant: tenant of every topic, ``persistent://<tenant>/<context>/<stream>``.
+        http_host, http_port: where the GraphQL gateway listens.
+    """
+
+    data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
+    database_url: str | None = None
+    pulsar_url: str | None = None
+    pulsar_tenant: str = "quantvista"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        port_text = env.get("QUANTVISTA_HTTP_PORT", "8000")
+        if not port_text.isdigit():
+            raise ConfigurationError(f"QUANTVISTA_HTTP_PORT must be an integer, got {port_text!r}")
+        settings = cls(
+            data_dir=Path(env.get("QUANTVISTA_DATA_DIR", DEFAULT_DATA_DIR)),
+            database_url=env.get("DATABASE_URL") or None,
+            pulsar_url=env.get("PULSAR_URL") or None,
+            pulsar_tenant=env.get("QUANTVISTA_PULSAR_TENANT", "quantvista"),
+            http_host=env.get("QUANTVISTA_HTTP_HOST", "127.0.0.1"),
+            http_port=int(port_text),
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        settings = replace(settings, **given)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.database_url is not None and not self.database_url.startswith(
+            ("postgres://", "postgresql://")
+        ):
+            raise ConfigurationError(
+                f"DATABASE_URL must be a postgresql:// URL, got {self.database_url!r}"
+            )
+        if self.pulsar_url is not None and not self.pulsar_url.startswith(
+            ("pulsar://", "pulsar+ssl://")
+        ):
+            raise ConfigurationError(f"PULSAR_URL must be a pulsar:// URL, got {self.pulsar_url!r}")
+        if not self.pulsar_tenant.replace("-", "").replace("_", "").isalnum():
+            raise ConfigurationError(f"invalid Pulsar tenant {self.pulsar_tenant!r}")
