@@ -42,11 +42,12 @@ class InstrumentIdError(ClusteringError):
 class ConstantSeriesError(ClusteringError):
     """A column never changes, so its correlation (or its standardised value) is undefined."""
 
-    def __init__(self, what: str, column: int, label: str) -> None:
+    def __init__(self, what: str, column: int, instrument_id: str | None = None) -> None:
         self.column = column
-        self.label = label
+        self.instrument_id = instrument_id
+        named = f" (instrument {instrument_id!r})" if instrument_id else ""
         super().__init__(
-            f"{what} of {label!r} (column {column}) is constant: its variance is zero, so "
+            f"{what} in column {column}{named} is constant: its variance is zero, so "
             "correlation and standardisation are undefined; remove it or fix the feed"
         )
 

@@ -91,13 +91,13 @@ def instrument_ids_for(instrument_ids: Sequence[str], n_instruments: int) -> tup
             )
         seen[instrument_id] = position
     if len(ids) < 2:
-        raise TooFewInstrumentsError(
-            f"clustering needs at least 2 instruments, got {len(ids)}"
-        )
+        raise TooFewInstrumentsError(f"clustering needs at least 2 instruments, got {len(ids)}")
     return ids
 
 
-def require_varying_columns(matrix: FloatMatrix, labels: Sequence[str], what: str) -> None:
+def require_varying_columns(
+    matrix: FloatMatrix, what: str, instrument_ids: Sequence[str] | None = None
+) -> None:
     """Raise :class:`ConstantSeriesError` for the first column whose values never change.
 
     Exact equality (rather than a small variance) is the test: a genuinely constant series is a
@@ -108,7 +108,9 @@ def require_varying_columns(matrix: FloatMatrix, labels: Sequence[str], what: st
     constant = np.all(matrix == matrix[0], axis=0)
     if constant.any():
         column = int(np.flatnonzero(constant)[0])
-        raise ConstantSeriesError(what, column, labels[column])
+        raise ConstantSeriesError(
+            what, column, instrument_ids[column] if instrument_ids is not None else None
+        )
 
 
 def integer_parameter(value: object, name: str) -> int:
@@ -127,3 +129,21 @@ def positive_finite_parameter(value: object, name: str, *, allow_zero: bool = Fa
         bound = ">= 0" if allow_zero else "> 0"
         raise InvalidParameterError(f"{name} must be finite and {bound}, got {value!r}")
     return number
+
+
+MAX_SEED = 2**32 - 1
+"""Largest seed scikit-learn accepts (it seeds a legacy ``RandomState``)."""
+
+
+def integer_seed(seed: object) -> int:
+    """Int seed for scikit-learn from an int or a numpy ``Generator`` (one draw from it).
+
+    scikit-learn takes no ``Generator``; drawing one integer from the caller's generator keeps
+    all randomness under the caller's control without touching global state.
+    """
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, MAX_SEED, endpoint=True))
+    value = integer_parameter(seed, "seed")
+    if not 0 <= value <= MAX_SEED:
+        raise InvalidParameterError(f"seed must be between 0 and {MAX_SEED}, got {value}")
+    return value
