@@ -1,0 +1,269 @@
+"""The tracked-consumer runtime shared by every policy, projection and saga.
+
+For each upstream store it keeps the last position applied (read from the effects' own
+tracking table, never from the broker). Deliveries are deduplicated against it; a gap between
+it and a delivered position is healed by reading the missing range from the upstream store;
+an idle consumer compares its position with the store's head and catches up, so even a lost
+last message is applied. Effects and the new position commit in one transaction, and only then
+are the messages acknowledged: a crash in between redelivers, and the redelivery is dropped.
+
+Causal barriers: an event may carry ``watermarks`` — the upstream positions it was derived from.
+When a consumer of several streams applies such an event, it first catches up every other
+upstream it follows to that watermark. The order of arrival on the broker therefore never
+changes an outcome, which keeps replay deterministic.
+
+Poison (undecodable, unknown type, failing its schema) goes to the dead-letter table with the
+reason and is stepped over; the consumer keeps running. An exception raised by the handler on a
+valid event is a bug: the consumer stops and reports it rather than skip a business event.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+from events.bus import PulsarBus
+from events.codec import PoisonEvent, decode_state
+from events.component import Component
+from events.deadletter import DeadLetters
+from events.effects import Effects
+from events.envelope import EventEnvelope
+from events.store import AlreadyTracked, ConcurrencyConflict, EventStore
+
+log = logging.getLogger(__name__)
+
+Item = tuple[int, EventEnvelope | None]  # (position, event); None = poison stepped over
+
+
+class Handler(Protocol):
+    """What a policy, projection or saga implements."""
+
+    name: str
+    upstreams: tuple[str, ...]
+
+    def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: Any) -> None:
+        """Apply a batch of events from one upstream, in position order, into ``uow``."""
+        ...
+
+    def reset(self) -> None:
+        """Forget cached state (after a conflict or an already-applied batch)."""
+        ...
+
+
+class TrackedConsumer(Component):
+    def __init__(
+        self,
+        handler: Handler,
+        effects: Effects,
+        stores: Mapping[str, EventStore],
+        dead_letters: DeadLetters,
+        bus: PulsarBus | None = None,
+        *,
+        chunk_size: int = 100,
+        idle_catch_up_s: float = 0.25,
+        fault: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        missing = [u for u in handler.upstreams if u not in stores]
+        if missing:
+            raise ValueError(f"{handler.name}: no store given for upstream(s) {missing}")
+        self.handler, self.effects, self.stores = handler, effects, stores
+        self.dead_letters, self.bus = dead_letters, bus
+        self.chunk_size, self.idle_catch_up_s = chunk_size, idle_catch_up_s
+        self.fault = fault or (lambda point: None)
+        self.name = handler.name
+        self.positions: dict[str, int] = {}
+        self.applied = 0
+        self.healed = 0
+        self.duplicates = 0
+        self._subscriptions: dict[str, list[Any]] = {}
+        self._last_heard = 0.0
+        self._last_check = 0.0
+
+    # lifecycle ---------------------------------------------------------------
+    def _open(self) -> None:
+        self.positions = {
+            u: self.effects.tracked_position(self.name, u) for u in self.handler.upstreams
+        }
+        if self.bus is not None:
+            for upstream in self.handler.upstreams:
+                streams = sorted(
+                    {c.STREAM for c in self.stores[upstream].catalogue if upstream == c.CONTEXT}
+                )
+                self._subscriptions[upstream] = [
+                    self.bus.subscribe(self.bus.topic(upstream, s), self.name) for s in streams
+                ]
+        self.catch_up()
+
+    def _close(self) -> None:
+        for consumers in self._subscriptions.values():
+            for consumer in consumers:
+                try:
+                    consumer.close()
+                except Exception:  # the broker may already be gone on shutdown
+                    log.debug("consumer close failed", exc_info=True)
+        self._subscriptions.clear()
+
+    # the loop ----------------------------------------------------------------
+    def step(self) -> bool:
+        did_work = False
+        for upstream, consumers in self._subscriptions.items():
+            for consumer in consumers:
+                messages = consumer.batch_receive()
+                if not messages:
+                    continue
+                did_work = True
+                delivered = [e for e in (self._decode(upstream, m) for m in messages) if e]
+                self.advance(upstream, delivered)
+                self.fault("before_ack")
+                for message in messages:
+                    consumer.acknowledge(message)
+        now = time.monotonic()
+        if did_work:
+            self._last_heard = now
+        elif now - max(self._last_heard, self._last_check) >= self.idle_catch_up_s:
+            self._last_check = now
+            did_work = self.catch_up() > 0
+        return did_work
+
+    def catch_up(self) -> int:
+        """Apply everything the upstream stores hold beyond our positions; returns the count."""
+        before = self.applied
+        for upstream in self.handler.upstreams:
+            head = self.stores[upstream].head()
+            if head > self.positions[upstream]:
+                self.advance(upstream, [], upto=head)
+        return self.applied - before
+
+    def advance(
+        self, upstream: str, delivered: Sequence[EventEnvelope], *, upto: int | None = None
+    ) -> None:
+        """Bring ``upstream`` up to the highest delivered position (or ``upto``)."""
+        position = self.positions[upstream]
+        fresh = sorted({e.position: e for e in delivered if e.position > position}.items())
+        self.duplicates += len(delivered) - len(fresh)
+        target = max([p for p, _ in fresh] + [upto or 0])
+        if target <= position:
+            return
+        expected = list(range(position + 1, target + 1))
+        if [p for p, _ in fresh] == expected:
+            items: list[Item] = list(fresh)
+        else:  # something is missing (lost, or not yet delivered): the store decides
+            items = self._read_store(upstream, position, target)
+            self.healed += len(items) - len(fresh)
+        self._process(upstream, items)
+
+    # internals ---------------------------------------------------------------
+    def _read_store(self, upstream: str, after: int, upto: int) -> list[Item]:
+        store = self.stores[upstream]
+        items: list[Item] = []
+        while after < upto:
+            raws = store.read_raw(after, limit=1000, upto=upto)
+            if not raws:
+                break
+            for raw in raws:
+                try:
+                    items.append((raw.position, store.decode(raw)))
+                except PoisonEvent as exc:
+                    self._dead_letter(upstream, raw.position, str(exc), raw.state)
+                    items.append((raw.position, None))
+            after = raws[-1].position
+        return items
+
+    def _process(self, upstream: str, items: list[Item]) -> None:
+        i = 0
+        while i < len(items):
+            chunk: list[Item] = []
+            for position, event in items[i : i + self.chunk_size]:
+                if event is not None and self._barrier(upstream, event, flush_first=bool(chunk)):
+                    break
+                chunk.append((position, event))
+            self._commit(upstream, chunk)
+            i += len(chunk)
+
+    def _barrier(self, upstream: str, event: EventEnvelope, *, flush_first: bool) -> bool:
+        """Catch other upstreams up to the event's watermarks. Returns True when the pending
+        chunk must be committed first (the barrier is then applied on the next pass)."""
+        behind = [
+            (u, mark)
+            for u, mark in event.watermarks.items()
+            if u != upstream and u in self.positions and mark > self.positions[u]
+        ]
+        if not behind:
+            return False
+        if flush_first:
+            return True
+        for other, mark in behind:
+            self.advance(other, [], upto=mark)
+        return False
+
+    def _commit(self, upstream: str, chunk: list[Item]) -> None:
+        events = [e for _, e in chunk if e is not None]
+        last = chunk[-1][0]
+        for attempt in range(5):
+            try:
+                self.effects.apply(
+                    self.name,
+                    upstream,
+                    last,
+                    lambda uow: self.handler.handle(upstream, events, uow),
+                )
+                break
+            except AlreadyTracked:
+                # Another instance (or our previous life) applied it: adopt its position.
+                self.handler.reset()
+                self.positions[upstream] = self.effects.tracked_position(self.name, upstream)
+                self.duplicates += len(events)
+                return
+            except ConcurrencyConflict:
+                self.handler.reset()
+                if attempt == 4:
+                    raise
+        self.positions[upstream] = last
+        self.applied += len(events)
+        self.fault("after_commit")
+
+    def _decode(self, upstream: str, message: Any) -> EventEnvelope | None:
+        props = message.properties()
+        position: int | None = None
+        try:
+            position = int(props["position"])
+            return decode_state(
+                context=upstream,
+                aggregate_id=UUID(message.partition_key()),
+                aggregate_version=int(props["aggregate_version"]),
+                position=position,
+                state=message.data(),
+                catalogue=self.stores[upstream].catalogue,
+            )
+        except PoisonEvent as exc:
+            reason = str(exc)
+        except (KeyError, ValueError, TypeError) as exc:
+            reason = f"undecodable message on {upstream}: {type(exc).__name__}: {exc}"
+        if position is not None and position <= self.positions[upstream]:
+            return None  # already applied from the store; a stale copy is no news
+        self._dead_letter(upstream, position, reason, message.data())
+        return None
+
+    def _dead_letter(self, upstream: str, position: int | None, reason: str, body: bytes) -> None:
+        log.warning("%s dead-lettered %s#%s: %s", self.name, upstream, position, reason)
+        self.dead_letters.put(
+            consumer=self.name, upstream=upstream, position=position, reason=reason, body=body
+        )
+
+    def status(self) -> dict[str, Any]:
+        lag = {}
+        for upstream, position in self.positions.items():
+            lag[upstream] = self.stores[upstream].head() - position
+        return {
+            **super().status(),
+            "positions": dict(self.positions),
+            "lag": lag,
+            "applied": self.applied,
+            "healed_from_store": self.healed,
+            "duplicates_dropped": self.duplicates,
+            "dead_letters": self.dead_letters.count(self.name),
+        }

@@ -1,0 +1,197 @@
+"""The event store of one bounded context: the ``eventsourcing`` library's PostgreSQL process
+recorder (events table + notification log + single-row tracking), behind a small API in our
+own envelope.
+
+- Optimistic concurrency per aggregate: ``(aggregate_id, version)`` is the primary key; a
+  conflicting append raises :class:`ConcurrencyConflict` and writes nothing.
+- The notification id is the event's *position*: gap-free apart from the holes a failed insert
+  burns, in commit order (the library's table lock is kept on purpose; see FACTS.md).
+- ``append(..., tracking=(upstream, position))`` records the consumer's upstream position in the
+  same transaction as the events it produced — the basis of exactly-once effects.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from psycopg.conninfo import conninfo_to_dict
+
+from events.catalogue import Catalogue, default_catalogue
+from events.codec import PoisonEvent, decode_state, encode_state
+from events.domain import PendingEvent
+from events.envelope import Cause, EventEnvelope
+
+MAX_EVENTS_PER_APPEND = 500  # eventsourcing 9.5.6 hangs at ~1,200 per save (FACTS.md)
+
+
+class ConcurrencyConflict(RuntimeError):
+    """Another writer appended to one of these aggregates first; reload and retry."""
+
+
+class AlreadyTracked(RuntimeError):
+    """This consumer already recorded an upstream position at or beyond this one."""
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """A stored event before decoding (used to dead-letter what cannot be decoded)."""
+
+    context: str
+    position: int
+    aggregate_id: UUID
+    aggregate_version: int
+    topic: str
+    state: bytes
+
+
+def datastore_from_url(url: str, *, pool_size: int = 2, max_overflow: int = 4) -> PostgresDatastore:
+    """A connection pool for a libpq URL (the library has no DSN setting of its own)."""
+    info = conninfo_to_dict(url)
+    return PostgresDatastore(
+        dbname=str(info.get("dbname", "postgres")),
+        host=str(info.get("host", "localhost")),
+        port=str(info.get("port", "5432")),
+        user=str(info.get("user", "postgres")),
+        password=str(info.get("password", "")),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        max_waiting=0,
+    )
+
+
+class EventStore:
+    """The store of one context: ``<context>_events`` and ``<context>_tracking``."""
+
+    def __init__(
+        self,
+        context: str,
+        datastore: PostgresDatastore,
+        *,
+        catalogue: Catalogue | None = None,
+        wall_clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self.context = context
+        self.datastore = datastore
+        self.catalogue = catalogue or default_catalogue()
+        self._wall_clock_ns = wall_clock_ns
+        self.recorder = PostgresProcessRecorder(
+            datastore,
+            events_table_name=f"{context}_events",
+            tracking_table_name=f"{context}_tracking",
+        )
+
+    @property
+    def events_table(self) -> str:
+        return f"{self.context}_events"
+
+    def create_tables(self) -> None:
+        self.recorder.create_table()
+
+    # ------------------------------------------------------------------ writing
+    def append(
+        self,
+        items: Sequence[tuple[PendingEvent, Cause]],
+        *,
+        tracking: tuple[str, int] | None = None,
+    ) -> list[int]:
+        """Append events atomically (with the tracking record, if given); returns positions."""
+        if tracking is None and len(items) > MAX_EVENTS_PER_APPEND:
+            positions: list[int] = []
+            for start in range(0, len(items), MAX_EVENTS_PER_APPEND):
+                positions += self.append(items[start : start + MAX_EVENTS_PER_APPEND])
+            return positions
+        if len(items) > MAX_EVENTS_PER_APPEND:
+            raise ValueError(
+                f"{len(items)} events in one tracked append; the limit is {MAX_EVENTS_PER_APPEND}"
+            )
+        recorded = self._wall_clock_ns()
+        stored = []
+        for pending, cause in items:
+            topic, state = encode_state(self.context, pending, cause, recorded, self.catalogue)
+            stored.append(
+                StoredEvent(pending.aggregate_id, pending.aggregate_version, topic, state)
+            )
+        track = Tracking(tracking[0], tracking[1]) if tracking else None
+        try:
+            ids = self.recorder.insert_events(stored, tracking=track)
+        except IntegrityError as exc:
+            if tracking is not None and self.tracked_position(tracking[0]) >= tracking[1]:
+                raise AlreadyTracked(f"{self.context} already applied {tracking}") from None
+            raise ConcurrencyConflict(str(exc)) from None
+        return list(ids or [])
+
+    # ------------------------------------------------------------------ reading
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def tracked_position(self, upstream: str) -> int:
+        return self.recorder.max_tracking_id(upstream) or 0
+
+    def read_raw(
+        self, after: int, *, limit: int = 1000, upto: int | None = None, types: Sequence[str] = ()
+    ) -> list[RawEvent]:
+        notifications = self.recorder.select_notifications(
+            start=after + 1, limit=limit, stop=upto, topics=types
+        )
+        return [
+            RawEvent(self.context, n.id, n.originator_id, n.originator_version, n.topic, n.state)  # type: ignore[arg-type]
+            for n in notifications
+        ]
+
+    def decode(self, raw: RawEvent) -> EventEnvelope:
+        return decode_state(
+            context=self.context,
+            aggregate_id=raw.aggregate_id,
+            aggregate_version=raw.aggregate_version,
+            position=raw.position,
+            state=raw.state,
+            catalogue=self.catalogue,
+        )
+
+    def read(
+        self, after: int = 0, *, limit: int = 1000, upto: int | None = None
+    ) -> list[EventEnvelope]:
+        """Decoded events after a position. Raises :class:`PoisonEvent` on an undecodable one;
+        consumers use :meth:`read_raw` + :meth:`decode` to dead-letter instead."""
+        return [self.decode(raw) for raw in self.read_raw(after, limit=limit, upto=upto)]
+
+    def iter_all(self, after: int = 0, *, page: int = 1000):  # type: ignore[no-untyped-def]
+        while True:
+            batch = self.read(after, limit=page)
+            if not batch:
+                return
+            yield from batch
+            after = batch[-1].position
+
+    def load(self, aggregate_id: UUID) -> list[EventEnvelope]:
+        """The whole history of one aggregate, in version order."""
+        stored = self.recorder.select_events(aggregate_id)
+        envelopes = []
+        for s in stored:
+            # The aggregate's own history is read without positions; -1 marks "not from the log".
+            envelopes.append(
+                decode_state(
+                    context=self.context,
+                    aggregate_id=aggregate_id,
+                    aggregate_version=s.originator_version,
+                    position=-1,
+                    state=s.state,
+                    catalogue=self.catalogue,
+                )
+            )
+        return envelopes
+
+
+__all__ = [
+    "AlreadyTracked",
+    "ConcurrencyConflict",
+    "EventStore",
+    "PoisonEvent",
+    "RawEvent",
+    "datastore_from_url",
+]
