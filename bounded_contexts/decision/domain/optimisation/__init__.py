@@ -1,0 +1,2 @@
+"""Portfolio optimisation: mean-variance, Black-Litterman, risk budgeting, CVaR, HRP and
+rebalancing (pure domain code; cvxpy with CLARABEL by default)."""
