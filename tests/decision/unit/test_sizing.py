@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
+from decimal import localcontext
 
 import pytest
 
@@ -173,7 +174,9 @@ def test_cap_division_never_rounds_up_past_the_cap() -> None:
     # 200 / 3 = 66.666...; a half-even context would round the last digit up.
     result = apply_limits(D("1000"), price=D("3"),
                           limits=limits(max_order_notional=D("200"), lot_size=D("1E-33")))
-    assert result.quantity * D("3") <= D("200")
+    with localcontext() as exact:
+        exact.prec = 100  # the default 28 digits would round the product back to 200
+        assert result.quantity * D("3") <= D("200")
 
 
 def test_rules_apply_the_limits_they_are_given() -> None:
@@ -324,3 +327,8 @@ def test_risk_budget_rejects_bad_input(field: str, value: object, message: str) 
 def test_apply_limits_rejects_bad_input(uncapped: D, price: D, message: str) -> None:
     with pytest.raises(InvalidSizingInput, match=message):
         apply_limits(uncapped, price=price, limits=LOOSE)
+
+
+def test_limits_must_be_a_sizing_limits_object() -> None:
+    with pytest.raises(InvalidSizingInput, match="limits must be a SizingLimits"):
+        volatility_target_quantity(**{**VOL_TARGET, "limits": {"lot_size": D("1")}})

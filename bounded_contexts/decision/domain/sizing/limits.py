@@ -108,6 +108,8 @@ def apply_limits(
     the headroom left under ``max_gross_exposure`` caps this position. Exposed publicly so a
     custom sizing rule can reuse exactly the same limit logic as the built-in ones.
     """
+    if not isinstance(limits, SizingLimits):
+        raise InvalidSizingInput(f"limits must be a SizingLimits, got {type(limits).__name__}")
     wanted = as_money("uncapped quantity", uncapped)
     if wanted < 0:
         raise InvalidSizingInput(f"uncapped quantity must be >= 0, got {wanted}")
