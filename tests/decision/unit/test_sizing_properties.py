@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -41,6 +41,13 @@ in_use = money("0", "2e7")
 
 def assert_within_limits(result: SizingResult, price: Decimal, limits: SizingLimits,
                          gross_in_use: Decimal) -> None:
+    with localcontext() as exact:
+        exact.prec = 100  # products checked exactly, not at the default 28 digits
+        _assert_within_limits(result, price, limits, gross_in_use)
+
+
+def _assert_within_limits(result: SizingResult, price: Decimal, limits: SizingLimits,
+                          gross_in_use: Decimal) -> None:
     quantity = result.quantity
     assert quantity >= 0
     assert quantity <= result.uncapped
