@@ -1,0 +1,68 @@
+"""Errors the gateway reports to GraphQL clients, each carrying its ``extensions.code``.
+
+One style everywhere: a refused request is a GraphQL error whose ``extensions.code`` says what
+kind of refusal it is, and whose message says what was wrong. graphql-core copies an exception's
+``extensions`` dict onto the GraphQL error it wraps, so raising one of these from a resolver or
+a scalar parser is all it takes. The codes (documented in ``docs/graphql.md``):
+
+``BAD_USER_INPUT``   an argument is malformed or out of range (``extensions.field`` names it)
+``NOT_FOUND``        the thing the request acts on does not exist
+``ILLEGAL_STATE``    the thing exists but its state forbids the action (cancel a filled order)
+``REJECTED``         the execution context refused the command for another reason
+``GRAPHQL_PARSE_FAILED`` / ``GRAPHQL_VALIDATION_FAILED`` / ``INTERNAL_SERVER_ERROR``
+                     assigned by :mod:`gateway.error_codes` to errors that are not ours
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+NOT_FOUND = "NOT_FOUND"
+ILLEGAL_STATE = "ILLEGAL_STATE"
+REJECTED = "REJECTED"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class GatewayError(ValueError):
+    """A request the gateway refuses; nothing was read or changed on its behalf."""
+
+    code: str = BAD_USER_INPUT
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """What graphql-core copies into the error's ``extensions`` (see the module doc)."""
+        details: dict[str, Any] = {"code": self.code}
+        if self.field is not None:
+            details["field"] = self.field
+        return details
+
+
+class BadUserInput(GatewayError):
+    """An argument is malformed or out of range; ``field`` names it (e.g. ``input.quantity``)."""
+
+    code = BAD_USER_INPUT
+
+
+class NotFound(GatewayError):
+    """The order (or other entity) the request acts on does not exist."""
+
+    code = NOT_FOUND
+
+
+class IllegalState(GatewayError):
+    """The entity exists but its current state forbids the requested action."""
+
+    code = ILLEGAL_STATE
+
+
+class Rejected(GatewayError):
+    """The write side refused the command for a reason other than its input (e.g. risk)."""
+
+    code = REJECTED

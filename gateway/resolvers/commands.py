@@ -1,0 +1,111 @@
+"""``placeOrder`` and ``cancelOrder``: parse the input, call the :class:`OrderCommands` port as
+the request's principal, translate the execution context's refusals into coded errors.
+
+The port is synchronous (the execution context appends to its event store with a blocking
+driver), so it runs on a worker thread: one slow append must not stall every other request
+on the event loop.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TypeVar
+from uuid import UUID
+
+import anyio.to_thread
+import strawberry
+
+from bounded_contexts.execution.domain.errors import (
+    ExecutionError,
+    IllegalOrderTransition,
+    InvalidOrder,
+    OrderNotFound,
+    UnknownInstrument,
+)
+from gateway import arguments
+from gateway.context import GatewayContext
+from gateway.errors import BadUserInput, GatewayError, IllegalState, NotFound, Rejected
+from gateway.resolvers.orders import fetch_order
+from gateway.types import (
+    CancelOrderPayload,
+    OrderType,
+    PlaceOrderInput,
+    PlaceOrderPayload,
+)
+
+_T = TypeVar("_T")
+
+
+def _translate(error: ExecutionError, *, instrument_field: str | None = None) -> GatewayError:
+    """The execution context's refusal as the gateway's coded error, message kept."""
+    message = str(error)
+    if isinstance(error, UnknownInstrument):
+        return BadUserInput(message, field=instrument_field)
+    if isinstance(error, InvalidOrder):
+        return BadUserInput(message)
+    if isinstance(error, OrderNotFound):
+        return NotFound(message, field="orderId")
+    if isinstance(error, IllegalOrderTransition):
+        return IllegalState(message)
+    return Rejected(message)
+
+
+async def _call_port(call: Callable[[], _T], *, instrument_field: str | None = None) -> _T:
+    try:
+        return await anyio.to_thread.run_sync(call)
+    except ExecutionError as error:
+        raise _translate(error, instrument_field=instrument_field) from error
+
+
+def _checked_limit_price(order_input: PlaceOrderInput) -> Decimal | None:
+    price = order_input.limit_price
+    if order_input.order_type is OrderType.LIMIT:
+        if price is None:
+            raise BadUserInput("a LIMIT order needs a limitPrice", field="input.limitPrice")
+        if price <= 0:
+            raise BadUserInput(
+                f"limitPrice must be greater than 0, got {price}", field="input.limitPrice"
+            )
+    elif price is not None:
+        raise BadUserInput(
+            f"a MARKET order takes no limitPrice, got {price}", field="input.limitPrice"
+        )
+    return price
+
+
+async def place_order(context: GatewayContext, order_input: PlaceOrderInput) -> PlaceOrderPayload:
+    account_id = arguments.identifier(order_input.account_id, field="input.accountId")
+    instrument_id = arguments.identifier(order_input.instrument_id, field="input.instrumentId")
+    if order_input.quantity <= 0:
+        raise BadUserInput(
+            f"quantity must be greater than 0, got {order_input.quantity}", field="input.quantity"
+        )
+    limit_price = _checked_limit_price(order_input)
+    order_id: UUID = await _call_port(
+        functools.partial(
+            context.commands.place_order,
+            context.principal,
+            account_id=account_id,
+            instrument_id=instrument_id,
+            side=order_input.side.value,
+            quantity=order_input.quantity,
+            order_type=order_input.order_type.value,
+            limit_price=limit_price,
+        ),
+        instrument_field="input.instrumentId",
+    )
+    return PlaceOrderPayload(
+        order_id=strawberry.ID(str(order_id)), order=await fetch_order(context.pool, order_id)
+    )
+
+
+async def cancel_order(context: GatewayContext, order_id_text: str) -> CancelOrderPayload:
+    order_id = arguments.uuid(order_id_text, field="orderId")
+    await _call_port(
+        functools.partial(context.commands.cancel_order, context.principal, order_id=order_id)
+    )
+    return CancelOrderPayload(
+        order_id=strawberry.ID(str(order_id)), order=await fetch_order(context.pool, order_id)
+    )

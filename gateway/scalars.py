@@ -1,0 +1,173 @@
+"""Custom scalars: exact decimals and nanosecond timestamps, never floats.
+
+* ``Decimal`` — money, prices and quantities. Serialised as a plain decimal string with no
+  exponent (``"1234.50"``), because JSON numbers are binary floats in most clients and would
+  silently round (ARCHITECTURE principle 5). Accepted as input from a string (preferred), an
+  integer, or a literal number in the query text (its digits are taken verbatim); a JSON float
+  in variables is taken by its shortest round-trip text (``0.1`` -> ``"0.1"``).
+* ``Nanoseconds`` — integer UTC nanoseconds since the Unix epoch (``ts_event`` in the read
+  models), serialised as a decimal string: the values exceed both GraphQL ``Int`` (32 bit) and
+  the 2**53 integers a JavaScript number holds exactly.
+* ``UtcTimestamp`` — the same instant as ISO-8601 UTC with exactly nine fractional digits,
+  ``2024-01-02T14:30:00.123456789Z``, so no precision is lost (RTS 25 asks for >= 6).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, NewType
+
+import strawberry
+from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
+from strawberry.types.scalar import ScalarDefinition
+
+from gateway.errors import BadUserInput
+
+Nanoseconds = NewType("Nanoseconds", int)
+UtcTimestamp = NewType("UtcTimestamp", int)
+"""An instant held as integer UTC nanoseconds, shown to clients as ISO-8601 text."""
+
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_INTEGER = re.compile(r"-?\d+")
+_ISO_UTC = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NS_PER_SECOND = 1_000_000_000
+
+
+# --- Decimal ---------------------------------------------------------------------------------
+
+
+def serialize_decimal(value: Decimal | int) -> str:
+    """Plain positional notation (``format 'f'``): never ``1E+3``, never a float."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"Decimal scalar expects a Decimal, got {type(value).__name__}")
+    return format(Decimal(value), "f")
+
+
+def parse_decimal(value: Any) -> Decimal:
+    """Parse a client's decimal; reject what is not a finite plain decimal number."""
+    if isinstance(value, bool):
+        raise BadUserInput(f'expected a decimal number such as "12.50", got {value!r}')
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        text = repr(value)
+        if text in ("nan", "inf", "-inf"):
+            raise BadUserInput(f"expected a finite decimal number, got {text}")
+        return Decimal(text)
+    if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value):
+        return Decimal(value)
+    raise BadUserInput(
+        f'expected a decimal number written like "12.50" (digits, optional sign and point), '
+        f"got {value!r}"
+    )
+
+
+def parse_decimal_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> Decimal:
+    """A literal in the query text: numbers keep their exact digits, strings are parsed."""
+    if isinstance(node, IntValueNode | FloatValueNode):
+        try:
+            return Decimal(node.value)
+        except InvalidOperation:
+            raise BadUserInput(f"expected a decimal number, got {node.value!r}") from None
+    if isinstance(node, StringValueNode):
+        return parse_decimal(node.value)
+    raise BadUserInput(f'expected a decimal number such as "12.50", got a {node.kind}')
+
+
+# --- Nanoseconds -----------------------------------------------------------------------------
+
+
+def serialize_nanoseconds(value: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"Nanoseconds scalar expects an int, got {type(value).__name__}")
+    return str(value)
+
+
+def parse_nanoseconds(value: Any) -> int:
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise BadUserInput(
+        f'expected integer nanoseconds as a string such as "1700000000000000000", got {value!r}'
+    )
+
+
+# --- UtcTimestamp ----------------------------------------------------------------------------
+
+
+def format_utc_ns(ns: int) -> str:
+    """ISO-8601 UTC with nine fractional digits; exact for every integer nanosecond.
+
+    ``datetime`` holds only microseconds, so whole seconds go through ``datetime`` and the
+    sub-second nanoseconds are appended as digits (floor division keeps pre-1970 instants
+    right: -1 ns is ``1969-12-31T23:59:59.999999999Z``).
+    """
+    if isinstance(ns, bool) or not isinstance(ns, int):
+        raise TypeError(f"UtcTimestamp expects integer nanoseconds, got {type(ns).__name__}")
+    seconds, fraction = divmod(ns, _NS_PER_SECOND)
+    whole = _EPOCH + timedelta(seconds=seconds)
+    return f"{whole:%Y-%m-%dT%H:%M:%S}.{fraction:09d}Z"
+
+
+def parse_utc_timestamp(value: Any) -> int:
+    """Inverse of :func:`format_utc_ns`; 1 to 9 fractional digits, ``Z`` required."""
+    match = _ISO_UTC.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise BadUserInput(
+            f'expected an ISO-8601 UTC timestamp such as "2024-01-02T14:30:00.123456Z", '
+            f"got {value!r}"
+        )
+    try:
+        whole = datetime.strptime(match[1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    except ValueError as error:
+        raise BadUserInput(f"invalid timestamp {value!r}: {error}") from None
+    seconds = (whole - _EPOCH) // timedelta(seconds=1)
+    fraction = int((match[2] or "0").ljust(9, "0"))
+    return seconds * _NS_PER_SECOND + fraction
+
+
+def _parse_literal_with(parse: Any) -> Any:
+    def parse_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> Any:
+        if isinstance(node, StringValueNode):
+            return parse(node.value)
+        raise BadUserInput(f"expected a string, got a {node.kind}")
+
+    return parse_literal
+
+
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    Decimal: strawberry.scalar(
+        name="Decimal",
+        description=(
+            "Exact decimal number (money, prices, quantities) as a string in plain notation, "
+            'e.g. "1234.50". Never a float.'
+        ),
+        serialize=serialize_decimal,
+        parse_value=parse_decimal,
+        parse_literal=parse_decimal_literal,
+    ),
+    Nanoseconds: strawberry.scalar(
+        name="Nanoseconds",
+        description=(
+            "UTC nanoseconds since 1970-01-01T00:00:00Z as a string of digits, e.g. "
+            '"1704205800123456789" (too large for Int and for a JavaScript number).'
+        ),
+        serialize=serialize_nanoseconds,
+        parse_value=parse_nanoseconds,
+        parse_literal=_parse_literal_with(parse_nanoseconds),
+    ),
+    UtcTimestamp: strawberry.scalar(
+        name="UtcTimestamp",
+        description=(
+            "ISO-8601 UTC instant with nine fractional digits (nanoseconds), e.g. "
+            '"2024-01-02T14:30:00.123456789Z".'
+        ),
+        serialize=format_utc_ns,
+        parse_value=parse_utc_timestamp,
+        parse_literal=_parse_literal_with(parse_utc_timestamp),
+    ),
+}

@@ -1,0 +1,147 @@
+"""Gateway test fixtures: real read-model tables on the embedded PostgreSQL, the real app
+through FastAPI's TestClient (which runs the lifespan), and a hand-written fake of the
+:class:`~gateway.ports.OrderCommands` port, the boundary the gateway commands through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from bounded_contexts.execution.domain.errors import (
+    ExecutionError,
+    IllegalOrderTransition,
+    OrderNotFound,
+    UnknownInstrument,
+)
+from gateway import GatewayConfig, create_app
+from gateway.ports import Principal
+
+SCHEMA_SQL = Path(__file__).resolve().parents[2] / "projections" / "schema.sql"
+PLACED_ORDER_ID = UUID("00000000-0000-4000-8000-0000000000aa")
+
+GraphQL = Callable[..., dict[str, Any]]
+Insert = Callable[[str, Sequence[Mapping[str, Any]]], None]
+
+
+@dataclass
+class FakeOrderCommands:
+    """Records every call; refuses like the execution context would.
+
+    Knows the instruments in ``instruments`` and the open/closed orders in ``order_status``;
+    ``refusal`` (if set) is raised by every ``place_order`` after the instrument check.
+    """
+
+    instruments: set[str] = field(default_factory=lambda: {"AAPL", "MSFT"})
+    order_status: dict[UUID, str] = field(default_factory=dict)
+    refusal: ExecutionError | None = None
+    placed: list[tuple[Principal, dict[str, Any]]] = field(default_factory=list)
+    cancelled: list[tuple[Principal, UUID]] = field(default_factory=list)
+
+    def place_order(
+        self,
+        principal: Principal,
+        *,
+        account_id: str,
+        instrument_id: str,
+        side: str,
+        quantity: Decimal,
+        order_type: str,
+        limit_price: Decimal | None,
+    ) -> UUID:
+        if instrument_id not in self.instruments:
+            raise UnknownInstrument(instrument_id)
+        if self.refusal is not None:
+            raise self.refusal
+        self.placed.append(
+            (
+                principal,
+                {
+                    "account_id": account_id,
+                    "instrument_id": instrument_id,
+                    "side": side,
+                    "quantity": quantity,
+                    "order_type": order_type,
+                    "limit_price": limit_price,
+                },
+            )
+        )
+        return PLACED_ORDER_ID
+
+    def cancel_order(self, principal: Principal, *, order_id: UUID) -> None:
+        status = self.order_status.get(order_id)
+        if status is None:
+            raise OrderNotFound(order_id)
+        if status in ("FILLED", "CANCELLED", "REJECTED"):
+            raise IllegalOrderTransition(order_id, status, "cancel")
+        self.cancelled.append((principal, order_id))
+
+
+@pytest.fixture
+def read_model_url(database_url: str) -> str:
+    """A fresh database holding the (empty) read-model tables."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(SCHEMA_SQL.read_text())
+    return database_url
+
+
+@pytest.fixture
+def insert(read_model_url: str) -> Insert:
+    """``insert(table, rows)``: rows as dicts; dict/list values are stored as JSONB."""
+
+    def insert_rows(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        with psycopg.connect(read_model_url, autocommit=True) as conn:
+            for row in rows:
+                statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                    sql.Identifier(table),
+                    sql.SQL(", ").join(map(sql.Identifier, row)),
+                    sql.SQL(", ").join(sql.Placeholder() * len(row)),
+                )
+                values = [Jsonb(v) if isinstance(v, dict | list) else v for v in row.values()]
+                conn.execute(statement, values)
+
+    return insert_rows
+
+
+@pytest.fixture
+def commands() -> FakeOrderCommands:
+    return FakeOrderCommands()
+
+
+@pytest.fixture
+def client(read_model_url: str, commands: FakeOrderCommands) -> Iterator[TestClient]:
+    app = create_app(read_model_url, commands, config=GatewayConfig(pool_min_size=1, pool_max_size=4))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def graphql(client: TestClient) -> GraphQL:
+    """``graphql(query, variables=None, headers=None)`` -> the JSON response body."""
+
+    def run(
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        response = client.post(
+            "/graphql", json={"query": query, "variables": dict(variables or {})}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return run
+
+
+def error_codes(body: Mapping[str, Any]) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors", [])]
