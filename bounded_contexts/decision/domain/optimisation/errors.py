@@ -74,3 +74,7 @@ class SolverFailureError(OptimisationError):
         super().__init__(f"solver {solver} failed: {detail}")
         self.solver = solver
         self.detail = detail
+
+
+class InsufficientCashError(OptimisationError):
+    """A rebalance cannot be funded without borrowing and borrowing was not allowed."""
