@@ -120,7 +120,9 @@ def commands() -> FakeOrderCommands:
 
 @pytest.fixture
 def client(read_model_url: str, commands: FakeOrderCommands) -> Iterator[TestClient]:
-    app = create_app(read_model_url, commands, config=GatewayConfig(pool_min_size=1, pool_max_size=4))
+    app = create_app(
+        read_model_url, commands, config=GatewayConfig(pool_min_size=1, pool_max_size=4)
+    )
     with TestClient(app) as test_client:
         yield test_client
 
@@ -145,3 +147,39 @@ def graphql(client: TestClient) -> GraphQL:
 
 def error_codes(body: Mapping[str, Any]) -> list[str]:
     return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+def order_row(number: int, **overrides: Any) -> dict[str, Any]:
+    """An ``rm_orders`` row: order ``number`` of account ``acc-1``, a filled 10 AAPL buy."""
+    row: dict[str, Any] = {
+        "order_id": UUID(int=number),
+        "account_id": "acc-1",
+        "instrument_id": "AAPL",
+        "side": "BUY",
+        "order_type": "MARKET",
+        "quantity": Decimal("10"),
+        "limit_price": None,
+        "status": "FILLED",
+        "filled_quantity": Decimal("10"),
+        "average_fill_price": Decimal("150.25"),
+        "reject_reason": None,
+        "origin": "STRATEGY",
+        "decision_id": UUID(int=10_000 + number),
+        "ts_submitted": 1_704_205_800_000_000_000 + number * 1_000,
+        "ts_updated": 1_704_205_800_000_000_000 + number * 1_000 + 500,
+        "version": 3,
+    }
+    row.update(overrides)
+    return row
+
+
+@pytest.fixture
+def make_order_row() -> Callable[..., dict[str, Any]]:
+    """Factory of ``rm_orders`` rows (see :func:`order_row`)."""
+    return order_row
+
+
+@pytest.fixture
+def codes() -> Callable[[Mapping[str, Any]], list[str]]:
+    """``codes(body)``: the ``extensions.code`` of each error in a GraphQL response."""
+    return error_codes
