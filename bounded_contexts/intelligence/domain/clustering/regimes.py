@@ -3,8 +3,9 @@
 Model. Feature vectors x_t (e.g. rolling realised volatility and mean return, see
 :mod:`.regime_features`) are treated as draws from a K-component Gaussian mixture
 p(x) = sum_k w_k N(x | mu_k, Sigma_k), fitted by EM (scikit-learn ``GaussianMixture``, seeded,
-best of ``n_init`` starts). Time order is ignored — this is the static counterpart of a hidden
-Markov regime model (Hamilton 1989), cheaper and without switching dynamics.
+best of ``n_init`` k-means starts and ``n_init`` starts drawn from the data). Time order is
+ignored — this is the static counterpart of a hidden Markov regime model (Hamilton 1989),
+cheaper and without switching dynamics.
 
 Standardisation. Features are z-scored before fitting. EM's covariance floor ``reg_covar``
 (1e-6) is absolute; on raw daily volatilities (~1e-2, variance ~1e-4 or less) it would swamp
@@ -51,6 +52,13 @@ from .validation import (
 
 CovarianceType = Literal["full", "tied", "diag", "spherical"]
 COVARIANCE_TYPES: tuple[str, ...] = get_args(CovarianceType)
+
+_RANDOM_INITIALISATIONS: tuple[str, ...] = ("kmeans", "random_from_data")
+"""Seeded EM start schemes tried besides the volatility-quantile start (see
+:func:`_volatility_quantile_start`); the converged fit with the highest likelihood wins."""
+
+_REG_COVAR = 1e-6
+"""scikit-learn's default covariance floor, in standardised units."""
 
 _DEFAULT_NAMES: dict[int, tuple[str, ...]] = {
     2: ("calm", "turbulent"),
@@ -127,9 +135,16 @@ def fit_regimes(
 ) -> RegimeModel:
     """Fit a K-regime Gaussian mixture to a T x F feature matrix (rows are observations).
 
+    EM is run ``n_init`` times from k-means starts, ``n_init`` times from starts drawn from the
+    data (both seeded from ``seed``) and once from volatility quantiles; the converged fit with
+    the highest likelihood is kept. Several schemes because each has a blind spot: when a noisy
+    feature (mean return) spreads wider than the gap between two volatility levels, k-means
+    starts split along the noise and EM stays there, while random starts find the volatility
+    levels only by luck; the quantile start assumes regimes differ mainly in volatility.
+
     Needs at least ``n_regimes * (F + 1)`` rows: a Gaussian in F dimensions needs F + 1 points
     to have a non-degenerate covariance. Raises :class:`RegimeFitError` if EM does not converge
-    within ``max_iter`` iterations in its best start, rather than return unconverged regimes.
+    within ``max_iter`` iterations in any start scheme, rather than return unconverged regimes.
     """
     matrix = as_finite_matrix(features, "regime features")
     n_observations, n_features = matrix.shape
@@ -165,19 +180,37 @@ def fit_regimes(
     centre = matrix.mean(axis=0)
     scale = matrix.std(axis=0)
     standardised = (matrix - centre) / scale
-    mixture = GaussianMixture(
-        n_components=count,
-        covariance_type=covariance_type,
-        n_init=restarts,
-        max_iter=iterations,
-        random_state=integer_seed(seed),
+    int_seed = integer_seed(seed)
+    common = {
+        "n_components": count,
+        "covariance_type": covariance_type,
+        "max_iter": iterations,
+        "reg_covar": _REG_COVAR,
+        "random_state": int_seed,
+    }
+    fits = [
+        GaussianMixture(n_init=restarts, init_params=initialisation, **common).fit(standardised)
+        for initialisation in _RANDOM_INITIALISATIONS
+    ]
+    weights, means, precisions = _volatility_quantile_start(
+        standardised, count, column, covariance_type
     )
-    mixture.fit(standardised)
-    if not mixture.converged_:
+    fits.append(
+        GaussianMixture(
+            n_init=1,
+            weights_init=weights,
+            means_init=means,
+            precisions_init=precisions,
+            **common,
+        ).fit(standardised)
+    )
+    converged = [fit for fit in fits if fit.converged_]
+    if not converged:
         raise RegimeFitError(
             f"Gaussian mixture did not converge in {iterations} EM iterations; raise max_iter, "
             "use fewer regimes or check that the features really separate"
         )
+    mixture = max(converged, key=lambda fit: fit.lower_bound_)
     covariances = _full_covariances(mixture.covariances_, covariance_type, count, n_features)
     order = _calm_first_order(mixture.means_, column)
     return RegimeModel(
@@ -261,6 +294,39 @@ def _regime_names(names: Sequence[str] | None, count: int) -> tuple[str, ...]:
     if len(set(chosen)) != count:
         raise InvalidParameterError(f"regime names must be distinct, got {chosen!r}")
     return chosen
+
+
+def _volatility_quantile_start(
+    standardised: FloatMatrix, count: int, volatility_column: int, covariance_type: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """EM start that splits the observations into ``count`` equal groups by volatility rank.
+
+    Returns initial weights, means and precisions (inverse covariances, floored by
+    ``_REG_COVAR``) in the layout scikit-learn expects for ``covariance_type``. Each group has
+    at least F + 1 points, guaranteed by the minimum-observations check in :func:`fit_regimes`.
+    """
+    n_observations, n_features = standardised.shape
+    order = np.argsort(standardised[:, volatility_column], kind="stable")
+    groups = [standardised[indices] for indices in np.array_split(order, count)]
+    weights = np.array([group.shape[0] / n_observations for group in groups])
+    means = np.stack([group.mean(axis=0) for group in groups])
+    floor = _REG_COVAR * np.eye(n_features)
+    covariances = np.stack(
+        [
+            np.cov(group, rowvar=False, bias=True).reshape(n_features, n_features) + floor
+            for group in groups
+        ]
+    )
+    if covariance_type == "full":
+        precisions = np.linalg.inv(covariances)
+    elif covariance_type == "tied":
+        pooled = np.einsum("k,kij->ij", weights, covariances)
+        precisions = np.linalg.inv(pooled)
+    elif covariance_type == "diag":
+        precisions = 1.0 / np.diagonal(covariances, axis1=1, axis2=2)
+    else:
+        precisions = 1.0 / np.diagonal(covariances, axis1=1, axis2=2).mean(axis=1)
+    return weights, means, precisions
 
 
 def _calm_first_order(means: NDArray[np.float64], volatility_column: int) -> NDArray[np.intp]:
