@@ -123,6 +123,7 @@ def minimum_cvar(
         solver=solver,
         status=problem.status,
         objective_value=float(problem.value),
+        active_constraints=families,
     )
     return CvarResult(
         portfolio=portfolio,

@@ -23,26 +23,28 @@ return give the minimum-variance portfolio -- the efficient part of the Markowit
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Sequence
 
 import cvxpy as cp
 import numpy as np
 
 from .constraints import PortfolioConstraints, ResolvedConstraints, resolve_constraints
 from .costs import ResolvedCosts, TransactionCosts, resolve_costs
-from .errors import InvalidInputError, UnboundedProblemError
+from .errors import InfeasibleProblemError, InvalidInputError, UnboundedProblemError
 from .formulation import Formulation, formulate
 from .problem import MarketModel
 from .results import EfficientFrontier, PortfolioResult, clip_long_only, weights_mapping
-from .solving import DEFAULT_SOLVER, check_solver, solve
+from .solving import DEFAULT_SOLVER, check_solver, check_weights_bounded, solve
 from .validation import FloatArray, finite_scalar, non_negative_scalar, positive_scalar, read_only
 
 FAMILY_TARGET_RETURN = "target return"
 FAMILY_TARGET_RISK = "target volatility"
 FAMILY_POSITIVE_EXCESS = "positive excess return (maximum Sharpe)"
 
-#: Below this ``kappa`` the homogenised Sharpe solution is a zero-investment portfolio: the Sharpe
-#: ratio is approached only in the limit and no portfolio with the requested budget attains it.
+#: Below this ``kappa`` the homogenised Sharpe solution cannot be scaled back to weights (a
+#: zero-investment portfolio); a last guard behind the explicit ``kappa = 0`` comparison.
 MIN_SHARPE_KAPPA = 1e-9
 
 
@@ -68,11 +70,11 @@ def build_result(
     solver: str,
     status: str,
     objective_value: float,
+    active_constraints: Sequence[str],
 ) -> PortfolioResult:
     """Measure a solved weight vector with NumPy (not with the solver's own objective)."""
-    weights = (
-        clip_long_only(raw_weights) if resolved.long_only else read_only(raw_weights.copy())
-    )
+    check_weights_bounded(raw_weights, solver=solver, active_constraints=active_constraints)
+    weights = clip_long_only(raw_weights) if resolved.long_only else read_only(raw_weights.copy())
     expected = float(model.expected_returns @ weights)
     volatility = model.volatility(weights)
     cost = costs.evaluate(weights, resolved.current)
@@ -104,7 +106,8 @@ def _solve_and_measure(
     solver: str,
 ) -> PortfolioResult:
     problem = cp.Problem(objective, form.constraints + extra)
-    solve(problem, solver=solver, active_constraints=form.families + extra_families)
+    families = form.families + extra_families
+    solve(problem, solver=solver, active_constraints=families)
     return build_result(
         model,
         np.asarray(form.weights.value, dtype=np.float64),
@@ -113,6 +116,7 @@ def _solve_and_measure(
         solver=solver,
         status=problem.status,
         objective_value=float(problem.value),
+        active_constraints=families,
     )
 
 
@@ -221,6 +225,39 @@ def efficient_risk(
     )
 
 
+ZERO_INVESTMENT_REASON = (
+    "the Sharpe ratio is approached only by a zero-investment (self-financing) portfolio; no "
+    "portfolio with the requested budget attains it -- add bounds or a leverage limit"
+)
+
+
+def _cone_excludes_zero_investment(resolved: ResolvedConstraints) -> bool:
+    """True when ``kappa = 0`` forces ``y = 0`` (finite bounds everywhere or a leverage limit)."""
+    bounded = bool(np.all(np.isfinite(resolved.lower)) and np.all(np.isfinite(resolved.upper)))
+    return bounded or resolved.gross_leverage is not None
+
+
+def _reject_zero_investment_sharpe(
+    problem: cp.Problem,
+    form: Formulation,
+    excess: cp.Expression,
+    solver: str,
+    families: tuple[str, ...],
+) -> None:
+    """Raise when a ``kappa = 0`` (self-financing) direction does as well as the optimum.
+
+    Then the supremum of the Sharpe ratio is reached only in the limit ``kappa -> 0``: unbounded
+    weights, e.g. unconstrained long/short with ``1^T Sigma^-1 (mu - r_f) <= 0``. An interior-point
+    solver returns a small positive ``kappa`` there, so the comparison is made explicitly.
+    """
+    assert form.kappa is not None
+    limit = cp.Problem(problem.objective, [*form.constraints, excess >= 1.0, form.kappa == 0.0])
+    with contextlib.suppress(InfeasibleProblemError):
+        solve(limit, solver=solver, active_constraints=families)
+        if float(limit.value) <= float(problem.value) * (1.0 + 1e-6) + 1e-12:
+            raise UnboundedProblemError(ZERO_INVESTMENT_REASON, families)
+
+
 def maximum_sharpe(
     model: MarketModel,
     constraints: PortfolioConstraints | None = None,
@@ -247,21 +284,22 @@ def maximum_sharpe(
     families = (*form.families, FAMILY_POSITIVE_EXCESS)
     solve(problem, solver=solver, active_constraints=families)
     kappa = float(form.kappa.value)
+    scaled_weights = np.asarray(form.weights.value, dtype=np.float64)
+    status, variance = problem.status, float(problem.value)
+    if not _cone_excludes_zero_investment(resolved):
+        # Solves a second problem over the same variables: read the solution above first.
+        _reject_zero_investment_sharpe(problem, form, excess, solver, families)
     if kappa < MIN_SHARPE_KAPPA:
-        raise UnboundedProblemError(
-            "the Sharpe ratio is approached only by a zero-investment (self-financing) portfolio; "
-            "no portfolio with the requested budget attains it -- add bounds or a leverage limit",
-            families,
-        )
-    weights = np.asarray(form.weights.value, dtype=np.float64) / kappa
+        raise UnboundedProblemError(ZERO_INVESTMENT_REASON, families)
     return build_result(
         model,
-        weights,
+        scaled_weights / kappa,
         resolved,
         resolved_costs,
         solver=solver,
-        status=problem.status,
-        objective_value=1.0 / math.sqrt(max(float(problem.value), 1e-300)),
+        status=status,
+        objective_value=1.0 / math.sqrt(max(variance, 1e-300)),
+        active_constraints=families,
     )
 
 
@@ -311,6 +349,7 @@ def efficient_frontier(
                 solver=solver,
                 status=problem.status,
                 objective_value=float(problem.value),
+                active_constraints=families,
             )
         )
     return EfficientFrontier(

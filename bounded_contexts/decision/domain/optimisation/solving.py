@@ -2,13 +2,29 @@
 
 CLARABEL (interior point, handles LP/QP/SOCP) is the default. Another solver is used only when the
 caller names it; a failure is never retried with a different solver behind the caller's back.
+
+Status policy:
+
+* ``optimal`` -- accepted, after the checks below;
+* ``optimal_inaccurate`` (CLARABEL's "almost solved": reduced tolerances met) -- accepted only when
+  this module re-checks every constraint on the returned point and finds it satisfied to
+  ``FEASIBILITY_TOLERANCE``; the result then carries the status ``optimal_inaccurate`` so the
+  caller can see it. Otherwise :class:`SolverFailureError`;
+* infeasible / unbounded (exact or inaccurate) -- :class:`InfeasibleProblemError` /
+  :class:`UnboundedProblemError` naming the active constraint families;
+* anything else, or a solver exception -- :class:`SolverFailureError`.
+
+Interior-point solvers can report ``optimal`` for an unbounded LP whose iterates ran off to
+``1e10``; weights above ``MAX_ABS_WEIGHT`` are therefore reported as unbounded as well.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import cvxpy as cp
+import numpy as np
 
 from .errors import (
     InfeasibleProblemError,
@@ -19,6 +35,15 @@ from .errors import (
 
 DEFAULT_SOLVER = "CLARABEL"
 
+#: Largest constraint violation (in the constraint's own units: weights, returns, volatility)
+#: accepted for an ``optimal_inaccurate`` solution, relative to ``max(1, max |x|)``.
+FEASIBILITY_TOLERANCE = 1e-6
+
+#: A weight beyond 1e6 x equity is a diverged iterate, not a portfolio.
+MAX_ABS_WEIGHT = 1e6
+
+ACCEPTED_STATUSES = (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)
+
 
 def check_solver(solver: str) -> str:
     """Reject a solver name that is not installed (naming the installed ones)."""
@@ -28,6 +53,20 @@ def check_solver(solver: str) -> str:
     return solver
 
 
+def _largest_violation(problem: cp.Problem) -> float:
+    worst = 0.0
+    for constraint in problem.constraints:
+        violation = np.asarray(constraint.violation(), dtype=np.float64)
+        if violation.size:
+            worst = max(worst, float(np.max(violation)))
+    return worst
+
+
+def _variable_scale(problem: cp.Problem) -> float:
+    values = [np.max(np.abs(v.value)) for v in problem.variables() if v.value is not None]
+    return max([1.0, *(float(x) for x in values)])
+
+
 def solve(
     problem: cp.Problem,
     *,
@@ -35,19 +74,41 @@ def solve(
     active_constraints: Sequence[str],
     warm_start: bool = False,
 ) -> None:
-    """Solve ``problem`` in place; return only when the status is ``optimal``."""
+    """Solve ``problem`` in place; return only for an accepted status (see module docstring)."""
     check_solver(solver)
     try:
-        problem.solve(solver=solver, warm_start=warm_start)
+        with warnings.catch_warnings():
+            # cvxpy warns "Solution may be inaccurate"; the status is handled below instead.
+            warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+            problem.solve(solver=solver, warm_start=warm_start)
     except cp.error.SolverError as exc:
         raise SolverFailureError(solver, str(exc)) from exc
     status = problem.status
-    if status == cp.OPTIMAL:
-        return
     if status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
         raise InfeasibleProblemError(f"solver {solver} reports {status}", active_constraints)
     if status in (cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE):
         raise UnboundedProblemError(
             f"solver {solver} reports {status}; add bounds or a leverage limit", active_constraints
         )
-    raise SolverFailureError(solver, f"status {status}")
+    if status not in ACCEPTED_STATUSES:
+        raise SolverFailureError(solver, f"status {status}")
+    if status == cp.OPTIMAL_INACCURATE:
+        violation = _largest_violation(problem)
+        if violation > FEASIBILITY_TOLERANCE * _variable_scale(problem):
+            raise SolverFailureError(
+                solver,
+                f"status {status} and the returned point violates a constraint by {violation:.3g}",
+            )
+
+
+def check_weights_bounded(
+    weights: np.ndarray, *, solver: str, active_constraints: Sequence[str]
+) -> None:
+    """Raise :class:`UnboundedProblemError` for a diverged (huge) weight vector."""
+    largest = float(np.max(np.abs(weights)))
+    if largest > MAX_ABS_WEIGHT:
+        raise UnboundedProblemError(
+            f"solver {solver} returned a weight of magnitude {largest:.3g}: the objective improves "
+            "without limit; add bounds or a leverage limit",
+            active_constraints,
+        )

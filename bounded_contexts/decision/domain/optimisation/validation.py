@@ -133,9 +133,7 @@ def asset_id_tuple(name: str, asset_ids: Iterable[str]) -> tuple[str, ...]:
         raise InvalidInputError(f"{name} must contain at least one asset id")
     for index, asset_id in enumerate(ids):
         if not isinstance(asset_id, str) or not asset_id:
-            raise InvalidInputError(
-                f"{name}[{index}] must be a non-empty string, got {asset_id!r}"
-            )
+            raise InvalidInputError(f"{name}[{index}] must be a non-empty string, got {asset_id!r}")
     if len(set(ids)) != len(ids):
         duplicates = sorted({asset_id for asset_id in ids if ids.count(asset_id) > 1})
         raise InvalidInputError(f"{name} contains duplicate asset id(s): {duplicates}")
