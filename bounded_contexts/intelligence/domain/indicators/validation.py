@@ -72,7 +72,9 @@ def check_high_not_below_low(high: np.ndarray, low: np.ndarray) -> None:
     inverted = high < low
     if inverted.any():
         i = int(np.argmax(inverted))
-        raise InvalidSeriesError(f"high[{i}] ({high[i]!r}) is below low[{i}] ({low[i]!r})")
+        raise InvalidSeriesError(
+            f"high[{i}] ({float(high[i])!r}) is below low[{i}] ({float(low[i])!r})"
+        )
 
 
 def check_strictly_positive(name: str, array: np.ndarray, why: str) -> None:
@@ -80,7 +82,7 @@ def check_strictly_positive(name: str, array: np.ndarray, why: str) -> None:
     not_positive = array <= 0.0
     if not_positive.any():
         i = int(np.argmax(not_positive))
-        raise InvalidSeriesError(f"{name}[{i}] is {array[i]!r}; {why}")
+        raise InvalidSeriesError(f"{name}[{i}] is {float(array[i])!r}; {why}")
 
 
 def check_non_negative(name: str, array: np.ndarray) -> None:
@@ -88,7 +90,7 @@ def check_non_negative(name: str, array: np.ndarray) -> None:
     negative = array < 0.0
     if negative.any():
         i = int(np.argmax(negative))
-        raise InvalidSeriesError(f"{name}[{i}] is {array[i]!r}; it must not be negative")
+        raise InvalidSeriesError(f"{name}[{i}] is {float(array[i])!r}; it must not be negative")
 
 
 def bar_value(field: str, value: object) -> float:
