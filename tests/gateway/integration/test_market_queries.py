@@ -1,0 +1,134 @@
+"""``instruments`` and ``predictions`` return what the read-model rows say."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+PREDICTIONS_QUERY = """
+query ($instrument: String, $last: Int!) {
+  predictions(instrumentId: $instrument, last: $last) {
+    instrumentId tsEvent tsEventIso probabilityUp modelVersion
+  }
+}
+"""
+
+BASE_TS = 1_704_205_800_000_000_000
+
+
+def test_instruments_are_listed_by_id_with_their_last_bar(graphql, insert) -> None:
+    insert(
+        "rm_instruments",
+        [
+            {
+                "instrument_id": "MSFT",
+                "isin": "US5949181045",
+                "mic": "XNAS",
+                "currency": "USD",
+                "name": "Microsoft Corp",
+                "last_price": None,
+                "last_bar_ts": None,
+            },
+            {
+                "instrument_id": "AAPL",
+                "isin": "US0378331005",
+                "mic": "XNAS",
+                "currency": "USD",
+                "name": "Apple Inc",
+                "last_price": Decimal("185.6400"),
+                "last_bar_ts": BASE_TS + 999,
+            },
+        ],
+    )
+    body = graphql(
+        "{ instruments { instrumentId isin mic currency name lastPrice lastBarTs lastBarTsIso } }"
+    )
+    assert body["data"]["instruments"] == [
+        {
+            "instrumentId": "AAPL",
+            "isin": "US0378331005",
+            "mic": "XNAS",
+            "currency": "USD",
+            "name": "Apple Inc",
+            "lastPrice": "185.6400",
+            "lastBarTs": "1704205800000000999",
+            "lastBarTsIso": "2024-01-02T14:30:00.000000999Z",
+        },
+        {
+            "instrumentId": "MSFT",
+            "isin": "US5949181045",
+            "mic": "XNAS",
+            "currency": "USD",
+            "name": "Microsoft Corp",
+            "lastPrice": None,
+            "lastBarTs": None,
+            "lastBarTsIso": None,
+        },
+    ]
+
+
+@pytest.fixture
+def predictions(insert) -> None:
+    insert(
+        "rm_predictions",
+        [
+            {
+                "instrument_id": instrument,
+                "ts_event": BASE_TS + minute * 60_000_000_000,
+                "probability_up": 0.5 + minute / 100,
+                "model_version": f"lstm-{instrument.lower()}-v3",
+            }
+            for minute in range(6)
+            for instrument in ("AAPL", "MSFT")
+        ],
+    )
+
+
+def test_predictions_of_an_instrument_are_its_latest_oldest_first(graphql, predictions) -> None:
+    body = graphql(PREDICTIONS_QUERY, {"instrument": "AAPL", "last": 3})
+    assert body["data"]["predictions"] == [
+        {
+            "instrumentId": "AAPL",
+            "tsEvent": str(BASE_TS + minute * 60_000_000_000),
+            "tsEventIso": f"2024-01-02T14:3{minute}:00.000000000Z",
+            "probabilityUp": 0.5 + minute / 100,
+            "modelVersion": "lstm-aapl-v3",
+        }
+        for minute in (3, 4, 5)
+    ]
+
+
+def test_predictions_of_all_instruments_are_the_latest_across_them(graphql, predictions) -> None:
+    body = graphql(PREDICTIONS_QUERY, {"last": 3})
+    assert [(p["instrumentId"], p["tsEventIso"][11:16]) for p in body["data"]["predictions"]] == [
+        ("MSFT", "14:34"),
+        ("AAPL", "14:35"),
+        ("MSFT", "14:35"),
+    ]
+
+
+def test_predictions_default_to_the_last_hundred(graphql, predictions) -> None:
+    body = graphql("{ predictions { instrumentId } }")
+    assert len(body["data"]["predictions"]) == 12
+
+
+def test_predictions_of_an_instrument_without_any_are_empty(graphql, predictions) -> None:
+    assert graphql(PREDICTIONS_QUERY, {"instrument": "TSLA", "last": 5})["data"] == {
+        "predictions": []
+    }
+
+
+@pytest.mark.parametrize("last", [0, 501])
+def test_a_prediction_count_outside_one_to_five_hundred_is_bad_user_input(
+    graphql, codes, last: int
+) -> None:
+    body = graphql(PREDICTIONS_QUERY, {"last": last})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["message"] == f"last must be between 1 and 500, got {last}"
+
+
+def test_a_blank_instrument_filter_is_bad_user_input(graphql, codes) -> None:
+    body = graphql(PREDICTIONS_QUERY, {"instrument": "", "last": 5})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "instrumentId"

@@ -1,0 +1,224 @@
+"""``placeOrder`` / ``cancelOrder`` parse their input, call the OrderCommands port (a fake
+here: the port is the boundary) as the request's principal, and turn every refusal, the
+gateway's or the execution context's, into an error with its code."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from bounded_contexts.execution.domain.errors import ExecutionError, InvalidOrder
+from gateway.ports import Principal
+
+PLACE = """
+mutation ($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { orderId order { id status quantity } }
+}
+"""
+
+CANCEL = """
+mutation ($id: ID!) { cancelOrder(orderId: $id) { orderId order { id status } } }
+"""
+
+PLACED = "00000000-0000-4000-8000-0000000000aa"
+OPEN_ORDER = UUID("11111111-1111-4111-8111-111111111111")
+FILLED_ORDER = UUID("22222222-2222-4222-8222-222222222222")
+
+
+def order_input(**overrides: Any) -> dict[str, Any]:
+    fields = {"accountId": "acc-1", "instrumentId": "AAPL", "side": "BUY", "quantity": "1.50"}
+    fields.update(overrides)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def test_a_market_order_reaches_the_port_with_decimal_quantity_and_the_default_principal(
+    graphql, commands
+) -> None:
+    body = graphql(PLACE, {"input": order_input()})
+    assert body == {"data": {"placeOrder": {"orderId": PLACED, "order": None}}}
+    assert commands.placed == [
+        (
+            Principal(subject="local-operator"),
+            {
+                "account_id": "acc-1",
+                "instrument_id": "AAPL",
+                "side": "BUY",
+                "quantity": Decimal("1.50"),
+                "order_type": "MARKET",
+                "limit_price": None,
+            },
+        )
+    ]
+    assert isinstance(commands.placed[0][1]["quantity"], Decimal)
+
+
+def test_a_limit_order_carries_its_exact_price_and_the_header_principal(graphql, commands) -> None:
+    body = graphql(
+        PLACE,
+        {
+            "input": order_input(
+                side="SELL", orderType="LIMIT", quantity="0.000001", limitPrice="1234.5678"
+            )
+        },
+        headers={"X-QuantVista-Principal": "trader-7"},
+    )
+    assert body["data"]["placeOrder"]["orderId"] == PLACED
+    principal, call = commands.placed[0]
+    assert principal == Principal(subject="trader-7")
+    assert (call["side"], call["order_type"], call["quantity"], call["limit_price"]) == (
+        "SELL",
+        "LIMIT",
+        Decimal("0.000001"),
+        Decimal("1234.5678"),
+    )
+
+
+def test_number_literals_in_the_query_text_reach_the_port_with_their_exact_digits(
+    graphql, commands
+) -> None:
+    graphql(
+        'mutation { placeOrder(input: {accountId: "acc-1", instrumentId: "MSFT", side: BUY, '
+        "quantity: 0.1000000000000000000000001, orderType: LIMIT, limitPrice: 3}) { orderId } }"
+    )
+    call = commands.placed[0][1]
+    assert (call["quantity"], call["limit_price"]) == (
+        Decimal("0.1000000000000000000000001"),
+        Decimal("3"),
+    )
+
+
+def test_the_payload_shows_the_order_once_the_read_model_has_it(
+    graphql, insert, make_order_row
+) -> None:
+    insert("rm_orders", [make_order_row(1, order_id=UUID(PLACED), status="NEW")])
+    body = graphql(PLACE, {"input": order_input()})
+    assert body["data"]["placeOrder"]["order"] == {"id": PLACED, "status": "NEW", "quantity": "10"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"quantity": "0"}, "input.quantity", "quantity must be greater than 0, got 0"),
+        ({"quantity": "-1.5"}, "input.quantity", "quantity must be greater than 0, got -1.5"),
+        ({"orderType": "LIMIT"}, "input.limitPrice", "a LIMIT order needs a limitPrice"),
+        (
+            {"orderType": "LIMIT", "limitPrice": "0"},
+            "input.limitPrice",
+            "limitPrice must be greater than 0, got 0",
+        ),
+        ({"limitPrice": "10"}, "input.limitPrice", "a MARKET order takes no limitPrice, got 10"),
+        ({"accountId": " "}, "input.accountId", "input.accountId must not be blank"),
+        ({"instrumentId": ""}, "input.instrumentId", "input.instrumentId must not be blank"),
+    ],
+)
+def test_invalid_orders_are_refused_before_the_port_is_called(
+    graphql, codes, commands, overrides: dict[str, str], field: str, message: str
+) -> None:
+    body = graphql(PLACE, {"input": order_input(**overrides)})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["message"] == message
+    assert body["errors"][0]["extensions"]["field"] == field
+    assert body["data"] is None
+    assert commands.placed == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"quantity": "ten"}, "got 'ten'"),
+        ({"quantity": "1e3"}, "got '1e3'"),
+        ({"quantity": True}, "got True"),
+        ({"side": "HOLD"}, "Value 'HOLD' does not exist in 'OrderSide' enum"),
+        ({"orderType": "STOP"}, "Value 'STOP' does not exist in 'OrderType' enum"),
+        ({"limitPrice": "NaN", "orderType": "LIMIT"}, "got 'NaN'"),
+    ],
+)
+def test_values_that_do_not_fit_their_type_are_bad_user_input(
+    graphql, codes, commands, overrides: dict[str, Any], fragment: str
+) -> None:
+    body = graphql(PLACE, {"input": order_input(**overrides)})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert fragment in body["errors"][0]["message"]
+    assert commands.placed == []
+
+
+def test_an_unknown_side_written_in_the_query_text_gets_the_same_code(graphql, codes) -> None:
+    body = graphql(
+        'mutation { placeOrder(input: {accountId: "a", instrumentId: "AAPL", side: HOLD, '
+        'quantity: "1"}) { orderId } }'
+    )
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert "Value 'HOLD' does not exist in 'OrderSide' enum" in body["errors"][0]["message"]
+
+
+def test_a_missing_quantity_is_bad_user_input(graphql, codes) -> None:
+    body = graphql(PLACE, {"input": order_input(quantity=None)})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert "quantity" in body["errors"][0]["message"]
+
+
+def test_an_unknown_instrument_refused_by_the_port_is_bad_user_input(graphql, codes) -> None:
+    body = graphql(PLACE, {"input": order_input(instrumentId="ZZZZ")})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["message"] == "unknown instrument 'ZZZZ'"
+    assert body["errors"][0]["extensions"]["field"] == "input.instrumentId"
+
+
+def test_an_order_the_domain_finds_malformed_is_bad_user_input(graphql, codes, commands) -> None:
+    commands.refusal = InvalidOrder("quantity 1.50 is not a multiple of the lot size 1")
+    body = graphql(PLACE, {"input": order_input()})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["message"] == "quantity 1.50 is not a multiple of the lot size 1"
+
+
+def test_any_other_refusal_of_the_execution_context_is_rejected(graphql, codes, commands) -> None:
+    commands.refusal = ExecutionError("kill switch engaged: no new orders")
+    body = graphql(PLACE, {"input": order_input()})
+    assert codes(body) == ["REJECTED"]
+    assert body["errors"][0]["message"] == "kill switch engaged: no new orders"
+
+
+def test_cancel_calls_the_port_with_the_order_uuid_and_principal(
+    graphql, commands, insert, make_order_row
+) -> None:
+    commands.order_status[OPEN_ORDER] = "ACCEPTED"
+    insert("rm_orders", [make_order_row(1, order_id=OPEN_ORDER, status="ACCEPTED")])
+    body = graphql(
+        CANCEL, {"id": str(OPEN_ORDER).upper()}, headers={"X-QuantVista-Principal": "risk-desk"}
+    )
+    assert body == {
+        "data": {
+            "cancelOrder": {
+                "orderId": str(OPEN_ORDER),
+                "order": {"id": str(OPEN_ORDER), "status": "ACCEPTED"},
+            }
+        }
+    }
+    assert commands.cancelled == [(Principal(subject="risk-desk"), OPEN_ORDER)]
+
+
+def test_cancelling_an_unknown_order_is_not_found(graphql, codes, commands) -> None:
+    body = graphql(CANCEL, {"id": str(OPEN_ORDER)})
+    assert codes(body) == ["NOT_FOUND"]
+    assert body["errors"][0]["message"] == f"order {OPEN_ORDER} does not exist"
+    assert body["errors"][0]["extensions"]["field"] == "orderId"
+
+
+def test_cancelling_a_filled_order_is_an_illegal_state(graphql, codes, commands) -> None:
+    commands.order_status[FILLED_ORDER] = "FILLED"
+    body = graphql(CANCEL, {"id": str(FILLED_ORDER)})
+    assert codes(body) == ["ILLEGAL_STATE"]
+    assert body["errors"][0]["message"] == f"order {FILLED_ORDER} is FILLED: cannot cancel"
+    assert commands.cancelled == []
+
+
+def test_cancelling_with_an_id_that_is_not_a_uuid_is_bad_user_input(
+    graphql, codes, commands
+) -> None:
+    body = graphql(CANCEL, {"id": "42"})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["message"] == "orderId must be a UUID, got '42'"
+    assert commands.cancelled == []
