@@ -96,21 +96,30 @@ class View:
 
     @classmethod
     def absolute(
-        cls, asset_id: str, expected_return: float, confidence: float | None = None
+        cls,
+        asset_id: str,
+        expected_return: float,
+        confidence: float | None = None,
+        variance: float | None = None,
     ) -> View:
         """``asset_id`` will return ``expected_return`` (excess of the risk-free rate)."""
-        return cls({asset_id: 1.0}, expected_return, confidence)
+        return cls({asset_id: 1.0}, expected_return, confidence, variance)
 
     @classmethod
     def relative(
-        cls, outperformer: str, underperformer: str, spread: float, confidence: float | None = None
+        cls,
+        outperformer: str,
+        underperformer: str,
+        spread: float,
+        confidence: float | None = None,
+        variance: float | None = None,
     ) -> View:
         """``outperformer`` will beat ``underperformer`` by ``spread``."""
         if outperformer == underperformer:
             raise InvalidInputError(
                 f"a relative view needs two different assets, got {outperformer!r} twice"
             )
-        return cls({outperformer: 1.0, underperformer: -1.0}, spread, confidence)
+        return cls({outperformer: 1.0, underperformer: -1.0}, spread, confidence, variance)
 
 
 @dataclass(frozen=True, eq=False)
