@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from gateway.ports import OrderCommands, Principal
+from gateway.types import Fill, OrderEvent
 
 PRINCIPAL_HEADER = "X-QuantVista-Principal"
 DEFAULT_PRINCIPAL = "local-operator"
@@ -50,8 +51,8 @@ def principal_from_header(value: str | None) -> Principal:
 class Loaders:
     """Batch loaders for per-order children, so a page of 500 orders costs one query each."""
 
-    order_events: DataLoader[UUID, list]
-    order_fills: DataLoader[UUID, list]
+    order_events: DataLoader[UUID, list[OrderEvent]]
+    order_fills: DataLoader[UUID, list[Fill]]
 
 
 class GatewayContext(BaseContext):

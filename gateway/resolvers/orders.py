@@ -7,7 +7,8 @@ seen exactly once however the pages are cut.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -27,6 +28,8 @@ from gateway.types import (
     PageInfo,
     order_from_row,
 )
+
+_T = TypeVar("_T")
 
 _ORDER_COLUMNS = """order_id, account_id, instrument_id, side, order_type, quantity, limit_price,
        status, filled_quantity, average_fill_price, reject_reason, origin, decision_id,
@@ -103,8 +106,11 @@ async def fetch_order(pool: asyncpg.Pool | asyncpg.Connection, order_id: UUID) -
     return None if row is None else order_from_row(row)
 
 
-def _group_by_order(keys: Sequence[UUID], rows: Sequence[asyncpg.Record], build) -> list[list]:
-    grouped: dict[UUID, list] = {key: [] for key in keys}
+def _group_by_order(
+    keys: Sequence[UUID], rows: Sequence[asyncpg.Record], build: Callable[[asyncpg.Record], _T]
+) -> list[list[_T]]:
+    """One list per key, in the order of ``keys`` (what a DataLoader must return)."""
+    grouped: dict[UUID, list[_T]] = {key: [] for key in keys}
     for row in rows:
         grouped[row["order_id"]].append(build(row))
     return [grouped[key] for key in keys]
