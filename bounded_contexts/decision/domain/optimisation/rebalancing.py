@@ -230,6 +230,27 @@ class WhatIfResult:
     cash_after: Decimal
 
 
+def _trade_cost(
+    costs: TransactionCosts | None,
+    asset_ids: Sequence[str],
+    trades: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    equity: Decimal,
+) -> Decimal:
+    """``equity * sum(c |d| + k d^2)`` with ``d = trade * price / equity``, in Decimal."""
+    if costs is None:
+        return ZERO
+    resolved = resolve_costs(costs, asset_ids)
+    index = {asset_id: i for i, asset_id in enumerate(asset_ids)}
+    total = ZERO
+    for asset_id, quantity in trades.items():
+        change = quantity * prices[asset_id] / equity
+        linear = Decimal(repr(float(resolved.linear[index[asset_id]])))
+        quadratic = Decimal(repr(float(resolved.quadratic[index[asset_id]])))
+        total += linear * abs(change) + quadratic * change * change
+    return total * equity
+
+
 def _nonzero_weights(asset_ids: Sequence[str], weights: np.ndarray) -> Mapping[str, float]:
     return MappingProxyType(
         {a: float(w) for a, w in zip(asset_ids, weights, strict=True) if w != 0.0}
@@ -280,8 +301,7 @@ def what_if(
         i = model.index_of(asset_id)
         before[i] = float(positions.get(asset_id, ZERO) * quoted[asset_id] / total_equity)
         change[i] = float(signed.get(asset_id, ZERO) * quoted[asset_id] / total_equity)
-    cost_fraction = resolve_costs(costs, model.asset_ids).evaluate(change, np.zeros(n))
-    cost = Decimal(repr(cost_fraction)) * total_equity
+    cost = _trade_cost(costs, model.asset_ids, signed, quoted, total_equity)
     equity_after = total_equity - cost
     if equity_after <= 0:
         raise InvalidInputError(f"transaction costs {cost} would exhaust the equity {total_equity}")
