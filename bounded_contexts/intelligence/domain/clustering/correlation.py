@@ -39,7 +39,7 @@ from .errors import (
     TooFewObservationsError,
 )
 from .labels import canonical_labels
-from .quality import silhouette_from_distances
+from .quality import silhouette_of_valid_input
 from .result import ClusterResult
 from .validation import (
     FloatMatrix,
@@ -124,7 +124,9 @@ def cluster_by_correlation(
     labels = canonical_labels(raw)
     n_found = int(labels.max()) + 1
     quality = (
-        silhouette_from_distances(distances, labels) if 2 <= n_found <= n_instruments - 1 else None
+        silhouette_of_valid_input(distances, labels, "precomputed")
+        if 2 <= n_found <= n_instruments - 1
+        else None
     )
     return ClusterResult(
         instrument_ids=ids,

@@ -24,7 +24,7 @@ from sklearn.cluster import DBSCAN, KMeans
 
 from .errors import InvalidClusterCountError, InvalidParameterError
 from .labels import NOISE_LABEL, canonical_labels
-from .quality import silhouette_from_features
+from .quality import silhouette_of_valid_input
 from .result import ClusterResult
 from .validation import (
     FloatMatrix,
@@ -107,7 +107,11 @@ def _result(
     labels = canonical_labels(np.asarray(raw_labels, dtype=np.int64))
     scored = int(np.count_nonzero(labels != NOISE_LABEL))
     n_found = int(labels.max()) + 1 if scored else 0
-    quality = silhouette_from_features(standardised, labels) if 2 <= n_found <= scored - 1 else None
+    quality = (
+        silhouette_of_valid_input(standardised, labels, "euclidean")
+        if 2 <= n_found <= scored - 1
+        else None
+    )
     return ClusterResult(
         instrument_ids=ids,
         labels=tuple(int(label) for label in labels),

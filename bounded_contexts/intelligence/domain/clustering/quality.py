@@ -81,22 +81,29 @@ def silhouette_from_distances(distance_matrix: ArrayLike, labels: ArrayLike) -> 
         raise InvalidParameterError(
             f"distance matrix diagonal must be zero, entry {index} is {distances[index, index]!r}"
         )
-    if not np.allclose(distances, distances.T, rtol=0.0, atol=_SYMMETRY_TOLERANCE):
+    if np.max(np.abs(distances - distances.T)) > _SYMMETRY_TOLERANCE:
         raise InvalidParameterError("distance matrix must be symmetric")
-    label_vector = as_label_vector(labels, n_points)
-    scored = label_vector != NOISE_LABEL
-    return _quality(distances[np.ix_(scored, scored)], label_vector[scored], "precomputed")
+    return silhouette_of_valid_input(distances, as_label_vector(labels, n_points), "precomputed")
 
 
 def silhouette_from_features(features: ArrayLike, labels: ArrayLike) -> ClusterQuality:
     """Silhouette of ``labels`` under the Euclidean distance between rows of ``features``."""
     points = as_finite_matrix(features, "features")
-    label_vector = as_label_vector(labels, points.shape[0])
-    scored = label_vector != NOISE_LABEL
-    return _quality(points[scored], label_vector[scored], "euclidean")
+    return silhouette_of_valid_input(points, as_label_vector(labels, points.shape[0]), "euclidean")
 
 
-def _quality(points: NDArray[np.float64], labels: NDArray[np.int64], metric: str) -> ClusterQuality:
+def silhouette_of_valid_input(
+    points: NDArray[np.float64], labels: NDArray[np.int64], metric: str
+) -> ClusterQuality:
+    """Silhouette for input already checked by the caller (the clustering functions).
+
+    ``points`` is a distance matrix for ``metric="precomputed"``, else a feature matrix.
+    Noise points are dropped here.
+    """
+    scored = labels != NOISE_LABEL
+    if not scored.all():
+        points = points[np.ix_(scored, scored)] if metric == "precomputed" else points[scored]
+        labels = labels[scored]
     n_points = labels.shape[0]
     cluster_labels = np.unique(labels)
     n_clusters = cluster_labels.shape[0]

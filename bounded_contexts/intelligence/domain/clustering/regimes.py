@@ -231,11 +231,13 @@ def regime_probabilities(model: RegimeModel, features: ArrayLike) -> FloatMatrix
     standardised = (matrix - model.feature_centre) / model.feature_scale
     log_joint = np.empty((matrix.shape[0], model.n_regimes))
     dimension = model.n_features
+    identity = np.eye(dimension)
     for regime in range(model.n_regimes):
+        # Sigma = L L^T, so (x - mu)^T Sigma^-1 (x - mu) = ||(x - mu) L^-T||^2.
         factor = cholesky(model.standardised_covariances[regime], lower=True)
-        deviations = standardised - model.standardised_means[regime]
-        whitened = solve_triangular(factor, deviations.T, lower=True)
-        mahalanobis = np.einsum("ft,ft->t", whitened, whitened)
+        whitening = solve_triangular(factor, identity, lower=True).T
+        whitened = standardised @ whitening - model.standardised_means[regime] @ whitening
+        mahalanobis = np.einsum("tf,tf->t", whitened, whitened)
         log_det = 2.0 * np.sum(np.log(np.diag(factor)))
         log_joint[:, regime] = np.log(model.weights[regime]) - 0.5 * (
             dimension * np.log(2.0 * np.pi) + log_det + mahalanobis

@@ -62,12 +62,14 @@ class StableLabelling:
         if len(set(self.instrument_ids)) != len(self.instrument_ids):
             raise InstrumentIdError("instrument ids in a labelling must be unique")
         counter = integer_parameter(self.next_fresh_label, "next_fresh_label")
-        for instrument_id, label in zip(self.instrument_ids, self.labels, strict=True):
-            if label < NOISE_LABEL or label >= counter:
-                raise InvalidParameterError(
-                    f"label {label} of {instrument_id!r} must be {NOISE_LABEL} (noise) or in "
-                    f"[0, next_fresh_label={counter})"
-                )
+        labels = np.asarray(self.labels, dtype=np.int64)
+        outside = np.flatnonzero((labels < NOISE_LABEL) | (labels >= counter))
+        if outside.size:
+            position = int(outside[0])
+            raise InvalidParameterError(
+                f"label {self.labels[position]} of {self.instrument_ids[position]!r} must be "
+                f"{NOISE_LABEL} (noise) or in [0, next_fresh_label={counter})"
+            )
 
     @property
     def assignments(self) -> Mapping[str, int]:
@@ -146,18 +148,19 @@ def _kept_labels(
     kept: list[int | None] = [None] * n_new
     if n_new == 0 or not old_labels:
         return kept
-    column_of_old = {label: column for column, label in enumerate(old_labels)}
-    old_label_of = previous.assignments
-    old_sizes = np.zeros(len(old_labels), dtype=np.int64)
-    for label in previous.labels:
-        if label != NOISE_LABEL:
-            old_sizes[column_of_old[label]] += 1
+    old_label_of = dict(zip(previous.instrument_ids, previous.labels, strict=True))
+    carried_old = np.array([old_label_of.get(i, NOISE_LABEL) for i in ids], dtype=np.int64)
+    old_array = np.asarray(previous.labels, dtype=np.int64)
+    old_values = np.asarray(old_labels, dtype=np.int64)
+    old_sizes = np.bincount(
+        np.searchsorted(old_values, old_array[old_array != NOISE_LABEL]), minlength=len(old_labels)
+    )
     new_sizes = np.bincount(canonical[canonical != NOISE_LABEL], minlength=n_new)
-    overlap = np.zeros((n_new, len(old_labels)), dtype=np.int64)
-    for instrument_id, label in zip(ids, canonical, strict=True):
-        old = old_label_of.get(instrument_id, NOISE_LABEL)
-        if label != NOISE_LABEL and old != NOISE_LABEL:
-            overlap[label, column_of_old[old]] += 1
+    both = (canonical != NOISE_LABEL) & (carried_old != NOISE_LABEL)
+    pair_index = canonical[both] * len(old_labels) + np.searchsorted(old_values, carried_old[both])
+    overlap = np.bincount(pair_index, minlength=n_new * len(old_labels)).reshape(
+        n_new, len(old_labels)
+    )
     union = new_sizes[:, np.newaxis] + old_sizes[np.newaxis, :] - overlap
     jaccard = overlap / union
     rows, columns = linear_sum_assignment(overlap, maximize=True)
