@@ -74,5 +74,6 @@ def default_catalogue() -> Catalogue:
             and issubclass(obj, DomainEvent)
             and obj is not DomainEvent
             and obj.__module__ == module.__name__
+            and not obj.__name__.startswith("_")
         )
     return Catalogue(classes)

@@ -1,0 +1,1 @@
+"""Venue adapters: where accepted orders are executed."""

@@ -1,0 +1,230 @@
+"""Use cases of the execution context: submit, cancel, and execute against market bars.
+
+One service instance is the in-memory view of the execution store (orders, accounts, the
+recent bars the simulated venue fills against). The strategy path (a policy reacting to
+``TradeDecided``) and the GraphQL path (``ExecutionCommands``) call the same methods under the
+same lock; optimistic concurrency in the store settles any race with another process, after
+which the view is reloaded from the store.
+
+Fills are deterministic whatever the arrival order of bars and decisions: an order submitted
+at time T fills against the first bar that *starts* at or after T, taken from the recent-bar
+cache if that bar has already been seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from bounded_contexts.execution.adapters.venues.simulated import (
+    SimulatedVenueConfig,
+    VenueBar,
+    match,
+)
+from bounded_contexts.execution.domain.account import Account
+from bounded_contexts.execution.domain.errors import (
+    InvalidOrder,
+    OrderNotFound,
+    UnknownInstrument,
+)
+from bounded_contexts.execution.domain.events import AccountOpened, OrderSubmitted
+from bounded_contexts.execution.domain.order import Order, order_id_for
+from bounded_contexts.execution.domain.pretrade import PreTradeLimits, pretrade_failures
+from events.effects import EventsToAppend
+from events.envelope import Cause, EventEnvelope
+from events.store import EventStore
+
+RECENT_BARS = 64
+VENUE_ACTOR = "venue:simulated"
+
+
+@dataclass(frozen=True)
+class ExecutionConfig:
+    account_id: str = "DEMO-001"
+    account_currency: str = "EUR"
+    initial_cash: Decimal = Decimal(1_000_000)
+    limits: PreTradeLimits = field(default_factory=PreTradeLimits)
+    venue: SimulatedVenueConfig = field(default_factory=SimulatedVenueConfig)
+
+
+@dataclass(frozen=True)
+class SubmitOrder:
+    order_id: UUID
+    account_id: str
+    instrument_id: str
+    side: str
+    order_type: str
+    quantity: Decimal
+    limit_price: Decimal | None
+    origin: str
+    decision_id: UUID | None = None
+    algo_id: str | None = None
+    reference_price: Decimal | None = None
+
+
+class ExecutionService:
+    def __init__(self, store: EventStore, config: ExecutionConfig | None = None) -> None:
+        self.store = store
+        self.config = config or ExecutionConfig()
+        self.lock = threading.RLock()
+        self.orders: dict[UUID, Order] = {}
+        self.accounts: dict[str, Account] = {}
+        self.instruments: set[str] = set()
+        self.bars: dict[str, deque[VenueBar]] = {}
+        self.last_price: dict[str, Decimal] = {}
+
+    # -- loading ------------------------------------------------------------------
+    def reload_own_state(self) -> None:
+        """Rebuild orders and accounts from the execution store (after a restart/conflict)."""
+        histories: dict[UUID, list[EventEnvelope]] = {}
+        for envelope in self.store.iter_all():
+            histories.setdefault(envelope.aggregate_id, []).append(envelope)
+        self.orders, self.accounts = {}, {}
+        for aggregate_id, history in histories.items():
+            first = history[0]
+            events = [e.event for e in history]
+            if isinstance(first.event, AccountOpened):
+                account = Account.replay(aggregate_id, events)
+                self.accounts[account.account_id] = account
+            elif isinstance(first.event, OrderSubmitted):
+                order = Order.replay(aggregate_id, events)
+                order.ts_submitted = first.ts_event
+                self.orders[aggregate_id] = order
+
+    def instrument_listed(self, instrument_id: str) -> None:
+        self.instruments.add(instrument_id)
+
+    def remember_bar(self, instrument_id: str, bar: VenueBar, close: Decimal) -> None:
+        recent = self.bars.setdefault(instrument_id, deque(maxlen=RECENT_BARS))
+        if not recent or bar.ts_start > recent[-1].ts_start:
+            recent.append(bar)
+        self.last_price[instrument_id] = close
+
+    # -- commands -----------------------------------------------------------------
+    def account(self, uow: EventsToAppend, cause: Cause, account_id: str | None = None) -> Account:
+        account_id = account_id or self.config.account_id
+        account = self.accounts.get(account_id)
+        if account is None:
+            account = Account.open(account_id, self.config.account_currency, self.config.initial_cash)
+            self.accounts[account_id] = account
+            uow.save(account, cause)
+        return account
+
+    def submit(self, cmd: SubmitOrder, uow: EventsToAppend, cause: Cause) -> UUID:
+        """Validate, run pre-trade controls, accept or reject, and fill if the next bar is known.
+
+        Raises ``UnknownInstrument``/``InvalidOrder`` for a malformed command (nothing is
+        recorded); a well-formed order that fails a control is recorded as rejected."""
+        if cmd.instrument_id not in self.instruments:
+            raise UnknownInstrument(cmd.instrument_id)
+        if cmd.side not in ("BUY", "SELL"):
+            raise InvalidOrder(f"side must be BUY or SELL, got {cmd.side!r}")
+        if cmd.order_type not in ("MARKET", "LIMIT"):
+            raise InvalidOrder(f"order type must be MARKET or LIMIT, got {cmd.order_type!r}")
+        if cmd.order_id in self.orders:
+            raise InvalidOrder(f"order {cmd.order_id} already exists")
+        account = self.account(uow, cause, cmd.account_id)
+        submitted = OrderSubmitted(
+            cmd.order_id,
+            cmd.account_id,
+            cmd.instrument_id,
+            cmd.side,  # type: ignore[arg-type]
+            cmd.order_type,  # type: ignore[arg-type]
+            cmd.quantity,
+            cmd.limit_price,
+            "DAY",
+            cmd.origin,  # type: ignore[arg-type]
+            cmd.decision_id,
+            cmd.algo_id,
+        )
+        order = Order.submit(submitted)
+        order.ts_submitted = cause.ts_event
+        reference = cmd.reference_price or self.last_price.get(cmd.instrument_id)
+        if reference is None and cmd.limit_price is None:
+            failures = [f"no market price known for {cmd.instrument_id} yet"]
+        else:
+            failures = pretrade_failures(
+                submitted,
+                account=account,
+                reference_price=reference or cmd.limit_price,  # type: ignore[arg-type]
+                open_buy_notional=self._open_buy_notional(cmd.account_id),
+                limits=self.config.limits,
+            )
+        if failures:
+            order.reject("; ".join(failures))
+        else:
+            order.accept()
+        self.orders[order.id] = order
+        uow.save(order, cause)
+        if order.is_open:
+            for bar in self.bars.get(cmd.instrument_id, ()):
+                if bar.ts_start >= order.ts_submitted and order.is_open:
+                    self._execute(order, bar, uow, cause)
+        return order.id
+
+    def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
+        order.cancel(reason)
+        uow.save(order, cause)
+
+    def on_bar(self, instrument_id: str, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
+        for order in self._open_orders(instrument_id):
+            if order.ts_submitted <= bar.ts_start:
+                self._execute(order, bar, uow, cause)
+
+    # -- internals ----------------------------------------------------------------
+    def _execute(self, order: Order, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
+        s = order.submitted
+        assert s is not None
+        execution = match(
+            side=s.side,
+            order_type=s.order_type,
+            limit_price=s.limit_price,
+            remaining=order.remaining,
+            bar=bar,
+            config=self.config.venue,
+        )
+        if execution is None:
+            return
+        # The venue executes at the bar's open: the fill carries that time and the venue as
+        # actor whichever path (bar first or order first) led here — replay-stable records.
+        cause = dataclasses.replace(cause, ts_event=bar.ts_start, actor=VENUE_ACTOR)
+        order.fill(execution.quantity, execution.price, execution.fee)
+        account = self.accounts[s.account_id]
+        account.book_fill(
+            order_id=order.id,
+            instrument_id=s.instrument_id,
+            side=s.side,
+            quantity=execution.quantity,
+            price=execution.price,
+            fee=execution.fee,
+        )
+        uow.save(order, cause)
+        uow.save(account, cause)
+
+    def _open_orders(self, instrument_id: str) -> Iterable[Order]:
+        return [
+            o
+            for o in self.orders.values()
+            if o.is_open and o.submitted is not None and o.submitted.instrument_id == instrument_id
+        ]
+
+    def _open_buy_notional(self, account_id: str) -> Decimal:
+        total = Decimal(0)
+        for o in self.orders.values():
+            s = o.submitted
+            if o.is_open and s is not None and s.account_id == account_id and s.side == "BUY":
+                price = s.limit_price or self.last_price.get(s.instrument_id, Decimal(0))
+                total += o.remaining * price
+        return total
+
+
+def strategy_order_id(decision_event_id: UUID) -> UUID:
+    return order_id_for(f"decision/{decision_event_id}")

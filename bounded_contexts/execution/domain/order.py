@@ -1,0 +1,137 @@
+"""The Order aggregate and its explicit state machine.
+
+    NEW ──accept──> ACCEPTED ──fill──> PARTIALLY_FILLED ──fill──> FILLED
+     │                 │  └────────────────fill (all)────────────────┘
+     └──reject──> REJECTED      └──cancel──> CANCELLED <──cancel── PARTIALLY_FILLED
+
+Any other transition raises :class:`IllegalOrderTransition` and records nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from enum import StrEnum
+
+from bounded_contexts.execution.domain.errors import IllegalOrderTransition, InvalidOrder
+from bounded_contexts.execution.domain.events import (
+    OrderAccepted,
+    OrderCancelled,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+)
+from events.domain import Aggregate, DomainEvent
+
+ORDER_NAMESPACE = uuid.UUID("7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b")
+
+
+class OrderStatus(StrEnum):
+    NEW = "NEW"
+    ACCEPTED = "ACCEPTED"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+
+
+ALLOWED: dict[str, set[OrderStatus]] = {
+    "accept": {OrderStatus.NEW},
+    "reject": {OrderStatus.NEW},
+    "fill": {OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED},
+    "cancel": {OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED},
+}
+OPEN = {OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED}
+
+
+class Order(Aggregate):
+    def _init_state(self) -> None:
+        self.status = OrderStatus.NEW
+        self.submitted: OrderSubmitted | None = None
+        self.filled = Decimal(0)
+        self.notional = Decimal(0)
+        self.fills = 0
+        self.ts_submitted = 0
+
+    @classmethod
+    def submit(cls, submitted: OrderSubmitted) -> Order:
+        if submitted.quantity <= 0:
+            raise InvalidOrder(f"quantity must be positive, got {submitted.quantity}")
+        if submitted.order_type == "LIMIT" and (
+            submitted.limit_price is None or submitted.limit_price <= 0
+        ):
+            raise InvalidOrder("a LIMIT order needs a positive limit price")
+        if submitted.order_type == "MARKET" and submitted.limit_price is not None:
+            raise InvalidOrder("a MARKET order takes no limit price")
+        order = cls(submitted.order_id)
+        order._init_state()
+        order._record(submitted)
+        return order
+
+    # -- verbs ------------------------------------------------------------------
+    def accept(self) -> None:
+        self._guard("accept")
+        self._record(OrderAccepted(self.id))
+
+    def reject(self, reason: str) -> None:
+        self._guard("reject")
+        self._record(OrderRejected(self.id, reason))
+
+    def fill(self, quantity: Decimal, price: Decimal, fee: Decimal) -> None:
+        self._guard("fill")
+        if quantity <= 0 or quantity > self.remaining:
+            raise InvalidOrder(f"fill of {quantity} on order {self.id} with {self.remaining} open")
+        filled = self.filled + quantity
+        average = ((self.notional + quantity * price) / filled).quantize(Decimal("0.000001"))
+        self._record(
+            OrderFilled(
+                self.id, self.fills + 1, quantity, price, fee, filled, self.quantity - filled, average
+            )
+        )
+
+    def cancel(self, reason: str) -> None:
+        self._guard("cancel")
+        self._record(OrderCancelled(self.id, reason, self.remaining))
+
+    # -- state ------------------------------------------------------------------
+    @property
+    def quantity(self) -> Decimal:
+        assert self.submitted is not None
+        return self.submitted.quantity
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quantity - self.filled
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    def _guard(self, action: str) -> None:
+        if self.status not in ALLOWED[action]:
+            raise IllegalOrderTransition(self.id, self.status.value, action)
+
+    def apply(self, event: DomainEvent) -> None:
+        match event:
+            case OrderSubmitted():
+                self.submitted = event
+            case OrderAccepted():
+                self.status = OrderStatus.ACCEPTED
+            case OrderRejected():
+                self.status = OrderStatus.REJECTED
+            case OrderFilled():
+                self.filled = event.filled_quantity
+                self.notional += event.quantity * event.price
+                self.fills = event.fill_seq
+                self.status = (
+                    OrderStatus.FILLED if event.remaining_quantity == 0 else OrderStatus.PARTIALLY_FILLED
+                )
+            case OrderCancelled():
+                self.status = OrderStatus.CANCELLED
+            case _:
+                super().apply(event)
+
+
+def order_id_for(key: str) -> uuid.UUID:
+    """Deterministic order ids (a strategy order's id derives from its decision's id)."""
+    return uuid.uuid5(ORDER_NAMESPACE, key)

@@ -1,0 +1,52 @@
+"""Pre-trade controls (RTS 6 Art. 15): every order passes them before it reaches a venue.
+
+Pure function of the order, the account and the open orders; returns the reasons it fails
+(empty when it passes), so a rejection records every limit breached, not only the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bounded_contexts.execution.domain.account import Account
+from bounded_contexts.execution.domain.events import OrderSubmitted
+
+
+@dataclass(frozen=True)
+class PreTradeLimits:
+    max_order_notional: Decimal = Decimal(100_000)
+    max_position_notional: Decimal = Decimal(150_000)  # per instrument, absolute
+    allow_short: bool = False
+
+
+def pretrade_failures(
+    order: OrderSubmitted,
+    *,
+    account: Account,
+    reference_price: Decimal,
+    open_buy_notional: Decimal,
+    limits: PreTradeLimits,
+) -> list[str]:
+    price = order.limit_price or reference_price
+    notional = order.quantity * price
+    failures = []
+    if notional > limits.max_order_notional:
+        failures.append(
+            f"order notional {notional:.2f} exceeds the limit {limits.max_order_notional}"
+        )
+    signed = order.quantity if order.side == "BUY" else -order.quantity
+    position_after = account.position(order.instrument_id) + signed
+    if abs(position_after) * price > limits.max_position_notional:
+        failures.append(
+            f"position after the order {position_after} x {price} exceeds the per-instrument "
+            f"limit {limits.max_position_notional}"
+        )
+    if position_after < 0 and not limits.allow_short:
+        failures.append(f"short selling is not allowed (position after would be {position_after})")
+    if order.side == "BUY" and notional + open_buy_notional > account.cash:
+        failures.append(
+            f"not enough cash: order {notional:.2f} + open buys {open_buy_notional:.2f} > "
+            f"cash {account.cash:.2f}"
+        )
+    return failures

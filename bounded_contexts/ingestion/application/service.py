@@ -1,0 +1,133 @@
+"""Use cases of the ingestion context: list instruments, ingest bars.
+
+The service is the single writer of the ingestion store. It keeps each instrument's feed
+aggregate in memory (rebuilt from the store on start) and appends in batches — one database
+round trip per batch, not per bar.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bounded_contexts.ingestion.domain.bars import (
+    BarRejected,
+    InstrumentFeed,
+    Quarantine,
+    RawBar,
+    feed_id,
+    parse_bar,
+    parse_timestamp,
+)
+from bounded_contexts.ingestion.domain.events import BarClosed, InstrumentListed
+from events.envelope import Cause
+from events.store import EventStore
+
+log = logging.getLogger(__name__)
+
+MINUTE_NS = 60_000_000_000
+
+
+@dataclass
+class IngestReport:
+    accepted: int = 0
+    quarantined: int = 0
+    skipped_already_stored: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+class IngestionService:
+    def __init__(self, store: EventStore, *, interval_ns: int = MINUTE_NS, batch_size: int = 400):
+        self.store, self.interval_ns, self.batch_size = store, interval_ns, batch_size
+        self.feeds: dict[str, InstrumentFeed] = {}
+        self.quarantines: dict[str, Quarantine] = {}
+        self._load()
+
+    def _load(self) -> None:
+        """Rebuild every feed from the store (its aggregates are small: listing + last bar)."""
+        self.feeds.clear()
+        self.quarantines.clear()
+        histories: dict[str, list] = {}  # type: ignore[type-arg]
+        for envelope in self.store.iter_all():
+            event = envelope.event
+            if isinstance(event, InstrumentListed | BarClosed):
+                histories.setdefault(event.instrument_id, []).append(event)
+            else:
+                q = self.quarantines.setdefault(event.source, Quarantine(event.source))  # type: ignore[attr-defined]
+                q.version = envelope.aggregate_version
+        for instrument_id, history in histories.items():
+            feed = InstrumentFeed.replay(feed_id(instrument_id), history)
+            self.feeds[instrument_id] = feed
+
+    @property
+    def instruments(self) -> list[str]:
+        return sorted(i for i, f in self.feeds.items() if f.listed)
+
+    def last_bar_start(self, instrument_id: str) -> int | None:
+        feed = self.feeds.get(instrument_id)
+        return feed.last_ts_start if feed else None
+
+    def list_instruments(self, listings: Iterable[InstrumentListed], *, actor: str) -> int:
+        items = []
+        for listing in listings:
+            if listing.instrument_id in self.feeds:
+                continue
+            feed = InstrumentFeed.list(listing)
+            self.feeds[listing.instrument_id] = feed
+            cause = Cause.origin(ts_event=0, actor=actor, key=f"listing/{listing.instrument_id}")
+            items.extend((p, cause) for p in feed.collect_pending())
+        self.store.append(items)
+        return len(items)
+
+    def ingest(self, rows: Iterable[RawBar], *, actor: str) -> IngestReport:
+        """Validate and record bars; bad rows are quarantined with a reason, never dropped."""
+        report = IngestReport()
+        batch: list = []  # type: ignore[type-arg]
+        for raw in rows:
+            batch.extend(self._one(raw, report, actor))
+            if len(batch) >= self.batch_size:
+                self.store.append(batch)
+                batch = []
+        if batch:
+            self.store.append(batch)
+        return report
+
+    def _one(self, raw: RawBar, report: IngestReport, actor: str) -> list:  # type: ignore[type-arg]
+        feed = self.feeds.get(raw.instrument_id or "")
+        try:
+            bar = parse_bar(raw, self.interval_ns)
+            if feed is None:
+                raise BarRejected(f"unknown instrument {raw.instrument_id!r}")
+            feed.close_bar(bar)
+        except BarRejected as rejection:
+            reason = str(rejection)
+            report.quarantined += 1
+            kind = reason.split(" ")[0] if not reason.startswith("unknown") else "unknown instrument"
+            report.reasons[kind] = report.reasons.get(kind, 0) + 1
+            quarantine = self.quarantines.setdefault(raw.source, Quarantine(raw.source))
+            quarantine.reject(raw, reason)
+            try:
+                ts = parse_timestamp(raw.timestamp) + self.interval_ns
+            except BarRejected:
+                ts = 0
+            cause = Cause.origin(ts_event=ts, actor=actor, key=f"quarantine/{raw.source}/{raw.line}")
+            return [(p, cause) for p in quarantine.collect_pending()]
+        report.accepted += 1
+        cause = Cause.origin(
+            ts_event=bar.ts_end, actor=actor, key=f"bar/{bar.instrument_id}/{bar.ts_start}"
+        )
+        return [(p, cause) for p in feed.collect_pending()]
+
+    def resume_filter(self, rows: Iterable[RawBar]) -> Iterable[RawBar]:
+        """Drop rows at or before what the store already holds for their instrument, so that a
+        replay of the same file continues where the last run stopped."""
+        for raw in rows:
+            last = self.last_bar_start(raw.instrument_id or "")
+            if last is not None:
+                try:
+                    if parse_timestamp(raw.timestamp) <= last:
+                        continue
+                except BarRejected:
+                    pass
+            yield raw

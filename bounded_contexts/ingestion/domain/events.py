@@ -1,0 +1,67 @@
+"""Events of the ingestion context (stream ``market-data``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from events.domain import DomainEvent
+
+
+@dataclass(frozen=True)
+class _IngestionEvent(DomainEvent):
+    CONTEXT = "ingestion"
+    STREAM = "market-data"
+
+
+@dataclass(frozen=True)
+class InstrumentListed(_IngestionEvent):
+    """An instrument entered the reference data: identifiers needed for MiFID II reports."""
+
+    instrument_id: str
+    isin: str
+    mic: str
+    currency: str
+    name: str
+
+
+@dataclass(frozen=True)
+class BarClosed(_IngestionEvent):
+    """A validated OHLCV bar closed. ``ts_start``/``ts_end`` are UTC nanoseconds.
+
+    Version 2 added ``session`` (the trading date the bar belongs to, for session-anchored
+    indicators such as VWAP); version-1 payloads are upcast with the UTC date of ``ts_start``.
+    """
+
+    SCHEMA_VERSION = 2
+
+    instrument_id: str
+    ts_start: int
+    ts_end: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    session: str
+
+
+def _bar_closed_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    from datetime import UTC, datetime
+
+    start = datetime.fromtimestamp(int(payload["ts_start"]) / 1e9, tz=UTC)
+    return {**payload, "session": start.date().isoformat()}
+
+
+BarClosed.UPCASTERS = {1: _bar_closed_v1_to_v2}
+
+
+@dataclass(frozen=True)
+class BarQuarantined(_IngestionEvent):
+    """An input bar failed validation. Kept whole, with the reason, for inspection."""
+
+    source: str
+    line: int
+    instrument_id: str | None
+    reason: str
+    raw: dict[str, str | None]

@@ -1,0 +1,53 @@
+"""Base of the single-writer policies (intelligence, prediction, decision): state held in
+memory, rebuilt after a restart or a conflict by running the *same* handler over the upstream
+events already applied, with their output discarded. One code path for live and replay keeps
+the rebuilt state identical to the state that produced the stored events."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from events.effects import Effects, EventsToAppend
+from events.envelope import EventEnvelope
+from events.store import EventStore
+
+
+class ReplayingPolicy(ABC):
+    name: str = "policy"
+    upstreams: tuple[str, ...] = ()
+
+    def __init__(self, stores: dict[str, EventStore], effects: Effects) -> None:
+        self._stores, self._effects = stores, effects
+        self._ready = False
+
+    def reset(self) -> None:
+        self._ready = False
+
+    def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: Any) -> None:
+        if not self._ready:
+            self._rebuild()
+        self.apply(upstream, events, uow)
+
+    def _rebuild(self) -> None:
+        self.clear()
+        for upstream in self.upstreams:
+            applied = self._effects.tracked_position(self.name, upstream)
+            after = 0
+            while after < applied:
+                batch = self._stores[upstream].read(after, limit=1000, upto=applied)
+                if not batch:
+                    break
+                self.apply(upstream, batch, EventsToAppend())  # output discarded
+                after = batch[-1].position
+        self._ready = True
+
+    # for subclasses ------------------------------------------------------------
+    @abstractmethod
+    def clear(self) -> None:
+        """Drop all in-memory state."""
+
+    @abstractmethod
+    def apply(self, upstream: str, events: Sequence[EventEnvelope], uow: EventsToAppend) -> None:
+        """React to a batch of upstream events, saving aggregates into ``uow``."""

@@ -1,0 +1,61 @@
+"""Instruments (with the last price by bar time), bars, and the bar quarantine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from psycopg import Cursor
+
+from bounded_contexts.ingestion.domain.events import BarClosed, BarQuarantined, InstrumentListed
+from events.envelope import EventEnvelope
+from projections.base import Projection
+
+
+class MarketDataProjection(Projection):
+    name = "projection.market-data"
+    upstreams = ("ingestion",)
+    tables = ("rm_instruments", "rm_bars", "rm_quarantine")
+
+    def fold(self, events: Sequence[EventEnvelope], cur: Cursor) -> None:  # type: ignore[type-arg]
+        listings, bars, quarantined = [], [], []
+        for envelope in events:
+            e = envelope.event
+            if isinstance(e, InstrumentListed):
+                listings.append((e.instrument_id, e.isin, e.mic, e.currency, e.name))
+            elif isinstance(e, BarClosed):
+                bars.append((e.instrument_id, e.ts_end, e.open, e.high, e.low, e.close, e.volume))
+            elif isinstance(e, BarQuarantined):
+                ts = envelope.ts_event or None
+                quarantined.append(
+                    (e.source, e.line, e.instrument_id, ts, e.reason, json.dumps(e.raw))
+                )
+        if listings:
+            cur.executemany(
+                "INSERT INTO rm_instruments (instrument_id, isin, mic, currency, name) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (instrument_id) DO UPDATE SET "
+                "isin = EXCLUDED.isin, mic = EXCLUDED.mic, currency = EXCLUDED.currency, "
+                "name = EXCLUDED.name",
+                listings,
+            )
+        if bars:
+            cur.executemany(
+                "INSERT INTO rm_bars (instrument_id, ts_event, open, high, low, close, volume) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                bars,
+            )
+            latest: dict[str, tuple[int, object]] = {}
+            for instrument_id, ts, *_, close, _volume in bars:
+                if instrument_id not in latest or ts > latest[instrument_id][0]:
+                    latest[instrument_id] = (ts, close)
+            cur.executemany(
+                "UPDATE rm_instruments SET last_price = %s, last_bar_ts = %s "
+                "WHERE instrument_id = %s AND (last_bar_ts IS NULL OR last_bar_ts < %s)",
+                [(close, ts, i, ts) for i, (ts, close) in sorted(latest.items())],
+            )
+        if quarantined:
+            cur.executemany(
+                "INSERT INTO rm_quarantine (source, line, instrument_id, ts_event, reason, raw) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                quarantined,
+            )

@@ -1,0 +1,83 @@
+"""Portfolio (cash, fees, realised P&L per account) and positions (quantity, average price,
+realised P&L per instrument), from the account ledger. Unrealised P&L and equity are derived
+at query time from the instruments' last prices, so they are never stale."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from psycopg import Cursor
+
+from bounded_contexts.execution.domain.events import AccountOpened, FillBooked
+from events.envelope import EventEnvelope
+from projections.base import Projection
+
+ZERO = Decimal(0)
+
+
+def fold_position(
+    quantity: Decimal, average: Decimal, signed_fill: Decimal, price: Decimal
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Position after a fill: (quantity, average price, P&L realised by this fill).
+
+    Adding to a position (or opening one) moves the average price; reducing it realises
+    P&L against the average; crossing through zero realises the closed part and opens the
+    rest at the fill price."""
+    new_quantity = quantity + signed_fill
+    if quantity == 0 or (quantity > 0) == (signed_fill > 0):
+        total = abs(quantity) * average + abs(signed_fill) * price
+        return new_quantity, (total / abs(new_quantity)).quantize(Decimal("0.000001")), ZERO
+    closed = min(abs(quantity), abs(signed_fill))
+    direction = Decimal(1) if quantity > 0 else Decimal(-1)
+    realised = (price - average) * closed * direction
+    if new_quantity == 0:
+        return ZERO, ZERO, realised
+    if (new_quantity > 0) == (quantity > 0):
+        return new_quantity, average, realised
+    return new_quantity, price, realised
+
+
+class PortfolioProjection(Projection):
+    name = "projection.portfolio"
+    upstreams = ("execution",)
+    tables = ("rm_portfolio", "rm_positions")
+
+    def fold(self, events: Sequence[EventEnvelope], cur: Cursor) -> None:  # type: ignore[type-arg]
+        for envelope in events:
+            e = envelope.event
+            if isinstance(e, AccountOpened):
+                cur.execute(
+                    "INSERT INTO rm_portfolio (account_id, base_currency, initial_cash, cash, "
+                    "fees_paid, realised_pnl) VALUES (%s, %s, %s, %s, 0, 0) "
+                    "ON CONFLICT DO NOTHING",
+                    (e.account_id, e.currency, e.initial_cash, e.initial_cash),
+                )
+            elif isinstance(e, FillBooked):
+                self._book(e, cur)
+
+    def _book(self, e: FillBooked, cur: Cursor) -> None:  # type: ignore[type-arg]
+        cur.execute(
+            "SELECT quantity, average_price, realised_pnl FROM rm_positions "
+            "WHERE account_id = %s AND instrument_id = %s",
+            (e.account_id, e.instrument_id),
+        )
+        row = cur.fetchone()
+        if row:
+            quantity, average, realised = row["quantity"], row["average_price"], row["realised_pnl"]
+        else:
+            quantity, average, realised = ZERO, ZERO, ZERO
+        signed = e.quantity if e.side == "BUY" else -e.quantity
+        quantity, average, gained = fold_position(quantity, average, signed, e.price)
+        cur.execute(
+            "INSERT INTO rm_positions (account_id, instrument_id, quantity, average_price, "
+            "realised_pnl) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (account_id, instrument_id) "
+            "DO UPDATE SET quantity = EXCLUDED.quantity, average_price = EXCLUDED.average_price, "
+            "realised_pnl = EXCLUDED.realised_pnl",
+            (e.account_id, e.instrument_id, quantity, average, realised + gained),
+        )
+        cur.execute(
+            "UPDATE rm_portfolio SET cash = %s, fees_paid = fees_paid + %s, "
+            "realised_pnl = realised_pnl + %s WHERE account_id = %s",
+            (e.cash_after, e.fee, gained, e.account_id),
+        )

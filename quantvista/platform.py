@@ -1,0 +1,198 @@
+"""The composition root: one object that builds every store, relay, policy, saga and
+projection of QuantVista against a database URL and (optionally) a Pulsar URL.
+
+Without a broker the consumers run in store-following mode (they catch up from the stores);
+with one, events travel store -> relay -> Pulsar -> consumer, and the stores still judge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from bounded_contexts.decision.domain.strategy import StrategyConfig
+from bounded_contexts.decision.policies.on_price_direction_predicted import (
+    OnPriceDirectionPredicted,
+)
+from bounded_contexts.execution.application.commands import ExecutionCommands
+from bounded_contexts.execution.application.service import ExecutionConfig, ExecutionService
+from bounded_contexts.execution.policies.on_market_and_decisions import ExecutionPolicy
+from bounded_contexts.ingestion.application.service import IngestionService
+from bounded_contexts.intelligence.policies.on_bar_closed import OnBarClosed
+from bounded_contexts.prediction.domain.direction_forecaster import ForecasterConfig
+from bounded_contexts.prediction.policies.on_indicators_updated import OnIndicatorsUpdated
+from events.bus import PulsarBus
+from events.consumer import TrackedConsumer
+from events.deadletter import DeadLetters
+from events.effects import SqlEffects, StoreEffects
+from events.relay import Relay
+from events.store import EventStore, datastore_from_url
+from projections.registry import all_projections, create_read_model_tables
+from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
+
+STORES = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas")
+CONTEXT_COMPONENTS = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas", "projections")
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    forecaster: ForecasterConfig = field(default_factory=ForecasterConfig)
+    execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+    lifecycle: TradeLifecycleConfig = field(default_factory=TradeLifecycleConfig)
+
+
+class Platform:
+    def __init__(
+        self,
+        database_url: str,
+        pulsar_url: str | None = None,
+        *,
+        tenant: str = "quantvista",
+        config: PipelineConfig | None = None,
+    ) -> None:
+        self.database_url = database_url
+        self.config = config or PipelineConfig()
+        self.stores = {c: EventStore(c, datastore_from_url(database_url)) for c in STORES}
+        self.read_store = datastore_from_url(database_url, pool_size=2, max_overflow=8)
+        self.dead_letters = DeadLetters(self.read_store)
+        self.read_effects = SqlEffects(self.read_store)
+        self.bus = PulsarBus(pulsar_url, tenant) if pulsar_url else None
+        self.execution = ExecutionService(self.stores["execution"], self.config.execution)
+        self.execution_commands = ExecutionCommands(self.execution)
+        self.relays: list[Relay] = []
+        self.consumers: list[TrackedConsumer] = []
+        self._ingestion: IngestionService | None = None
+
+    # -- set-up ---------------------------------------------------------------------
+    def create_tables(self) -> None:
+        """Create every table once, before any worker starts (FACTS.md: concurrent creation
+        fails)."""
+        for store in self.stores.values():
+            store.create_tables()
+        self.dead_letters.create_tables()
+        self.read_effects.create_tables()
+        with self.read_store.transaction(commit=True) as cur:
+            create_read_model_tables(cur)
+        if self.bus is not None:
+            Relay(self.stores["ingestion"], self.bus, listen_url=self.database_url).create_tables()
+
+    @property
+    def ingestion(self) -> IngestionService:
+        if self._ingestion is None:
+            self._ingestion = IngestionService(self.stores["ingestion"])
+        return self._ingestion
+
+    def build(self, contexts: Iterable[str] = CONTEXT_COMPONENTS) -> None:
+        """Build the relays and consumers of the named contexts (all by default)."""
+        wanted = set(contexts)
+        s = self.stores
+        if self.bus is not None:
+            self.relays = [
+                Relay(s[c], self.bus, listen_url=self.database_url) for c in STORES if c in wanted
+            ]
+
+        def policy(handler: Any, effects: Any) -> TrackedConsumer:
+            return TrackedConsumer(handler, effects, s, self.dead_letters, self.bus)
+
+        consumers = []
+        if "intelligence" in wanted:
+            effects = StoreEffects(s["intelligence"])
+            consumers.append(policy(OnBarClosed(s, effects), effects))
+        if "prediction" in wanted:
+            effects = StoreEffects(s["prediction"])
+            consumers.append(policy(OnIndicatorsUpdated(s, effects, self.config.forecaster), effects))
+        if "decision" in wanted:
+            effects = StoreEffects(s["decision"])
+            consumers.append(policy(OnPriceDirectionPredicted(s, effects, self.config.strategy), effects))
+        if "execution" in wanted:
+            effects = StoreEffects(s["execution"])
+            consumers.append(policy(ExecutionPolicy(self.execution, s, effects), effects))
+        if "sagas" in wanted:
+            consumers.append(
+                policy(TradeLifecycleSaga(s["sagas"], self.config.lifecycle), StoreEffects(s["sagas"]))
+            )
+        if "projections" in wanted or "support" in wanted:
+            consumers.extend(policy(p, self.read_effects) for p in all_projections())
+        self.consumers = consumers
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self) -> None:
+        for component in [*self.relays, *self.consumers]:
+            component.start()
+
+    def stop(self) -> None:
+        for component in [*self.consumers, *self.relays]:
+            component.stop()
+        if self.bus is not None:
+            self.bus.close()
+            self.bus = None
+
+    def close(self) -> None:
+        self.stop()
+        for store in self.stores.values():
+            store.datastore.close()
+        self.read_store.close()
+
+    def failures(self) -> list[str]:
+        return [f"{c.name}: {c.last_error}" for c in [*self.relays, *self.consumers] if c.failed]
+
+    def lag(self) -> int:
+        """Events not yet applied by some consumer, summed over consumers and upstreams."""
+        total = 0
+        heads = {name: store.head() for name, store in self.stores.items()}
+        for consumer in self.consumers:
+            for upstream, position in consumer.positions.items():
+                total += max(0, heads[upstream] - position)
+        return total
+
+    def wait_until_idle(self, timeout_s: float = 120.0, settle_s: float = 0.3) -> bool:
+        """Block until every consumer has applied everything every store holds (and nothing
+        new arrived for ``settle_s``). Raises if a component failed."""
+        deadline = time.monotonic() + timeout_s
+        quiet_since: float | None = None
+        last_heads: dict[str, int] = {}
+        while time.monotonic() < deadline:
+            failures = self.failures()
+            if failures:
+                raise RuntimeError("pipeline component failed: " + "; ".join(failures))
+            heads = {name: store.head() for name, store in self.stores.items()}
+            if self.lag() == 0 and heads == last_heads:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= settle_s:
+                    return True
+            else:
+                quiet_since = None
+            last_heads = heads
+            time.sleep(0.05)
+        return False
+
+    def run_until_caught_up(self) -> None:
+        """Apply everything synchronously, without threads or broker (tests, rebuilds)."""
+        for consumer in self.consumers:
+            consumer._open()
+        while True:
+            applied = sum(consumer.catch_up() for consumer in self.consumers)
+            if applied == 0:
+                break
+        for consumer in self.consumers:
+            consumer._close()
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "stores": {name: store.head() for name, store in self.stores.items()},
+            "relays": [relay.status() for relay in self.relays],
+            "consumers": [consumer.status() for consumer in self.consumers],
+            "dead_letters": self.dead_letters.count(),
+        }
+
+
+def reset_database(database_url: str) -> None:
+    """Drop everything QuantVista created in this database (``demo --fresh`` on a real server)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")

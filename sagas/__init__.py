@@ -1,0 +1,1 @@
+"""Process managers across contexts."""

@@ -1,0 +1,1 @@
+"""The trade lifecycle saga: decision -> order -> fill -> position, with a timeout."""

@@ -1,0 +1,109 @@
+"""The trade-lifecycle process manager: follows decisions, orders and the bar clock; records
+each trade's progress in the ``sagas`` store; times out orders that never fill (execution
+reacts to ``TradeLifecycleTimedOut`` by cancelling what remains).
+
+Its state is its own event history, reloaded from the ``sagas`` store after a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from bounded_contexts.decision.domain.events import TradeDecided
+from bounded_contexts.execution.domain.events import (
+    OrderCancelled,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+)
+from bounded_contexts.ingestion.domain.events import BarClosed
+from events.effects import EventsToAppend
+from events.envelope import Cause, EventEnvelope
+from events.store import EventStore
+from sagas.trade_lifecycle.events import TradeLifecycleStarted
+from sagas.trade_lifecycle.lifecycle import TradeLifecycle
+
+ACTOR = "saga:trade-lifecycle-v1"
+MINUTE_NS = 60_000_000_000
+
+
+@dataclass(frozen=True)
+class TradeLifecycleConfig:
+    timeout_bars: int = 5
+    bar_ns: int = MINUTE_NS
+
+
+class TradeLifecycleSaga:
+    name = "sagas.trade-lifecycle"
+    upstreams = ("decision", "execution", "ingestion")
+
+    def __init__(self, store: EventStore, config: TradeLifecycleConfig | None = None) -> None:
+        self.store = store
+        self.config = config or TradeLifecycleConfig()
+        self.by_decision: dict[UUID, TradeLifecycle] = {}
+        self.by_order: dict[UUID, TradeLifecycle] = {}
+        self.working: dict[str, set[UUID]] = {}  # instrument -> decision ids not completed
+        self._ready = False
+
+    def reset(self) -> None:
+        self._ready = False
+
+    def _reload(self) -> None:
+        histories: dict[UUID, list[Any]] = {}
+        for envelope in self.store.iter_all():
+            histories.setdefault(envelope.aggregate_id, []).append(envelope.event)
+        self.by_decision, self.by_order, self.working = {}, {}, {}
+        for aggregate_id, history in histories.items():
+            if isinstance(history[0], TradeLifecycleStarted):
+                self._index(TradeLifecycle.replay(aggregate_id, history))
+        self._ready = True
+
+    def _index(self, lifecycle: TradeLifecycle) -> None:
+        assert lifecycle.decision_id is not None
+        self.by_decision[lifecycle.decision_id] = lifecycle
+        if lifecycle.order_id is not None:
+            self.by_order[lifecycle.order_id] = lifecycle
+        working = self.working.setdefault(lifecycle.instrument_id, set())
+        if lifecycle.completed:
+            working.discard(lifecycle.decision_id)
+        else:
+            working.add(lifecycle.decision_id)
+
+    def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: EventsToAppend) -> None:
+        if not self._ready:
+            self._reload()
+        for envelope in events:
+            event = envelope.event
+            cause = Cause.following(envelope, actor=ACTOR)
+            touched: TradeLifecycle | None = None
+            match event:
+                case TradeDecided() if event.action != "HOLD":
+                    touched = TradeLifecycle.start(
+                        envelope.event_id,
+                        event.instrument_id,
+                        event.ts_end,
+                        event.ts_end + self.config.timeout_bars * self.config.bar_ns,
+                    )
+                case OrderSubmitted(decision_id=decision_id) if decision_id in self.by_decision:
+                    touched = self.by_decision[decision_id]
+                    touched.order_placed(event.order_id)
+                case OrderRejected() if event.order_id in self.by_order:
+                    touched = self.by_order[event.order_id]
+                    touched.complete("REJECTED")
+                case OrderFilled() if event.order_id in self.by_order:
+                    if event.remaining_quantity == 0:
+                        touched = self.by_order[event.order_id]
+                        touched.complete("FILLED")
+                case OrderCancelled() if event.order_id in self.by_order:
+                    touched = self.by_order[event.order_id]
+                    touched.complete("CANCELLED")
+                case BarClosed():
+                    for decision_id in sorted(self.working.get(event.instrument_id, ())):
+                        lifecycle = self.by_decision[decision_id]
+                        lifecycle.clock(event.ts_start)
+                        uow.save(lifecycle, cause)
+            if touched is not None:
+                self._index(touched)
+                uow.save(touched, cause)
