@@ -1,8 +1,9 @@
 """Vectorised building blocks of the batch form.
 
-* Window sums use ``sliding_window_view(...).sum(axis=1)``: O(n * period) work, but every window
-  is summed afresh, so there is no drift (a cumulative-sum difference loses ``eps * |cumsum|``,
-  which grows with the series length; TA-Lib's running add/subtract drifts the same way).
+* Window sums, maxima and minima combine shifted slices in place (about 3 sqrt(period) passes
+  over the array): every window is summed afresh, so there is no drift (a cumulative-sum
+  difference loses ``eps * |cumsum|``, which grows with the series length; TA-Lib's running
+  add/subtract drifts the same way).
 * First-order recursions (EMA, Wilder) use ``scipy.signal.lfilter``: the recursion
   ``y[t] = gain * x[t] + decay * y[t-1]`` is inherently sequential, a pure-NumPy closed form
   (powers of ``decay``) under/overflows on long series, and lfilter runs the loop in C with the
@@ -12,10 +13,33 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import lfilter
 
 from .conventions import ZERO_DISPERSION_RELATIVE_TOLERANCE
+
+
+def _rolling_reduce(values: np.ndarray, period: int, combine: np.ufunc) -> np.ndarray:
+    """Combine every complete window with an associative ufunc (add, maximum, minimum).
+
+    Shifted slices combined in place: windows of length b = floor(sqrt(p)) first, then q = p // b
+    of those with stride b, then the r = p - b q leftovers, so about 3 sqrt(p) passes over the
+    array in C. Every window is combined afresh (no running add/subtract), so there is no drift.
+    Output ``out[j]`` covers ``values[j : j + period]``.
+    """
+    length = len(values) - period + 1
+    if length <= 0:
+        return np.empty(0, dtype=np.float64)
+    block = max(1, int(np.sqrt(period)))
+    blocks = period // block
+    partial = values[: len(values) - block + 1].copy()
+    for offset in range(1, block):
+        combine(partial, values[offset : offset + len(partial)], out=partial)
+    out = partial[:length].copy()
+    for index in range(1, blocks):
+        combine(out, partial[index * block : index * block + length], out=out)
+    for offset in range(blocks * block, period):
+        combine(out, values[offset : offset + length], out=out)
+    return out
 
 
 def rolling_sum(values: np.ndarray, period: int) -> np.ndarray:
@@ -23,23 +47,26 @@ def rolling_sum(values: np.ndarray, period: int) -> np.ndarray:
 
     The result has ``len(values) - period + 1`` entries (none if the series is shorter).
     """
-    if len(values) < period:
-        return np.empty(0, dtype=np.float64)
-    return sliding_window_view(values, period).sum(axis=1)
+    return _rolling_reduce(values, period, np.add)
 
 
 def rolling_max(values: np.ndarray, period: int) -> np.ndarray:
     """Maximum of every complete window, aligned like :func:`rolling_sum`."""
-    if len(values) < period:
-        return np.empty(0, dtype=np.float64)
-    return sliding_window_view(values, period).max(axis=1)
+    return _rolling_reduce(values, period, np.maximum)
 
 
 def rolling_min(values: np.ndarray, period: int) -> np.ndarray:
     """Minimum of every complete window, aligned like :func:`rolling_sum`."""
+    return _rolling_reduce(values, period, np.minimum)
+
+
+def weighted_window_sum(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``out[j] = sum(weights * values[j : j + len(weights)])``, an FIR filter run in C."""
+    period = len(weights)
     if len(values) < period:
         return np.empty(0, dtype=np.float64)
-    return sliding_window_view(values, period).min(axis=1)
+    filtered = lfilter(weights[::-1], [1.0], values)
+    return np.asarray(filtered[period - 1 :], dtype=np.float64)
 
 
 def first_order_recursion(

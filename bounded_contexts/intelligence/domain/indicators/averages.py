@@ -13,9 +13,8 @@ Conventions are TA-Lib's (``TA_COMPATIBILITY_DEFAULT``, unstable period 0):
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from ._windows import rolling_sum, seeded_recursion, with_warmup
+from ._windows import rolling_sum, seeded_recursion, weighted_window_sum, with_warmup
 from .conventions import ema_gain
 from .validation import as_series, check_period
 
@@ -49,10 +48,7 @@ def wma(values: object, period: int = 20) -> np.ndarray:
     """Linearly weighted moving average (weights 1..period, newest heaviest)."""
     x = as_series("values", values)
     period = check_period("period", period)
-    if len(x) < period:
-        return np.full(len(x), np.nan)
-    weights = np.arange(1, period + 1, dtype=np.float64)
-    weighted = sliding_window_view(x, period) @ weights
+    weighted = weighted_window_sum(x, np.arange(1, period + 1, dtype=np.float64))
     return with_warmup(weighted / (period * (period + 1) / 2), period - 1, len(x))
 
 
