@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
-from .errors import InstrumentMappingError, InvalidMoneyError
+from .errors import InstrumentMappingError, InvalidMoneyError, InvalidParameterError
 
 _CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
 _ZERO = Decimal(0)
@@ -142,7 +142,7 @@ def exposure_report(
     book = tuple(positions)
     for index, position in enumerate(book):
         if not isinstance(position, PositionExposure):
-            raise InvalidMoneyError(
+            raise InvalidParameterError(
                 f"position {index} must be a PositionExposure, got {type(position).__name__}"
             )
     seen: set[str] = set()
