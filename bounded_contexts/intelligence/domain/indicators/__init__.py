@@ -6,3 +6,26 @@
 
 See docs/quant/indicators.md for formulas, warm-up and the TA-Lib comparison.
 """
+
+from .bank import BANK_OUTPUT_NAMES, IndicatorBank, IndicatorBankConfig, compute_batch
+from .errors import (
+    IndicatorError,
+    InvalidBarError,
+    InvalidParameterError,
+    InvalidPeriodError,
+    InvalidSeriesError,
+    InvalidSnapshotError,
+)
+
+__all__ = [
+    "BANK_OUTPUT_NAMES",
+    "IndicatorBank",
+    "IndicatorBankConfig",
+    "IndicatorError",
+    "InvalidBarError",
+    "InvalidParameterError",
+    "InvalidPeriodError",
+    "InvalidSeriesError",
+    "InvalidSnapshotError",
+    "compute_batch",
+]
