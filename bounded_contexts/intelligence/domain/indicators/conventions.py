@@ -12,9 +12,8 @@ import math
 #: it is at most this fraction of ``sum(x**2)``. Rounding in the running sums leaves residue of a
 #: few ``n * 2.2e-16`` of ``sum(x**2)`` on a truly flat window; the threshold sits well above that
 #: residue and well below any real dispersion (it means std/|mean| < 1e-6 for price windows).
-#: TA-Lib instead uses an absolute 1e-8 on the variance, which zeroes genuine dispersion of
-#: low-priced instruments (e.g. FX quoted near 1.0); we deliberately differ
-#: (docs/quant/indicators.md).
+#: TA-Lib computes such windows literally (flat gives 0 there too, near-flat gives tiny values);
+#: the deliberate difference is documented in docs/quant/indicators.md.
 ZERO_DISPERSION_RELATIVE_TOLERANCE: float = 1e-12
 
 #: Parkinson (1980): E[ln(H/L)^2] = 4 ln 2 * sigma^2 for a driftless Brownian log-price.
