@@ -148,3 +148,20 @@ def test_rolling_beta_matches_talib_beta_on_the_same_simple_returns(period: int)
     )
     # TA-Lib differences the prices itself; its first argument is the benchmark (regressor).
     assert_matches(ours, talib.BETA(benchmark_prices, asset_prices, period)[1:])
+
+
+def test_flat_windows_give_zero_in_both_libraries() -> None:
+    flat = np.full(60, 0.1)
+    ramp = np.arange(60.0)
+    middle, upper, _ = batch.bollinger_bands(flat, 20)
+    reference_upper, reference_middle, _ = talib.BBANDS(flat, 20, 2.0, 2.0, 0)
+    np.testing.assert_array_equal((upper - middle)[19:], 0.0)
+    np.testing.assert_array_equal((reference_upper - reference_middle)[19:], 0.0)
+    np.testing.assert_array_equal(batch.rsi(flat, 14)[14:], talib.RSI(flat, 14)[14:])
+    np.testing.assert_array_equal(
+        batch.rolling_correlation(flat, ramp, 20)[19:], talib.CORREL(flat, ramp, 20)[19:]
+    )
+    high, low = flat + 0.05, flat - 0.05
+    np.testing.assert_array_equal(
+        batch.directional_movement(high, low, flat, 5).adx[9:], talib.ADX(high, low, flat, 5)[9:]
+    )
