@@ -25,7 +25,9 @@ computes the scenario losses — the O(S N^2) part. Portfolio and cluster losses
 ``shocks @ (sqrt(h) L' G)``, an (S x N) by (N x groups) product, so the N x N scenario return
 matrix is formed only when the standalone per-instrument breakdown is asked for. The tails are
 then selected by NumPy's linear-time ``partition`` (XLA's sort/top-k on CPU is ~10x slower),
-and the Euler allocation reuses only the tail scenarios (see :mod:`.tail`).
+and the Euler allocation recomputes instrument returns for the tail scenarios only (see
+:mod:`.tail`). Compiled functions depend on the scenario and instrument counts only, so
+changing the confidence, horizon, seed, positions or ``nu`` reuses the compiled code.
 """
 
 from __future__ import annotations
@@ -93,12 +95,6 @@ def _instrument_losses(
 ) -> jax.Array:
     """Loss of each position alone in every scenario, (instruments x scenarios)."""
     return -((shocks @ factor_t + drift) * values).T
-
-
-@jax.jit
-def _scenario_returns(shocks: jax.Array, factor_t: jax.Array, drift: jax.Array) -> jax.Array:
-    """Instrument returns of the given scenarios: ``e L' + drift``."""
-    return shocks @ factor_t + drift
 
 
 def monte_carlo_var(
@@ -169,9 +165,9 @@ def monte_carlo_var(
             del instrument_losses
         group_var, group_es = var_and_es_of_rows(group_losses, alpha)
         tail = portfolio_tail(group_losses[groups.portfolio_column], alpha)
-        tail_returns = np.asarray(
-            _scenario_returns(shocks[jnp.asarray(tail.indices)], factor_device, drift_device)
-        )
+        # The tail holds ~S(1 - alpha) rows: gather them in NumPy (a zero-copy view of the JAX
+        # buffer on CPU) so that each tail size does not trigger a fresh XLA compilation.
+        tail_returns = np.asarray(shocks)[tail.indices] @ factor_t + drift
     allocation = euler_allocation_from_tail(tail_returns, tail, values)
     method = (
         VaRMethod.MONTE_CARLO_NORMAL
