@@ -210,3 +210,10 @@ def test_kmeans_restarts_must_be_at_least_one() -> None:
 
     with pytest.raises(InvalidParameterError, match="n_init"):
         cluster_by_kmeans(features, ids, n_clusters=2, seed=0, n_init=0)
+
+
+def test_a_feature_whose_variance_underflows_is_rejected_like_a_constant_one() -> None:
+    features = np.array([[1e-170, 0.0], [2e-170, 1.0], [3e-170, 2.0]])
+
+    with pytest.raises(ConstantSeriesError, match="feature in column 0"):
+        standardise_features(features, ["a", "b", "c"])

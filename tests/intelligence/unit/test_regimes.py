@@ -19,6 +19,7 @@ from bounded_contexts.intelligence.domain.clustering import (
     NonFiniteValueError,
     NonPositivePriceError,
     RegimeFitError,
+    RegimeModel,
     TooFewObservationsError,
     classify_regimes,
     current_regime,
@@ -339,3 +340,19 @@ def test_non_positive_prices_are_rejected_naming_the_index(bad_price: float) -> 
 def test_returns_must_be_one_dimensional_for_regime_features() -> None:
     with pytest.raises(InputShapeError, match="1-D"):
         regime_features(np.ones((5, 2)), window=2)
+
+
+def test_a_regime_model_with_inconsistent_parameter_shapes_cannot_be_built() -> None:
+    fitted = FITTED_FOR_PROPERTIES
+
+    with pytest.raises(InputShapeError, match="weights has shape \\(3,\\)"):
+        RegimeModel(
+            names=fitted.names,
+            weights=np.array([0.2, 0.3, 0.5]),
+            standardised_means=fitted.standardised_means,
+            standardised_covariances=fitted.standardised_covariances,
+            feature_centre=fitted.feature_centre,
+            feature_scale=fitted.feature_scale,
+            volatility_column=0,
+            mean_log_likelihood=0.0,
+        )

@@ -47,8 +47,9 @@ class ConstantSeriesError(ClusteringError):
         self.instrument_id = instrument_id
         named = f" (instrument {instrument_id!r})" if instrument_id else ""
         super().__init__(
-            f"{what} in column {column}{named} is constant: its variance is zero, so "
-            "correlation and standardisation are undefined; remove it or fix the feed"
+            f"{what} in column {column}{named} is constant: its variance is zero (or "
+            "underflows), so correlation and standardisation are undefined; remove it or fix "
+            "the feed"
         )
 
 

@@ -33,6 +33,7 @@ from .validation import (
     integer_parameter,
     integer_seed,
     positive_finite_parameter,
+    require_positive_scale,
     require_varying_columns,
 )
 
@@ -46,6 +47,7 @@ def standardise_features(features: ArrayLike, instrument_ids: Sequence[str]) -> 
     require_varying_columns(matrix, "feature")
     centred = matrix - matrix.mean(axis=0)
     scale = np.sqrt(np.mean(centred * centred, axis=0))
+    require_positive_scale(scale, "feature")
     return centred / scale
 
 

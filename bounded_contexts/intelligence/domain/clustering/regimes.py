@@ -47,6 +47,7 @@ from .validation import (
     as_finite_matrix,
     integer_parameter,
     integer_seed,
+    require_positive_scale,
     require_varying_columns,
 )
 
@@ -84,6 +85,28 @@ class RegimeModel:
     feature_scale: NDArray[np.float64]
     volatility_column: int
     mean_log_likelihood: float
+
+    def __post_init__(self) -> None:
+        count, n_features = len(self.names), self.feature_centre.shape[0]
+        expected = {
+            "weights": (self.weights.shape, (count,)),
+            "standardised_means": (self.standardised_means.shape, (count, n_features)),
+            "standardised_covariances": (
+                self.standardised_covariances.shape,
+                (count, n_features, n_features),
+            ),
+            "feature_scale": (self.feature_scale.shape, (n_features,)),
+        }
+        for name, (actual, wanted) in expected.items():
+            if actual != wanted:
+                raise InputShapeError(
+                    f"{name} has shape {actual}; {count} regime(s) over {n_features} feature(s) "
+                    f"need {wanted}"
+                )
+        if not 0 <= self.volatility_column < n_features:
+            raise InvalidParameterError(
+                f"volatility_column {self.volatility_column} is not one of {n_features} features"
+            )
 
     @property
     def n_regimes(self) -> int:
@@ -179,6 +202,7 @@ def fit_regimes(
 
     centre = matrix.mean(axis=0)
     scale = matrix.std(axis=0)
+    require_positive_scale(scale, "regime feature")
     standardised = (matrix - centre) / scale
     int_seed = integer_seed(seed)
     common = {

@@ -113,6 +113,17 @@ def require_varying_columns(
         )
 
 
+def require_positive_scale(scale: NDArray[np.float64], what: str) -> None:
+    """Raise :class:`ConstantSeriesError` where a column's standard deviation underflowed to 0.
+
+    Catches columns that differ only by amounts whose squares underflow (say 1e-170), which
+    pass the exact-constancy check but cannot be standardised either.
+    """
+    zero = np.flatnonzero(~(scale > 0))
+    if zero.size:
+        raise ConstantSeriesError(what, int(zero[0]))
+
+
 def integer_parameter(value: object, name: str) -> int:
     """Return ``value`` as an int, rejecting bools, floats and other look-alikes."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
