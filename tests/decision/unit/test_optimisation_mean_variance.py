@@ -213,6 +213,19 @@ def test_maximum_sharpe_with_costs_is_net_of_costs(model: MarketModel) -> None:
         assert alternative.sharpe_ratio <= result.sharpe_ratio + 1e-6
 
 
+def test_a_frontier_with_costs_is_net_of_costs_and_increasing(model: MarketModel) -> None:
+    current = dict(zip(model.asset_ids, [0.2] * 5, strict=True))
+    constraints = PortfolioConstraints(current_weights=current)
+    costs = TransactionCosts(linear=0.002, quadratic=0.01)
+    frontier = efficient_frontier(model, 5, constraints, costs)
+    net = np.array([p.expected_return - p.transaction_cost for p in frontier.portfolios])
+    # The first target is the minimum-variance point's own return: there the constraint need not
+    # bind; from then on it does.
+    assert np.all(net >= frontier.target_returns - 1e-7)
+    np.testing.assert_allclose(net[1:], frontier.target_returns[1:], atol=1e-6)
+    assert np.all(np.diff(net) > 0)
+
+
 def test_long_only_weights_have_no_tiny_negative_entries(model: MarketModel) -> None:
     result = maximum_return(model, PortfolioConstraints(upper_bound=0.4))
     assert np.all(result.weights >= 0.0)
@@ -342,6 +355,10 @@ def test_bad_scalar_arguments_are_named(model: MarketModel) -> None:
         efficient_frontier(model, 1)
     with pytest.raises(InvalidInputError, match="MarketModel"):
         minimum_variance("not a model")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="not installed"):
+        maximum_return(model, PortfolioConstraints(upper_bound=0.5), solver="NOPE")
+    with pytest.raises(InvalidInputError, match="not installed"):
+        maximum_sharpe(model, solver="NOPE")
 
 
 def test_constraints_on_unknown_assets_are_named(model: MarketModel) -> None:

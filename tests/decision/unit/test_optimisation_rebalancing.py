@@ -103,9 +103,7 @@ def test_buys_are_trimmed_when_a_dropped_sell_would_leave_negative_cash() -> Non
 def test_a_book_that_cannot_be_funded_raises_insufficient_cash() -> None:
     with pytest.raises(InsufficientCashError, match="allow_negative_cash"):
         # Already overdrawn by 100; the sell that would repair it is below the minimum.
-        plan_rebalance(
-            {"A": 1.0}, {"A": D(100)}, {"A": D(10)}, D(900), minimum_trade_value=D(200)
-        )
+        plan_rebalance({"A": 1.0}, {"A": D(100)}, {"A": D(10)}, D(900), minimum_trade_value=D(200))
 
 
 def test_short_targets_produce_sell_orders_and_cash() -> None:

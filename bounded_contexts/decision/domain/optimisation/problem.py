@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import DimensionMismatchError, InvalidInputError, NonPsdCovarianceError
+from .errors import InvalidInputError, NonPsdCovarianceError
 from .validation import (
     FloatArray,
     asset_id_tuple,
@@ -189,9 +189,3 @@ class MarketModel:
             specific_risk=self.specific_risk,
             risk_free_rate=self.risk_free_rate,
         )
-
-
-def check_same_universe(name: str, asset_ids: Sequence[str], model: MarketModel) -> None:
-    """Raise when ``asset_ids`` is not exactly the model's universe, in the same order."""
-    if tuple(asset_ids) != model.asset_ids:
-        raise DimensionMismatchError(name, model.asset_ids, tuple(asset_ids))
