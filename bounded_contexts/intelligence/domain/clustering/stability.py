@@ -94,7 +94,7 @@ def stabilise_labels(
     threshold = _threshold(jaccard_threshold)
     n_new = int(canonical.max()) + 1 if np.any(canonical != NOISE_LABEL) else 0
     if previous is None:
-        return StableLabelling(ids, tuple(int(label) for label in canonical), n_new)
+        return StableLabelling(ids, tuple(canonical.tolist()), n_new)
     if not isinstance(previous, StableLabelling):
         raise InvalidParameterError(
             f"previous must be a StableLabelling or None, got {type(previous).__name__}"
@@ -108,8 +108,9 @@ def stabilise_labels(
             next_fresh += 1
         else:
             stable_of_new.append(kept_label)
-    stable = [NOISE_LABEL if label == NOISE_LABEL else stable_of_new[label] for label in canonical]
-    return StableLabelling(ids, tuple(int(label) for label in stable), next_fresh)
+    lookup = np.array([*stable_of_new, NOISE_LABEL], dtype=np.int64)  # index -1 -> noise
+    stable = lookup[canonical]
+    return StableLabelling(ids, tuple(stable.tolist()), next_fresh)
 
 
 def stabilise_result(
@@ -144,13 +145,13 @@ def _kept_labels(
     threshold: float,
 ) -> list[int | None]:
     """Previous label kept by each canonical new cluster, or None where it needs a fresh one."""
-    old_labels = sorted({label for label in previous.labels if label != NOISE_LABEL})
+    old_array = np.asarray(previous.labels, dtype=np.int64)
+    old_labels = np.unique(old_array[old_array != NOISE_LABEL]).tolist()
     kept: list[int | None] = [None] * n_new
     if n_new == 0 or not old_labels:
         return kept
     old_label_of = dict(zip(previous.instrument_ids, previous.labels, strict=True))
     carried_old = np.array([old_label_of.get(i, NOISE_LABEL) for i in ids], dtype=np.int64)
-    old_array = np.asarray(previous.labels, dtype=np.int64)
     old_values = np.asarray(old_labels, dtype=np.int64)
     old_sizes = np.bincount(
         np.searchsorted(old_values, old_array[old_array != NOISE_LABEL]), minlength=len(old_labels)

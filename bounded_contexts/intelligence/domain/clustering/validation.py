@@ -76,20 +76,25 @@ def instrument_ids_for(instrument_ids: Sequence[str], n_instruments: int) -> tup
             f"got {len(ids)} instrument id(s) for {n_instruments} instrument(s) in the data; "
             "ids and data must line up one to one"
         )
-    for position, instrument_id in enumerate(ids):
-        if not isinstance(instrument_id, str) or not instrument_id:
-            raise InstrumentIdError(
-                f"instrument id at position {position} must be a non-empty string, "
-                f"got {instrument_id!r}"
-            )
-    seen: dict[str, int] = {}
-    for position, instrument_id in enumerate(ids):
-        if instrument_id in seen:
-            raise InstrumentIdError(
-                f"instrument id {instrument_id!r} appears twice (positions {seen[instrument_id]} "
-                f"and {position}); each instrument needs exactly one id"
-            )
-        seen[instrument_id] = position
+    if not all(isinstance(instrument_id, str) and instrument_id for instrument_id in ids):
+        position = next(
+            position
+            for position, instrument_id in enumerate(ids)
+            if not isinstance(instrument_id, str) or not instrument_id
+        )
+        raise InstrumentIdError(
+            f"instrument id at position {position} must be a non-empty string, "
+            f"got {ids[position]!r}"
+        )
+    if len(set(ids)) != len(ids):
+        seen: dict[str, int] = {}
+        for position, instrument_id in enumerate(ids):
+            if instrument_id in seen:
+                raise InstrumentIdError(
+                    f"instrument id {instrument_id!r} appears twice (positions "
+                    f"{seen[instrument_id]} and {position}); each instrument needs exactly one id"
+                )
+            seen[instrument_id] = position
     if len(ids) < 2:
         raise TooFewInstrumentsError(f"clustering needs at least 2 instruments, got {len(ids)}")
     return ids
