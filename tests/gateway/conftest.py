@@ -5,6 +5,8 @@ through FastAPI's TestClient (which runs the lifespan), and a hand-written fake 
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,6 +28,7 @@ from bounded_contexts.execution.domain.errors import (
 )
 from gateway import GatewayConfig, create_app
 from gateway.ports import Principal
+from quantvista.embedded import Infrastructure
 
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "projections" / "schema.sql"
 PLACED_ORDER_ID = UUID("00000000-0000-4000-8000-0000000000aa")
@@ -87,12 +90,36 @@ class FakeOrderCommands:
         self.cancelled.append((principal, order_id))
 
 
-@pytest.fixture
-def read_model_url(database_url: str) -> str:
-    """A fresh database holding the (empty) read-model tables."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
+READ_MODEL_TABLES = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA_SQL.read_text())
+
+
+@pytest.fixture(scope="module")
+def module_read_model_url(infrastructure: Infrastructure) -> str:
+    """One database per test module on the session's embedded PostgreSQL, holding the
+    read-model tables.
+
+    Made like the ``database_url`` fixture, but once per module rather than per test:
+    ``CREATE DATABASE`` costs about 0.2 s on a loaded machine, and the gateway has some
+    eighty database tests. :func:`read_model_url` empties the tables before every test, so
+    tests still start from nothing and never see each other's rows.
+    """
+    name = "gw_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    head, _, query = infrastructure.database_url.partition("?")
+    url = f"{head.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(SCHEMA_SQL.read_text())
-    return database_url
+    return url
+
+
+@pytest.fixture
+def read_model_url(module_read_model_url: str) -> str:
+    """The module's read-model database with every table empty."""
+    with psycopg.connect(module_read_model_url, autocommit=True) as conn, conn.transaction():
+        for table in READ_MODEL_TABLES:
+            conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+    return module_read_model_url
 
 
 @pytest.fixture
