@@ -31,7 +31,7 @@ from gateway.context import (
 )
 from gateway.database import asyncpg_connect_args, create_read_model_pool
 from gateway.ports import OrderCommands
-from gateway.resolvers.orders import order_events_loader, order_fills_loader
+from gateway.resolvers.orders import order_events_loader, order_fills_loader, orders_loader
 from gateway.schema import schema
 
 
@@ -73,7 +73,9 @@ def create_app(
             commands=commands,
             principal=principal,
             loaders=Loaders(
-                order_events=order_events_loader(pool), order_fills=order_fills_loader(pool)
+                orders=orders_loader(pool),
+                order_events=order_events_loader(pool),
+                order_fills=order_fills_loader(pool),
             ),
         )
 

@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from gateway.ports import OrderCommands, Principal
-from gateway.types import Fill, OrderEvent
+from gateway.types import Fill, Order, OrderEvent
 
 PRINCIPAL_HEADER = "X-QuantVista-Principal"
 DEFAULT_PRINCIPAL = "local-operator"
@@ -49,8 +49,10 @@ def principal_from_header(value: str | None) -> Principal:
 
 @dataclass
 class Loaders:
-    """Batch loaders for per-order children, so a page of 500 orders costs one query each."""
+    """Batch loaders: orders by id, and per-order children so that a page of 500 orders costs
+    one query per child kind, not one per order."""
 
+    orders: DataLoader[UUID, Order | None]
     order_events: DataLoader[UUID, list[OrderEvent]]
     order_fills: DataLoader[UUID, list[Fill]]
 

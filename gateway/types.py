@@ -216,19 +216,29 @@ class PlaceOrderInput:
 @strawberry.type
 class PlaceOrderPayload:
     order_id: strawberry.ID
-    order: Order | None = strawberry.field(
+    order_uuid: strawberry.Private[UUID]
+
+    @strawberry.field(
         description="The order as the read model holds it; null until its projection has "
         "caught up (the read side is eventually consistent)."
     )
+    async def order(self, info: strawberry.Info) -> Order | None:
+        # Resolved apart from orderId: should the read fail, the client still learns the
+        # order was placed (and does not place it again).
+        return await info.context.loaders.orders.load(self.order_uuid)
 
 
 @strawberry.type
 class CancelOrderPayload:
     order_id: strawberry.ID
-    order: Order | None = strawberry.field(
+    order_uuid: strawberry.Private[UUID]
+
+    @strawberry.field(
         description="The order as the read model holds it right after the request; its "
         "status turns CANCELLED once the projection has caught up."
     )
+    async def order(self, info: strawberry.Info) -> Order | None:
+        return await info.context.loaders.orders.load(self.order_uuid)
 
 
 def order_from_row(row: Any) -> Order:

@@ -27,7 +27,6 @@ from bounded_contexts.execution.domain.errors import (
 from gateway import arguments
 from gateway.context import GatewayContext
 from gateway.errors import BadUserInput, GatewayError, IllegalState, NotFound, Rejected
-from gateway.resolvers.orders import fetch_order
 from gateway.types import (
     CancelOrderPayload,
     OrderType,
@@ -96,9 +95,7 @@ async def place_order(context: GatewayContext, order_input: PlaceOrderInput) -> 
         ),
         instrument_field="input.instrumentId",
     )
-    return PlaceOrderPayload(
-        order_id=strawberry.ID(str(order_id)), order=await fetch_order(context.pool, order_id)
-    )
+    return PlaceOrderPayload(order_id=strawberry.ID(str(order_id)), order_uuid=order_id)
 
 
 async def cancel_order(context: GatewayContext, order_id_text: str) -> CancelOrderPayload:
@@ -106,6 +103,4 @@ async def cancel_order(context: GatewayContext, order_id_text: str) -> CancelOrd
     await _call_port(
         functools.partial(context.commands.cancel_order, context.principal, order_id=order_id)
     )
-    return CancelOrderPayload(
-        order_id=strawberry.ID(str(order_id)), order=await fetch_order(context.pool, order_id)
-    )
+    return CancelOrderPayload(order_id=strawberry.ID(str(order_id)), order_uuid=order_id)

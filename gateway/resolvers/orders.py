@@ -50,6 +50,8 @@ SELECT {_ORDER_COLUMNS}
 
 _ORDER_SQL = f"SELECT {_ORDER_COLUMNS} FROM rm_orders WHERE order_id = $1"
 
+_ORDERS_BY_ID_SQL = f"SELECT {_ORDER_COLUMNS} FROM rm_orders WHERE order_id = ANY($1::uuid[])"
+
 _EVENTS_SQL = """
 SELECT order_id, version, event_type, ts_event, payload
   FROM rm_order_events
@@ -138,6 +140,19 @@ def _fill(row: asyncpg.Record) -> Fill:
         fee=row["fee"],
         ts_event=Nanoseconds(row["ts_event"]),
     )
+
+
+def orders_loader(pool: asyncpg.Pool) -> DataLoader[UUID, Order | None]:
+    """Orders by id in one query; ``None`` for an id the read model does not hold (yet)."""
+
+    async def load(keys: list[UUID]) -> list[Order | None]:
+        found = {
+            row["order_id"]: order_from_row(row)
+            for row in await pool.fetch(_ORDERS_BY_ID_SQL, keys)
+        }
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
 
 
 def order_events_loader(pool: asyncpg.Pool) -> DataLoader[UUID, list[OrderEvent]]:

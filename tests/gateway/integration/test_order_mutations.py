@@ -222,3 +222,13 @@ def test_cancelling_with_an_id_that_is_not_a_uuid_is_bad_user_input(
     assert codes(body) == ["BAD_USER_INPUT"]
     assert body["errors"][0]["message"] == "orderId must be a UUID, got '42'"
     assert commands.cancelled == []
+
+
+def test_a_placed_order_keeps_its_id_when_reading_it_back_fails(
+    graphql, codes, insert, make_order_row
+) -> None:
+    insert("rm_orders", [make_order_row(1, order_id=UUID(PLACED), status="HALF_DONE")])
+    body = graphql(PLACE, {"input": order_input()})
+    assert body["data"] == {"placeOrder": {"orderId": PLACED, "order": None}}
+    assert codes(body) == ["INTERNAL_SERVER_ERROR"]
+    assert body["errors"][0]["path"] == ["placeOrder", "order"]
