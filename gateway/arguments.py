@@ -30,6 +30,11 @@ def identifier(value: str, *, field: str) -> str:
     return value
 
 
+def optional_identifier(value: str | None, *, field: str) -> str | None:
+    """An optional filter: absent (``None``) means no filter; present must not be blank."""
+    return None if value is None else identifier(value, field=field)
+
+
 def uuid(value: str, *, field: str) -> UUID:
     """An order id: the canonical or any hyphenated/braced form :class:`uuid.UUID` reads."""
     try:

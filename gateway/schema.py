@@ -75,11 +75,7 @@ class Query:
             raise BadUserInput(
                 "status must name at least one status; omit it for all", field="status"
             )
-        instrument = (
-            None
-            if instrument_id is None
-            else arguments.identifier(instrument_id, field="instrumentId")
-        )
+        instrument = arguments.optional_identifier(instrument_id, field="instrumentId")
         cursor = None if after is None else OrderCursor.decode(after, field="after")
         return await orders.fetch_order_page(
             _context(info).pool,
@@ -107,11 +103,7 @@ class Query:
         self, info: strawberry.Info, instrument_id: str | None = None, last: int = 100
     ) -> list[Prediction]:
         size = arguments.page_size(last, field="last")
-        instrument = (
-            None
-            if instrument_id is None
-            else arguments.identifier(instrument_id, field="instrumentId")
-        )
+        instrument = arguments.optional_identifier(instrument_id, field="instrumentId")
         return await market.fetch_predictions(
             _context(info).pool, instrument_id=instrument, last=size
         )
