@@ -141,7 +141,7 @@ def test_too_few_observations_for_the_confidence_are_refused_with_the_minimum() 
 
 def test_overlapping_windows_count_towards_the_minimum() -> None:
     returns = np.zeros((100, 1))
-    with pytest.raises(InsufficientObservationsError):
+    with pytest.raises(InsufficientObservationsError, match="at least 101"):
         historical_var(
             returns,
             [1.0],

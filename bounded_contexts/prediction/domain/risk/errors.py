@@ -59,9 +59,9 @@ class InsufficientObservationsError(RiskError):
         self.confidence = confidence
         self.required = required
         super().__init__(
-            f"{what}: {observations} scenario(s) cannot support an empirical VaR/ES at confidence "
-            f"{confidence}: at least {required} are needed so that n * (1 - confidence) >= 1 "
-            "(one whole observation in the tail)"
+            f"{what}: {observations} observation(s) cannot support an empirical VaR/ES at "
+            f"confidence {confidence}: at least {required} are needed so that the scenarios n "
+            "satisfy n * (1 - confidence) >= 1 (one whole observation in the tail)"
         )
 
 

@@ -34,7 +34,12 @@ from numpy.typing import ArrayLike
 from .errors import InsufficientObservationsError, InvalidParameterError
 from .grouping import group_weights
 from .report import VaRMethod, VaRReport, assemble_report
-from .tail import euler_allocation_from_tail, portfolio_tail, tail_size, var_and_es_of_rows
+from .tail import (
+    euler_allocation_from_tail,
+    minimum_scenarios,
+    portfolio_tail,
+    var_and_es_of_rows,
+)
 from .validation import (
     FloatMatrix,
     as_finite_matrix,
@@ -100,12 +105,15 @@ def historical_var(
     ids = check_instruments(instruments)
     daily = as_finite_matrix(returns, "returns", len(ids), ids)
     values = as_finite_vector(position_values, "position values", len(ids), ids)
-    usable = daily.shape[0] - days + 1 if scaling is HorizonScaling.OVERLAPPING else daily.shape[0]
-    if usable < 1:
+    lost_to_windows = days - 1 if scaling is HorizonScaling.OVERLAPPING else 0
+    required_rows = minimum_scenarios(alpha) + lost_to_windows
+    if daily.shape[0] < required_rows:
         raise InsufficientObservationsError(
-            daily.shape[0], alpha, days, f"{days}-day overlapping windows of {daily.shape[0]} days"
+            daily.shape[0],
+            alpha,
+            required_rows,
+            f"historical VaR ({scaling.value}, {days}-day horizon) on {daily.shape[0]} day(s)",
         )
-    tail_size(usable, alpha, f"historical VaR over {usable} {days}-day scenario(s)")
     if scaling is HorizonScaling.OVERLAPPING and np.any(daily < -1.0):
         row, column = (int(i) for i in np.argwhere(daily < -1.0)[0])
         raise InvalidParameterError(

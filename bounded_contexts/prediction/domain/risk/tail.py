@@ -46,6 +46,11 @@ class TailSize:
         return self.whole + 1
 
 
+def minimum_scenarios(confidence: float) -> int:
+    """Smallest ``n`` with ``n (1 - alpha) >= 1``: one whole scenario in the tail."""
+    return math.ceil(1.0 / (1.0 - confidence) - _SNAP_TOLERANCE)
+
+
 def tail_size(scenarios: int, confidence: float, what: str = "loss scenarios") -> TailSize:
     """Split ``n * (1 - alpha)`` into whole and fractional scenarios, or refuse a too-thin tail."""
     mass = scenarios * (1.0 - confidence)
@@ -53,8 +58,9 @@ def tail_size(scenarios: int, confidence: float, what: str = "loss scenarios") -
     if abs(mass - nearest) <= _SNAP_TOLERANCE * max(1.0, mass):
         mass = float(nearest)
     if mass < 1.0:
-        required = math.ceil(1.0 / (1.0 - confidence) - _SNAP_TOLERANCE)
-        raise InsufficientObservationsError(scenarios, confidence, required, what)
+        raise InsufficientObservationsError(
+            scenarios, confidence, minimum_scenarios(confidence), what
+        )
     whole = math.floor(mass)
     return TailSize(scenarios=scenarios, mass=mass, whole=whole, fraction=mass - whole)
 
