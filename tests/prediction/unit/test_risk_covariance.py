@@ -172,3 +172,20 @@ def test_estimators_reject_non_finite_returns_and_a_single_observation(estimator
 def test_sample_covariance_rejects_an_unknown_ddof() -> None:
     with pytest.raises(InvalidParameterError, match="ddof"):
         sample_covariance(RETURNS, ddof=2)
+
+
+def test_nearest_correlation_rejects_non_square_non_finite_and_bad_settings() -> None:
+    with pytest.raises(InvalidCovarianceError, match="square"):
+        nearest_correlation(np.ones((2, 3)))
+    with pytest.raises(NonFiniteInputError):
+        nearest_correlation(np.array([[1.0, np.nan], [np.nan, 1.0]]))
+    with pytest.raises(InvalidParameterError, match="max_iterations"):
+        nearest_correlation(np.eye(2), max_iterations=0)
+    with pytest.raises(InvalidParameterError, match="tolerance"):
+        nearest_correlation(np.eye(2), tolerance=-1.0)
+
+
+def test_nearest_correlation_stopped_after_one_iteration_is_still_a_correlation_matrix() -> None:
+    result = nearest_correlation(NOT_PSD, max_iterations=1)
+    np.testing.assert_allclose(np.diag(result), 1.0)
+    assert np.linalg.eigvalsh(result).min() >= -1e-12

@@ -167,3 +167,11 @@ def test_a_scenario_count_must_be_a_positive_integer(scenarios: object) -> None:
 def test_student_t_monte_carlo_rejects_two_degrees_of_freedom() -> None:
     with pytest.raises(InvalidDegreesOfFreedomError):
         _run(distribution="student_t", nu=2)
+
+
+def test_monte_carlo_computes_in_float64_without_switching_jax_to_x64_globally() -> None:
+    import jax.numpy as jnp
+
+    report = _run(scenarios=1_000)
+    assert isinstance(report.portfolio.value_at_risk, float)
+    assert jnp.ones(1).dtype == jnp.float32

@@ -269,3 +269,10 @@ def test_duplicate_instrument_ids_are_rejected() -> None:
 def test_an_unknown_repair_mode_is_rejected() -> None:
     with pytest.raises(InvalidParameterError, match="repair"):
         parametric_var(VALUES, COVARIANCE, instruments=IDS, confidence=0.99, repair="clip")  # type: ignore[arg-type]
+
+
+def test_var_es_multipliers_reject_bad_confidence_and_degrees_of_freedom() -> None:
+    with pytest.raises(InvalidConfidenceError):
+        var_es_multipliers(1.0)
+    with pytest.raises(InvalidDegreesOfFreedomError):
+        var_es_multipliers(0.99, "student_t", 2.0)

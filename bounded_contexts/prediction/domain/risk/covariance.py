@@ -38,7 +38,7 @@ from .errors import (
     InvalidParameterError,
     NotPositiveSemiDefiniteError,
 )
-from .validation import FloatMatrix, as_finite_matrix
+from .validation import FloatMatrix, as_finite_matrix, check_positive_integer
 
 Repair = Literal["nearest", "refuse"]
 
@@ -182,8 +182,10 @@ def nearest_correlation(
     less than ``tolerance`` (relative, Frobenius) or after ``max_iterations``; a final clip and
     ``D^-1/2 X D^-1/2`` rescale guarantees a PSD unit-diagonal output in either case.
     """
-    target = np.asarray(correlation, dtype=np.float64)
-    current = target.copy()
+    current = check_covariance(correlation).copy()
+    check_positive_integer(max_iterations, "max_iterations")
+    if not (isinstance(tolerance, float | int) and math.isfinite(tolerance) and tolerance > 0):
+        raise InvalidParameterError(f"tolerance must be a positive number, got {tolerance!r}")
     correction = np.zeros_like(current)
     for _ in range(max_iterations):
         shifted = current - correction
