@@ -152,8 +152,8 @@ def test_too_few_scenarios_for_the_confidence_are_refused() -> None:
         _run(confidence=0.999, scenarios=999)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, None, True])
-def test_a_seed_must_be_a_non_negative_integer(seed: object) -> None:
+@pytest.mark.parametrize("seed", [-1, 1.5, None, True, 2**63])
+def test_a_seed_must_be_an_integer_that_fits_a_jax_key(seed: object) -> None:
     with pytest.raises(InvalidParameterError, match="seed"):
         _run(seed=seed)
 

@@ -73,9 +73,15 @@ def check_positive_integer(value: object, name: str) -> int:
 
 
 def check_seed(seed: object) -> int:
-    """A non-negative integer seed: randomness is reproducible and never global."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0:
-        raise InvalidParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    """A seed in [0, 2**63): randomness is reproducible and never global (JAX keys are int64)."""
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= int(seed) < 2**63
+    ):
+        raise InvalidParameterError(
+            f"seed must be an integer in [0, 2**63) (a JAX PRNG key seed), got {seed!r}"
+        )
     return int(seed)
 
 
