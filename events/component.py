@@ -39,7 +39,13 @@ class Component:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
-        self._open()
+        try:
+            self._open()
+        except Exception as exc:  # could not even start: report it like any other failure
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            self.failed = True
+            log.exception("%s failed to start", self.name)
+            return
         while not self._stop.is_set():
             try:
                 did_work = self.step()

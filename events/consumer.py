@@ -175,31 +175,28 @@ class TrackedConsumer(Component):
         return items
 
     def _process(self, upstream: str, items: list[Item]) -> None:
-        i = 0
-        while i < len(items):
-            chunk: list[Item] = []
-            for position, event in items[i : i + self.chunk_size]:
-                if event is not None and self._barrier(upstream, event, flush_first=bool(chunk)):
-                    break
-                chunk.append((position, event))
-            self._commit(upstream, chunk)
-            i += len(chunk)
+        for start in range(0, len(items), self.chunk_size):
+            window = items[start : start + self.chunk_size]
+            self._barrier(upstream, window)
+            # A barrier may have reached back into this upstream: skip what it applied.
+            window = [item for item in window if item[0] > self.positions[upstream]]
+            if window:
+                self._commit(upstream, window)
 
-    def _barrier(self, upstream: str, event: EventEnvelope, *, flush_first: bool) -> bool:
-        """Catch other upstreams up to the event's watermarks. Returns True when the pending
-        chunk must be committed first (the barrier is then applied on the next pass)."""
-        behind = [
-            (u, mark)
-            for u, mark in event.watermarks.items()
-            if u != upstream and u in self.positions and mark > self.positions[u]
-        ]
-        if not behind:
-            return False
-        if flush_first:
-            return True
-        for other, mark in behind:
+    def _barrier(self, upstream: str, window: list[Item]) -> None:
+        """Catch every other upstream up to the highest watermark the window's events carry.
+
+        Going further than one event's own watermark is always allowed (the broker could
+        have delivered those events first anyway), and it costs one catch-up per chunk."""
+        needed: dict[str, int] = {}
+        for _, event in window:
+            if event is None:
+                continue
+            for other, mark in event.watermarks.items():
+                if other != upstream and other in self.positions and mark > self.positions[other]:
+                    needed[other] = max(needed.get(other, 0), mark)
+        for other, mark in needed.items():
             self.advance(other, [], upto=mark)
-        return False
 
     def _commit(self, upstream: str, chunk: list[Item]) -> None:
         events = [e for _, e in chunk if e is not None]

@@ -46,10 +46,16 @@ class DomainEvent:
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Self:
-        hints = _type_hints(cls)
-        kwargs = {
-            f.name: _decode(payload.get(f.name), hints[f.name]) for f in dataclasses.fields(cls)
-        }
+        decoders = _DECODERS.get(cls)
+        if decoders is None:
+            hints = typing.get_type_hints(cls)
+            decoders = _DECODERS[cls] = [
+                (f.name, _decoder_for(hints[f.name])) for f in dataclasses.fields(cls)
+            ]
+        kwargs = {}
+        for name, decode in decoders:
+            value = payload.get(name)
+            kwargs[name] = value if decode is None or value is None else decode(value)
         return cls(**kwargs)
 
 
@@ -65,34 +71,31 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(value: Any, hint: Any) -> Any:
-    if value is None:
-        return None
+Decoder = Callable[[Any], Any]
+_DECODERS: dict[type, list[tuple[str, Decoder | None]]] = {}
+
+
+def _decoder_for(hint: Any) -> Decoder | None:
+    """A function turning JSON back into the annotated type; None where JSON already is it
+    (decoders are built once per event class: decoding is on every consumer's hot path)."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _decode(value, inner[0]) if len(inner) == 1 else value
+        if len(inner) != 1:
+            return None
+        decode = _decoder_for(inner[0])
+        return None if decode is None else (lambda v: None if v is None else decode(v))
     if hint is Decimal:
-        return Decimal(value)
+        return Decimal
     if hint is UUID:
-        return UUID(value)
+        return UUID
     if origin is tuple:
-        args = typing.get_args(hint)
-        return tuple(_decode(v, args[0]) for v in value)
+        item = _decoder_for(typing.get_args(hint)[0])
+        return tuple if item is None else (lambda v: tuple(item(x) for x in v))
     if origin is dict:
-        _, value_hint = typing.get_args(hint)
-        return {k: _decode(v, value_hint) for k, v in value.items()}
-    return value
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _type_hints(cls: type) -> dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
+        value = _decoder_for(typing.get_args(hint)[1])
+        return None if value is None else (lambda v: {k: value(x) for k, x in v.items()})
+    return None
 
 
 @dataclass(frozen=True)
