@@ -48,16 +48,25 @@ def run(points: int, repeats: int) -> None:
     equity = 1e6 * np.cumprod(1 + rng.normal(2e-6, 5e-4, points))
     positions = (rng.random(points) < 0.6).astype(np.float64)
     as_list = equity.tolist()
-    ours, report = best_of(repeats, lambda: performance_report(
-        equity, [], periods_per_year=ONE_MINUTE_BARS_PER_YEAR, positions=positions))
+    ours, report = best_of(
+        repeats,
+        lambda: performance_report(
+            equity, [], periods_per_year=ONE_MINUTE_BARS_PER_YEAR, positions=positions
+        ),
+    )
     theirs, (sharpe, sortino, drawdown) = best_of(
-        1, lambda: reference_figures(as_list, ONE_MINUTE_BARS_PER_YEAR))
-    agree = (math.isclose(report.sharpe_ratio, sharpe, rel_tol=1e-9)
-             and math.isclose(report.sortino_ratio, sortino, rel_tol=1e-9)
-             and math.isclose(report.max_drawdown, drawdown, rel_tol=1e-9))
-    print(f"{points:>9,} bars  performance_report (all KPIs) {ours * 1e3:8.1f} ms   "
-          f"python loops (4 KPIs) {theirs * 1e3:8.1f} ms   speed-up x{theirs / ours:5.1f}   "
-          f"figures agree: {agree}")
+        1, lambda: reference_figures(as_list, ONE_MINUTE_BARS_PER_YEAR)
+    )
+    agree = (
+        math.isclose(report.sharpe_ratio, sharpe, rel_tol=1e-9)
+        and math.isclose(report.sortino_ratio, sortino, rel_tol=1e-9)
+        and math.isclose(report.max_drawdown, drawdown, rel_tol=1e-9)
+    )
+    print(
+        f"{points:>9,} bars  performance_report (all KPIs) {ours * 1e3:8.1f} ms   "
+        f"python loops (4 KPIs) {theirs * 1e3:8.1f} ms   speed-up x{theirs / ours:5.1f}   "
+        f"figures agree: {agree}"
+    )
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ valid event is a bug: the consumer stops and reports it rather than skip a busin
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence

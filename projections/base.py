@@ -23,7 +23,7 @@ class Projection(ABC):
     upstreams: tuple[str, ...]
     tables: tuple[str, ...]
 
-    def reset(self) -> None:
+    def reset(self) -> None:  # noqa: B027 - deliberately a no-op for every projection
         """Stateless: nothing cached outside the tables."""
 
     def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: Cursor) -> None:  # type: ignore[type-arg]

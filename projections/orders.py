@@ -59,8 +59,18 @@ class OrdersProjection(Projection):
                     "(%s, %s, %s, %s, %s, %s, %s, 'NEW', 0, %s, %s, %s, %s, %s) "
                     "ON CONFLICT DO NOTHING",
                     (
-                        e.order_id, e.account_id, e.instrument_id, e.side, e.order_type,
-                        e.quantity, e.limit_price, e.origin, e.decision_id, ts, ts, version,
+                        e.order_id,
+                        e.account_id,
+                        e.instrument_id,
+                        e.side,
+                        e.order_type,
+                        e.quantity,
+                        e.limit_price,
+                        e.origin,
+                        e.decision_id,
+                        ts,
+                        ts,
+                        version,
                     ),
                 )
             case OrderAccepted():
@@ -86,7 +96,9 @@ class OrdersProjection(Projection):
                 )
 
     @staticmethod
-    def _status(cur: Cursor, order_id: object, status: str, ts: int, version: int, reason: str | None = None) -> None:  # type: ignore[type-arg]
+    def _status(
+        cur: Cursor, order_id: object, status: str, ts: int, version: int, reason: str | None = None
+    ) -> None:  # type: ignore[type-arg]
         cur.execute(
             "UPDATE rm_orders SET status = %s, reject_reason = COALESCE(%s, reject_reason), "
             "ts_updated = %s, version = %s WHERE order_id = %s AND version < %s",

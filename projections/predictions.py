@@ -24,7 +24,7 @@ class PredictionsProjection(Projection):
         ]
         if rows:
             cur.executemany(
-                "INSERT INTO rm_predictions (instrument_id, ts_event, probability_up, model_version) "
-                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "INSERT INTO rm_predictions "
+                "(instrument_id, ts_event, probability_up, model_version) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 rows,
             )

@@ -35,7 +35,15 @@ from projections.registry import all_projections, create_read_model_tables
 from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
 
 STORES = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas")
-CONTEXT_COMPONENTS = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas", "projections")
+CONTEXT_COMPONENTS = (
+    "ingestion",
+    "intelligence",
+    "prediction",
+    "decision",
+    "execution",
+    "sagas",
+    "projections",
+)
 
 
 @dataclass(frozen=True)
@@ -105,16 +113,22 @@ class Platform:
             consumers.append(policy(OnBarClosed(s, effects), effects))
         if "prediction" in wanted:
             effects = StoreEffects(s["prediction"])
-            consumers.append(policy(OnIndicatorsUpdated(s, effects, self.config.forecaster), effects))
+            consumers.append(
+                policy(OnIndicatorsUpdated(s, effects, self.config.forecaster), effects)
+            )
         if "decision" in wanted:
             effects = StoreEffects(s["decision"])
-            consumers.append(policy(OnPriceDirectionPredicted(s, effects, self.config.strategy), effects))
+            consumers.append(
+                policy(OnPriceDirectionPredicted(s, effects, self.config.strategy), effects)
+            )
         if "execution" in wanted:
             effects = StoreEffects(s["execution"])
             consumers.append(policy(ExecutionPolicy(self.execution, s, effects), effects))
         if "sagas" in wanted:
             consumers.append(
-                policy(TradeLifecycleSaga(s["sagas"], self.config.lifecycle), StoreEffects(s["sagas"]))
+                policy(
+                    TradeLifecycleSaga(s["sagas"], self.config.lifecycle), StoreEffects(s["sagas"])
+                )
             )
         if "projections" in wanted or "support" in wanted:
             consumers.extend(policy(p, self.read_effects) for p in all_projections())

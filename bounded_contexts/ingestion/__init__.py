@@ -1,1 +1,2 @@
-"""Ingestion: market data in (CSV replay, synthetic feed), normalised and validated; bad bars quarantined."""
+"""Ingestion: market data in (CSV replay, synthetic feed), normalised and validated;
+bad bars quarantined."""

@@ -1,7 +1,7 @@
 """The trade lifecycle of one decision, as an aggregate.
 
-    started ──order placed──> working ──filled/rejected/cancelled──> completed
-                                 └──deadline passed (bar clock)──> timed out ──> completed
+started ──order placed──> working ──filled/rejected/cancelled──> completed
+                             └──deadline passed (bar clock)──> timed out ──> completed
 """
 
 from __future__ import annotations
@@ -34,10 +34,14 @@ class TradeLifecycle(Aggregate):
         self.timed_out = False
 
     @classmethod
-    def start(cls, decision_id: UUID, instrument_id: str, ts_decided: int, deadline_ts: int) -> TradeLifecycle:
+    def start(
+        cls, decision_id: UUID, instrument_id: str, ts_decided: int, deadline_ts: int
+    ) -> TradeLifecycle:
         lifecycle = cls(lifecycle_id(decision_id))
         lifecycle._init_state()
-        lifecycle._record(TradeLifecycleStarted(decision_id, instrument_id, ts_decided, deadline_ts))
+        lifecycle._record(
+            TradeLifecycleStarted(decision_id, instrument_id, ts_decided, deadline_ts)
+        )
         return lifecycle
 
     def order_placed(self, order_id: UUID) -> None:

@@ -50,20 +50,30 @@ class ExecutionCommands:
             limit_price=limit_price,
             origin="MANUAL",
         )
-        self._run(principal, f"manual-order/{order_id}", lambda uow, c: self.service.submit(command, uow, c))
+        self._run(
+            principal,
+            f"manual-order/{order_id}",
+            lambda uow, c: self.service.submit(command, uow, c),
+        )
         return order_id
 
     def cancel_order(self, principal: Principal, *, order_id: UUID) -> None:
         self._run(
             principal,
             f"manual-cancel/{order_id}/{self.clock_ns()}",
-            lambda uow, c: self.service.cancel(order_id, f"cancelled by {principal.subject}", uow, c),
+            lambda uow, c: self.service.cancel(
+                order_id, f"cancelled by {principal.subject}", uow, c
+            ),
         )
 
-    def _run(self, principal: Principal, key: str, work: Callable[[EventsToAppend, Cause], object]) -> None:
+    def _run(
+        self, principal: Principal, key: str, work: Callable[[EventsToAppend, Cause], object]
+    ) -> None:
         for attempt in range(3):
             with self.service.lock:
-                cause = Cause.origin(ts_event=self.clock_ns(), actor=f"person:{principal.subject}", key=key)
+                cause = Cause.origin(
+                    ts_event=self.clock_ns(), actor=f"person:{principal.subject}", key=key
+                )
                 uow = EventsToAppend()
                 try:
                     work(uow, cause)

@@ -39,7 +39,7 @@ from events.effects import EventsToAppend
 from events.envelope import Cause, EventEnvelope
 from events.store import EventStore
 
-RECENT_BARS = 64
+MAX_CACHED_BARS = 100_000  # per instrument; bounds memory in a long catch-up
 VENUE_ACTOR = "venue:simulated"
 
 
@@ -48,6 +48,7 @@ class ExecutionConfig:
     account_id: str = "DEMO-001"
     account_currency: str = "EUR"
     initial_cash: Decimal = Decimal(1_000_000)
+    strategy_order_ttl_ns: int = 5 * 60_000_000_000  # GTD: 5 one-minute bars
     limits: PreTradeLimits = field(default_factory=PreTradeLimits)
     venue: SimulatedVenueConfig = field(default_factory=SimulatedVenueConfig)
 
@@ -65,6 +66,7 @@ class SubmitOrder:
     decision_id: UUID | None = None
     algo_id: str | None = None
     reference_price: Decimal | None = None
+    expire_at: int | None = None
 
 
 class ExecutionService:
@@ -100,7 +102,7 @@ class ExecutionService:
         self.instruments.add(instrument_id)
 
     def remember_bar(self, instrument_id: str, bar: VenueBar, close: Decimal) -> None:
-        recent = self.bars.setdefault(instrument_id, deque(maxlen=RECENT_BARS))
+        recent = self.bars.setdefault(instrument_id, deque(maxlen=MAX_CACHED_BARS))
         if not recent or bar.ts_start > recent[-1].ts_start:
             recent.append(bar)
         self.last_price[instrument_id] = close
@@ -110,7 +112,9 @@ class ExecutionService:
         account_id = account_id or self.config.account_id
         account = self.accounts.get(account_id)
         if account is None:
-            account = Account.open(account_id, self.config.account_currency, self.config.initial_cash)
+            account = Account.open(
+                account_id, self.config.account_currency, self.config.initial_cash
+            )
             self.accounts[account_id] = account
             uow.save(account, cause)
         return account
@@ -137,7 +141,8 @@ class ExecutionService:
             cmd.order_type,  # type: ignore[arg-type]
             cmd.quantity,
             cmd.limit_price,
-            "DAY",
+            "GTC" if cmd.expire_at is None else "GTD",
+            cmd.expire_at,
             cmd.origin,  # type: ignore[arg-type]
             cmd.decision_id,
             cmd.algo_id,
@@ -161,10 +166,18 @@ class ExecutionService:
             order.accept()
         self.orders[order.id] = order
         uow.save(order, cause)
-        if order.is_open:
-            for bar in self.bars.get(cmd.instrument_id, ()):
-                if bar.ts_start >= order.ts_submitted and order.is_open:
+        recent = self.bars.get(cmd.instrument_id)
+        if recent:
+            for bar in list(recent):
+                if not order.is_open:
+                    break
+                if bar.ts_start >= order.ts_submitted:
                     self._execute(order, bar, uow, cause)
+            if cmd.origin == "STRATEGY":
+                # Strategy orders arrive in time order per instrument: bars before this one
+                # can no longer be "the next bar" of any future strategy order.
+                while recent and recent[0].ts_start < order.ts_submitted:
+                    recent.popleft()
         return order.id
 
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
@@ -183,6 +196,12 @@ class ExecutionService:
     def _execute(self, order: Order, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
         s = order.submitted
         assert s is not None
+        if s.expire_at is not None and bar.ts_start >= s.expire_at:
+            # Expiry on the bar clock, decided here and only here: replay-stable.
+            expired = dataclasses.replace(cause, ts_event=bar.ts_start, actor=VENUE_ACTOR)
+            order.cancel(f"expired unfilled at {s.expire_at} (GTD)")
+            uow.save(order, expired)
+            return
         execution = match(
             side=s.side,
             order_type=s.order_type,

@@ -24,7 +24,8 @@ class _ExecutionEvent(DomainEvent):
 @dataclass(frozen=True)
 class OrderSubmitted(_ExecutionEvent):
     """An order was received (ISO 20022 NEWO). ``decision_id`` links a strategy order to the
-    TradeDecided event behind it; ``algo_id`` is the investment-decision algorithm."""
+    TradeDecided event behind it; ``algo_id`` is the investment-decision algorithm. A GTD order
+    expires unfilled at the first bar starting at or after ``expire_at`` (UTC ns)."""
 
     order_id: UUID
     account_id: str
@@ -33,7 +34,8 @@ class OrderSubmitted(_ExecutionEvent):
     order_type: OrderType
     quantity: Decimal
     limit_price: Decimal | None
-    time_in_force: Literal["DAY", "GTC"]
+    time_in_force: Literal["GTC", "GTD"]
+    expire_at: int | None
     origin: Origin
     decision_id: UUID | None
     algo_id: str | None

@@ -85,7 +85,14 @@ class Order(Aggregate):
         average = ((self.notional + quantity * price) / filled).quantize(Decimal("0.000001"))
         self._record(
             OrderFilled(
-                self.id, self.fills + 1, quantity, price, fee, filled, self.quantity - filled, average
+                self.id,
+                self.fills + 1,
+                quantity,
+                price,
+                fee,
+                filled,
+                self.quantity - filled,
+                average,
             )
         )
 
@@ -124,7 +131,9 @@ class Order(Aggregate):
                 self.notional += event.quantity * event.price
                 self.fills = event.fill_seq
                 self.status = (
-                    OrderStatus.FILLED if event.remaining_quantity == 0 else OrderStatus.PARTIALLY_FILLED
+                    OrderStatus.FILLED
+                    if event.remaining_quantity == 0
+                    else OrderStatus.PARTIALLY_FILLED
                 )
             case OrderCancelled():
                 self.status = OrderStatus.CANCELLED

@@ -12,6 +12,7 @@ after a restart or a conflict; a decision is applied only after the bars it was 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from bounded_contexts.decision.domain.events import TradeDecided
@@ -83,6 +84,7 @@ class ExecutionPolicy:
                         decision_id=envelope.event_id,
                         algo_id=event.algo_id,
                         reference_price=event.reference_price,
+                        expire_at=event.ts_end + self.service.config.strategy_order_ttl_ns,
                     ),
                     uow,
                     Cause.following(envelope, actor=f"algo:{event.algo_id}"),
@@ -90,15 +92,14 @@ class ExecutionPolicy:
             elif isinstance(event, TradeLifecycleTimedOut):
                 order = self.service.orders.get(event.order_id)
                 if order is not None and order.is_open:
-                    try:
+                    # Filled or expired meanwhile: nothing left to cancel.
+                    with contextlib.suppress(IllegalOrderTransition):
                         self.service.cancel(
                             event.order_id,
                             "no fill before the trade-lifecycle deadline",
                             uow,
                             Cause.following(envelope, actor="saga:trade-lifecycle-v1"),
                         )
-                    except IllegalOrderTransition:
-                        pass  # filled meanwhile: nothing left to cancel
 
     def _market_data(self, envelope: EventEnvelope, uow: EventsToAppend | None) -> None:
         event = envelope.event

@@ -54,7 +54,9 @@ def synthetic_bars(
         log_returns = drift + per_minute_vol * shocks
         wiggle = np.abs(rng.standard_normal((config.bars_per_session, n, 2))) * per_minute_vol * 0.5
         volumes = rng.lognormal(mean=8.0, sigma=0.5, size=(config.bars_per_session, n))
-        open_at = datetime(session.year, session.month, session.day, *config.session_open_utc, tzinfo=UTC)
+        open_at = datetime(
+            session.year, session.month, session.day, *config.session_open_utc, tzinfo=UTC
+        )
         for minute in range(config.bars_per_session):
             ts = open_at + timedelta(minutes=minute)
             stamp = ts.isoformat().replace("+00:00", "Z")

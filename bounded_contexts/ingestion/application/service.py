@@ -103,7 +103,9 @@ class IngestionService:
         except BarRejected as rejection:
             reason = str(rejection)
             report.quarantined += 1
-            kind = reason.split(" ")[0] if not reason.startswith("unknown") else "unknown instrument"
+            kind = (
+                reason.split(" ")[0] if not reason.startswith("unknown") else "unknown instrument"
+            )
             report.reasons[kind] = report.reasons.get(kind, 0) + 1
             quarantine = self.quarantines.setdefault(raw.source, Quarantine(raw.source))
             quarantine.reject(raw, reason)
@@ -111,7 +113,9 @@ class IngestionService:
                 ts = parse_timestamp(raw.timestamp) + self.interval_ns
             except BarRejected:
                 ts = 0
-            cause = Cause.origin(ts_event=ts, actor=actor, key=f"quarantine/{raw.source}/{raw.line}")
+            cause = Cause.origin(
+                ts_event=ts, actor=actor, key=f"quarantine/{raw.source}/{raw.line}"
+            )
             return [(p, cause) for p in quarantine.collect_pending()]
         report.accepted += 1
         cause = Cause.origin(

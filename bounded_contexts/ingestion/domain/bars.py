@@ -138,6 +138,7 @@ class InstrumentFeed(Aggregate):
         self.instrument_id = ""
         self.listed = False
         self.last_ts_start: int | None = None
+        self.last_close: Decimal | None = None
 
     @classmethod
     def list(cls, listing: InstrumentListed) -> InstrumentFeed:
@@ -174,8 +175,9 @@ class InstrumentFeed(Aggregate):
             case InstrumentListed(instrument_id=instrument_id):
                 self.instrument_id = instrument_id
                 self.listed = True
-            case BarClosed(ts_start=ts_start):
+            case BarClosed(ts_start=ts_start, close=close):
                 self.last_ts_start = ts_start
+                self.last_close = close
             case _:
                 super().apply(event)
 

@@ -34,7 +34,9 @@ class InstrumentIndicators(Aggregate):
         values = self.bank.update(
             float(open), float(high), float(low), float(close), float(volume), session=session
         )
-        clean = {k: (None if v is None or not math.isfinite(v) else float(v)) for k, v in values.items()}
+        clean = {
+            k: (None if v is None or not math.isfinite(v) else float(v)) for k, v in values.items()
+        }
         self._record(IndicatorsUpdated(self.instrument_id, ts_end, close, clean))
 
     def apply(self, event: DomainEvent) -> None:

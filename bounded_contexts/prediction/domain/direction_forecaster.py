@@ -44,7 +44,11 @@ class DirectionForecaster(Aggregate):
 
     def observe(self, *, ts_end: int, close: Decimal, values: dict[str, float | None]) -> None:
         price = float(close)
-        if self._previous_features is not None and self._previous_close is not None and self.model is None:
+        if (
+            self._previous_features is not None
+            and self._previous_close is not None
+            and self.model is None
+        ):
             self._x.append(self._previous_features)
             self._y.append(1.0 if price > self._previous_close else 0.0)
         features = features_from_indicators(values, price, self._previous_close)

@@ -82,7 +82,9 @@ def fit_logistic(
     bad = np.argwhere(~np.isfinite(x))
     if len(bad):
         row, col = bad[0]
-        raise ModelInputError(f"feature {FEATURES[col] if col < len(FEATURES) else col} at row {row} is not finite")
+        raise ModelInputError(
+            f"feature {FEATURES[col] if col < len(FEATURES) else col} at row {row} is not finite"
+        )
     if not np.isin(y, (0.0, 1.0)).all():
         raise ModelInputError("labels must be 0 or 1")
     means = x.mean(axis=0)
@@ -90,7 +92,11 @@ def fit_logistic(
     scales[scales == 0] = 1.0
     z = (x - means) / scales
     w, b = _gradient_descent(
-        jnp.asarray(z, dtype=jnp.float32), jnp.asarray(y, dtype=jnp.float32), l2, learning_rate, steps
+        jnp.asarray(z, dtype=jnp.float32),
+        jnp.asarray(y, dtype=jnp.float32),
+        l2,
+        learning_rate,
+        steps,
     )
     weights = tuple(round(float(v), 10) for v in np.asarray(w))
     bias = round(float(b), 10)
@@ -109,7 +115,9 @@ def fit_logistic(
     )
 
 
-def features_from_indicators(values: dict[str, float | None], close: float, previous_close: float | None) -> np.ndarray | None:
+def features_from_indicators(
+    values: dict[str, float | None], close: float, previous_close: float | None
+) -> np.ndarray | None:
     """The model's feature vector from one bar's indicators, or None while any is warming up."""
     needed = ("rsi", "sma", "ema", "atr", "macd_hist")
     if previous_close is None or any(values.get(k) is None for k in needed):

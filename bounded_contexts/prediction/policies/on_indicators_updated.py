@@ -22,7 +22,10 @@ class OnIndicatorsUpdated(ReplayingPolicy):
     upstreams = ("intelligence",)
 
     def __init__(
-        self, stores: dict[str, EventStore], effects: Effects, config: ForecasterConfig | None = None
+        self,
+        stores: dict[str, EventStore],
+        effects: Effects,
+        config: ForecasterConfig | None = None,
     ) -> None:
         super().__init__(stores, effects)
         self.config = config or ForecasterConfig()

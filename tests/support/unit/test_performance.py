@@ -61,10 +61,25 @@ def reference_max_drawdown(equity: list[float]) -> float:
     return worst
 
 
-def trip(pnl: str, fees: str = "0", *, quantity: str = "1", entry: str = "100",
-         exit_: str = "101", side: Side = Side.LONG) -> RoundTrip:
-    return RoundTrip(ts_entry=0, ts_exit=60_000_000_000, side=side, quantity=D(quantity),
-                     entry_price=D(entry), exit_price=D(exit_), pnl=D(pnl), fees=D(fees))
+def trip(
+    pnl: str,
+    fees: str = "0",
+    *,
+    quantity: str = "1",
+    entry: str = "100",
+    exit_: str = "101",
+    side: Side = Side.LONG,
+) -> RoundTrip:
+    return RoundTrip(
+        ts_entry=0,
+        ts_exit=60_000_000_000,
+        side=side,
+        quantity=D(quantity),
+        entry_price=D(entry),
+        exit_price=D(exit_),
+        pnl=D(pnl),
+        fees=D(fees),
+    )
 
 
 # --- returns, volatility, ratios ------------------------------------------------------------
@@ -193,8 +208,10 @@ def test_max_drawdown_matches_the_loop_reference_on_a_random_walk() -> None:
 
 
 def test_datetime64_timestamps_are_read_as_nanoseconds() -> None:
-    stamps = np.array(["2024-01-02T09:30", "2024-01-02T09:31", "2024-01-02T09:32",
-                       "2024-01-02T09:33"], dtype="datetime64[m]")
+    stamps = np.array(
+        ["2024-01-02T09:30", "2024-01-02T09:31", "2024-01-02T09:32", "2024-01-02T09:33"],
+        dtype="datetime64[m]",
+    )
     result = max_drawdown([100, 120, 90, 130], timestamps=stamps)
     assert result.duration_ns == 2 * 60 * 1_000_000_000
 
@@ -284,11 +301,17 @@ def test_alpha_and_beta_are_undefined_against_a_flat_benchmark() -> None:
 
 def test_report_of_the_textbook_curve_collects_every_figure() -> None:
     equity = [D("100"), D("120"), D("90"), D("130")]
-    trades = [trip("20", "1", quantity="1", entry="100", exit_="120"),
-              trip("-35", "1", quantity="1", entry="120", exit_="85")]
+    trades = [
+        trip("20", "1", quantity="1", entry="100", exit_="120"),
+        trip("-35", "1", quantity="1", entry="120", exit_="85"),
+    ]
     report = performance_report(
-        equity, trades, periods_per_year=252, benchmark_returns=[0.1, -0.1, 0.2],
-        positions=[0, 1, 1, 0], timestamps=[0, 1, 2, 3],
+        equity,
+        trades,
+        periods_per_year=252,
+        benchmark_returns=[0.1, -0.1, 0.2],
+        positions=[0, 1, 1, 0],
+        timestamps=[0, 1, 2, 3],
     )
     returns = reference_returns([100.0, 120.0, 90.0, 130.0])
     assert report.periods == 3
@@ -321,8 +344,9 @@ def test_report_accepts_numpy_float_equity_and_leaves_optional_figures_undefined
 
 
 def test_report_uses_an_explicit_traded_notional_when_given() -> None:
-    report = performance_report([100.0, 100.0], [trip("1")], periods_per_year=252,
-                                traded_notional=D("50"))
+    report = performance_report(
+        [100.0, 100.0], [trip("1")], periods_per_year=252, traded_notional=D("50")
+    )
     assert report.turnover == pytest.approx(0.5)
 
 
@@ -330,8 +354,9 @@ def test_report_sortino_target_defaults_to_the_risk_free_rate() -> None:
     rng = np.random.default_rng(1)
     equity = (100 * np.cumprod(1 + rng.normal(0.001, 0.01, 100))).tolist()
     report = performance_report(equity, [], periods_per_year=252, risk_free_rate=0.05)
-    expected = sortino_ratio(simple_returns(equity), periods_per_year=252,
-                             minimum_acceptable_return=0.05)
+    expected = sortino_ratio(
+        simple_returns(equity), periods_per_year=252, minimum_acceptable_return=0.05
+    )
     assert report.sortino_ratio == pytest.approx(expected)
 
 
@@ -377,8 +402,9 @@ def test_every_performance_error_is_a_value_error() -> None:
         (np.ones((2, 2)), "one-dimensional"),
     ],
 )
-def test_equity_curves_are_validated_with_the_offending_position(equity: object,
-                                                                 message: str) -> None:
+def test_equity_curves_are_validated_with_the_offending_position(
+    equity: object, message: str
+) -> None:
     with pytest.raises(InvalidSeries, match=message):
         performance_report(equity, [], periods_per_year=252)  # type: ignore[arg-type]
     with pytest.raises(InvalidSeries, match=message):
@@ -392,40 +418,77 @@ def test_equity_curves_are_validated_with_the_offending_position(equity: object,
     [
         ({"periods_per_year": 0}, InvalidParameter, "periods_per_year must be > 0"),
         ({"periods_per_year": math.nan}, InvalidParameter, "periods_per_year must be finite"),
-        ({"periods_per_year": 252, "risk_free_rate": -1.0}, InvalidParameter,
-         "risk_free_rate must be > -1"),
-        ({"periods_per_year": 252, "minimum_acceptable_return": math.inf}, InvalidParameter,
-         "minimum_acceptable_return must be finite"),
-        ({"periods_per_year": 252, "benchmark_returns": [0.1, 0.2]}, InvalidSeries,
-         "one return per strategy period"),
-        ({"periods_per_year": 252, "benchmark_returns": [0.1, math.nan, 0.2]}, InvalidSeries,
-         r"benchmark_returns\[1\] is nan"),
-        ({"periods_per_year": 252, "positions": [0, 1, 1]}, InvalidSeries,
-         "one entry per equity point"),
-        ({"periods_per_year": 252, "positions": [0, 1, math.nan, 1]}, InvalidSeries,
-         r"positions\[2\] is nan"),
-        ({"periods_per_year": 252, "traded_notional": -1.0}, InvalidParameter,
-         "traded_notional must be >= 0"),
-        ({"periods_per_year": 252, "traded_notional": [1.0, -1.0]}, InvalidSeries,
-         r"traded_notional\[1\] is -1.0"),
-        ({"periods_per_year": 252, "timestamps": [0, 1, 1, 2]}, InvalidSeries,
-         r"timestamps\[2\] \(1\) is not after timestamps\[1\]"),
-        ({"periods_per_year": 252, "timestamps": [0, 1, 2]}, InvalidSeries,
-         "one entry per equity point"),
-        ({"periods_per_year": 252, "timestamps": [0, 1.5, 2, 3]}, InvalidSeries,
-         r"timestamps\[1\] is 1.5"),
+        (
+            {"periods_per_year": 252, "risk_free_rate": -1.0},
+            InvalidParameter,
+            "risk_free_rate must be > -1",
+        ),
+        (
+            {"periods_per_year": 252, "minimum_acceptable_return": math.inf},
+            InvalidParameter,
+            "minimum_acceptable_return must be finite",
+        ),
+        (
+            {"periods_per_year": 252, "benchmark_returns": [0.1, 0.2]},
+            InvalidSeries,
+            "one return per strategy period",
+        ),
+        (
+            {"periods_per_year": 252, "benchmark_returns": [0.1, math.nan, 0.2]},
+            InvalidSeries,
+            r"benchmark_returns\[1\] is nan",
+        ),
+        (
+            {"periods_per_year": 252, "positions": [0, 1, 1]},
+            InvalidSeries,
+            "one entry per equity point",
+        ),
+        (
+            {"periods_per_year": 252, "positions": [0, 1, math.nan, 1]},
+            InvalidSeries,
+            r"positions\[2\] is nan",
+        ),
+        (
+            {"periods_per_year": 252, "traded_notional": -1.0},
+            InvalidParameter,
+            "traded_notional must be >= 0",
+        ),
+        (
+            {"periods_per_year": 252, "traded_notional": [1.0, -1.0]},
+            InvalidSeries,
+            r"traded_notional\[1\] is -1.0",
+        ),
+        (
+            {"periods_per_year": 252, "timestamps": [0, 1, 1, 2]},
+            InvalidSeries,
+            r"timestamps\[2\] \(1\) is not after timestamps\[1\]",
+        ),
+        (
+            {"periods_per_year": 252, "timestamps": [0, 1, 2]},
+            InvalidSeries,
+            "one entry per equity point",
+        ),
+        (
+            {"periods_per_year": 252, "timestamps": [0, 1.5, 2, 3]},
+            InvalidSeries,
+            r"timestamps\[1\] is 1.5",
+        ),
     ],
 )
-def test_report_parameters_are_validated(kwargs: dict[str, object], error: type[Exception],
-                                         message: str) -> None:
+def test_report_parameters_are_validated(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         performance_report([100.0, 110.0, 105.0, 120.0], [], **kwargs)  # type: ignore[arg-type]
 
 
 def test_report_rejects_something_that_is_not_a_round_trip() -> None:
     with pytest.raises(InvalidTrade, match=r"trades\[1\] is a dict"):
-        performance_report([100.0, 110.0], [trip("1"), {"pnl": 1}],  # type: ignore[list-item]
-                           periods_per_year=252)
+        performance_report(
+            [100.0, 110.0],
+            [trip("1"), {"pnl": 1}],  # type: ignore[list-item]
+            periods_per_year=252,
+        )
 
 
 @pytest.mark.parametrize(
@@ -441,51 +504,93 @@ def test_report_rejects_something_that_is_not_a_round_trip() -> None:
         ({"fees": D("-0.01")}, "fees must be >= 0"),
     ],
 )
-def test_round_trips_reject_inconsistent_fields(overrides: dict[str, object],
-                                                message: str) -> None:
-    fields: dict[str, object] = {"ts_entry": 0, "ts_exit": 10, "side": Side.LONG,
-                                 "quantity": D("1"), "entry_price": D("100"),
-                                 "exit_price": D("101"), "pnl": D("1"), "fees": D("0")}
+def test_round_trips_reject_inconsistent_fields(overrides: dict[str, object], message: str) -> None:
+    fields: dict[str, object] = {
+        "ts_entry": 0,
+        "ts_exit": 10,
+        "side": Side.LONG,
+        "quantity": D("1"),
+        "entry_price": D("100"),
+        "exit_price": D("101"),
+        "pnl": D("1"),
+        "fees": D("0"),
+    }
     fields.update(overrides)
     with pytest.raises(InvalidTrade, match=message):
         RoundTrip(**fields)  # type: ignore[arg-type]
 
 
 def test_round_trip_side_accepts_its_string_value() -> None:
-    trade = RoundTrip(ts_entry=0, ts_exit=1, side="short", quantity=D(1),  # type: ignore[arg-type]
-                      entry_price=D(10), exit_price=D(9), pnl=D(1), fees=D(0))
+    trade = RoundTrip(
+        ts_entry=0,
+        ts_exit=1,
+        side="short",
+        quantity=D(1),  # type: ignore[arg-type]
+        entry_price=D(10),
+        exit_price=D(9),
+        pnl=D(1),
+        fees=D(0),
+    )
     assert trade.side is Side.SHORT
 
 
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: sharpe_ratio([0.1, math.nan], periods_per_year=252), InvalidSeries,
-         r"returns\[1\] is nan"),
-        (lambda: sharpe_ratio([0.1, 0.2], periods_per_year=-1), InvalidParameter,
-         "periods_per_year must be > 0"),
-        (lambda: sortino_ratio([0.1, math.inf], periods_per_year=252), InvalidSeries,
-         r"returns\[1\] is inf"),
-        (lambda: sortino_ratio([0.1, 0.2], periods_per_year=252, minimum_acceptable_return=-2),
-         InvalidParameter, "minimum_acceptable_return must be > -1"),
-        (lambda: annualised_volatility([0.1, None], periods_per_year=252), InvalidSeries,
-         r"returns\[1\] is None"),
-        (lambda: annualised_return([100.0, 110.0], periods_per_year=0), InvalidParameter,
-         "periods_per_year must be > 0"),
+        (
+            lambda: sharpe_ratio([0.1, math.nan], periods_per_year=252),
+            InvalidSeries,
+            r"returns\[1\] is nan",
+        ),
+        (
+            lambda: sharpe_ratio([0.1, 0.2], periods_per_year=-1),
+            InvalidParameter,
+            "periods_per_year must be > 0",
+        ),
+        (
+            lambda: sortino_ratio([0.1, math.inf], periods_per_year=252),
+            InvalidSeries,
+            r"returns\[1\] is inf",
+        ),
+        (
+            lambda: sortino_ratio([0.1, 0.2], periods_per_year=252, minimum_acceptable_return=-2),
+            InvalidParameter,
+            "minimum_acceptable_return must be > -1",
+        ),
+        (
+            lambda: annualised_volatility([0.1, None], periods_per_year=252),
+            InvalidSeries,
+            r"returns\[1\] is None",
+        ),
+        (
+            lambda: annualised_return([100.0, 110.0], periods_per_year=0),
+            InvalidParameter,
+            "periods_per_year must be > 0",
+        ),
         (lambda: downside_deviation([]), InvalidSeries, "returns is empty"),
-        (lambda: downside_deviation([0.1], target=math.nan), InvalidParameter,
-         "target must be finite"),
+        (
+            lambda: downside_deviation([0.1], target=math.nan),
+            InvalidParameter,
+            "target must be finite",
+        ),
         (lambda: calmar_ratio(0.1, 1.5), InvalidParameter, r"max_drawdown must lie in \[0, 1\]"),
         (lambda: calmar_ratio(math.nan, 0.1), InvalidParameter, "annual_return must not be NaN"),
         (lambda: exposure_time([]), InvalidSeries, "positions is empty"),
-        (lambda: turnover([100.0, 110.0], math.inf), InvalidParameter,
-         "traded_notional must be finite"),
-        (lambda: alpha_beta([0.1, 0.2], [0.1], periods_per_year=252), InvalidSeries,
-         "one return per strategy period"),
+        (
+            lambda: turnover([100.0, 110.0], math.inf),
+            InvalidParameter,
+            "traded_notional must be finite",
+        ),
+        (
+            lambda: alpha_beta([0.1, 0.2], [0.1], periods_per_year=252),
+            InvalidSeries,
+            "one return per strategy period",
+        ),
         (lambda: trade_statistics([1.0]), InvalidTrade, r"trades\[0\] is a float"),
     ],
 )
-def test_component_functions_reject_bad_input(call: object, error: type[Exception],
-                                              message: str) -> None:
+def test_component_functions_reject_bad_input(
+    call: object, error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         call()  # type: ignore[operator]

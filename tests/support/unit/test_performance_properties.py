@@ -21,17 +21,24 @@ from bounded_contexts.support.domain.performance import (
 )
 
 equity_curves = st.lists(st.floats(min_value=1e-3, max_value=1e9), min_size=2, max_size=60)
-decimal_pnls = st.decimals(min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=2,
-                           allow_nan=False, allow_infinity=False)
+decimal_pnls = st.decimals(
+    min_value=Decimal("-1e6"),
+    max_value=Decimal("1e6"),
+    places=2,
+    allow_nan=False,
+    allow_infinity=False,
+)
 
 
 @st.composite
 def round_trips(draw: st.DrawFn) -> RoundTrip:
     return RoundTrip(
-        ts_entry=0, ts_exit=draw(st.integers(0, 10**12)),
+        ts_entry=0,
+        ts_exit=draw(st.integers(0, 10**12)),
         side=draw(st.sampled_from(list(Side))),
         quantity=Decimal(draw(st.integers(1, 1000))),
-        entry_price=Decimal("100"), exit_price=Decimal("101"),
+        entry_price=Decimal("100"),
+        exit_price=Decimal("101"),
         pnl=draw(decimal_pnls),
         fees=draw(st.decimals(min_value=0, max_value=100, places=2)),
     )
@@ -77,10 +84,13 @@ def test_win_rate_lies_in_the_unit_interval(trades: list[RoundTrip]) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(returns=st.lists(st.floats(min_value=-0.5, max_value=0.5), min_size=2, max_size=60),
-       rf=st.floats(min_value=0.0, max_value=0.1))
-def test_sharpe_and_sortino_agree_with_the_reference_formulas(returns: list[float],
-                                                              rf: float) -> None:
+@given(
+    returns=st.lists(st.floats(min_value=-0.5, max_value=0.5), min_size=2, max_size=60),
+    rf=st.floats(min_value=0.0, max_value=0.1),
+)
+def test_sharpe_and_sortino_agree_with_the_reference_formulas(
+    returns: list[float], rf: float
+) -> None:
     rf_period = (1 + rf) ** (1 / 252) - 1
     excess = [r - rf_period for r in returns]
     mean = sum(excess) / len(excess)
@@ -93,16 +103,16 @@ def test_sharpe_and_sortino_agree_with_the_reference_formulas(returns: list[floa
     sortino = sortino_ratio(returns, periods_per_year=252, minimum_acceptable_return=rf)
     if downside > 1e-9:
         assert sortino is not None
-        assert math.isclose(sortino, mean / downside * math.sqrt(252), rel_tol=1e-6,
-                            abs_tol=1e-6)
+        assert math.isclose(sortino, mean / downside * math.sqrt(252), rel_tol=1e-6, abs_tol=1e-6)
     elif downside == 0.0:
         assert sortino is None
 
 
 @settings(max_examples=60, deadline=None)
 @given(equity=equity_curves, scale=st.floats(min_value=1e-3, max_value=1e3))
-def test_report_ratios_do_not_depend_on_the_account_currency_scale(equity: list[float],
-                                                                   scale: float) -> None:
+def test_report_ratios_do_not_depend_on_the_account_currency_scale(
+    equity: list[float], scale: float
+) -> None:
     base = performance_report(equity, [], periods_per_year=252)
     scaled = performance_report((np.asarray(equity) * scale).tolist(), [], periods_per_year=252)
     assert math.isclose(base.max_drawdown, scaled.max_drawdown, rel_tol=1e-9, abs_tol=1e-12)

@@ -61,15 +61,19 @@ class SizingLimits:
     min_order_quantity: Decimal
 
     def __post_init__(self) -> None:
-        for name in ("max_order_notional", "max_position_notional", "max_gross_exposure",
-                     "lot_size"):
-            value = as_money(f"SizingLimits.{name}", getattr(self, name),
-                             error=InvalidSizingLimits)
+        for name in (
+            "max_order_notional",
+            "max_position_notional",
+            "max_gross_exposure",
+            "lot_size",
+        ):
+            value = as_money(f"SizingLimits.{name}", getattr(self, name), error=InvalidSizingLimits)
             if value <= 0:
                 raise InvalidSizingLimits(f"SizingLimits.{name} must be > 0, got {value}")
             object.__setattr__(self, name, value)
-        minimum = as_money("SizingLimits.min_order_quantity", self.min_order_quantity,
-                           error=InvalidSizingLimits)
+        minimum = as_money(
+            "SizingLimits.min_order_quantity", self.min_order_quantity, error=InvalidSizingLimits
+        )
         if minimum < 0:
             raise InvalidSizingLimits(
                 f"SizingLimits.min_order_quantity must be >= 0, got {minimum}"
@@ -124,8 +128,10 @@ def apply_limits(
         caps = (
             (BindingLimit.MAX_ORDER_NOTIONAL, limits.max_order_notional / unit_price),
             (BindingLimit.MAX_POSITION_NOTIONAL, limits.max_position_notional / unit_price),
-            (BindingLimit.MAX_GROSS_EXPOSURE,
-             max(limits.max_gross_exposure - in_use, Decimal(0)) / unit_price),
+            (
+                BindingLimit.MAX_GROSS_EXPOSURE,
+                max(limits.max_gross_exposure - in_use, Decimal(0)) / unit_price,
+            ),
         )
         binding: BindingLimit | None = None
         capped = wanted

@@ -55,8 +55,9 @@ def fixed_fractional_quantity(
     at_risk_per_unit = unit_price if stop_distance is None else _stop_distance(stop_distance)
     with localcontext(SIZING_CONTEXT):
         uncapped = share * capital / at_risk_per_unit
-    return apply_limits(uncapped, price=unit_price, limits=limits,
-                        gross_exposure_in_use=gross_exposure_in_use)
+    return apply_limits(
+        uncapped, price=unit_price, limits=limits, gross_exposure_in_use=gross_exposure_in_use
+    )
 
 
 def volatility_target_quantity(
@@ -82,8 +83,9 @@ def volatility_target_quantity(
     target = _volatility("target_volatility", target_volatility)
     with localcontext(SIZING_CONTEXT):
         uncapped = target * capital / (unit_price * sigma)
-    return apply_limits(uncapped, price=unit_price, limits=limits,
-                        gross_exposure_in_use=gross_exposure_in_use)
+    return apply_limits(
+        uncapped, price=unit_price, limits=limits, gross_exposure_in_use=gross_exposure_in_use
+    )
 
 
 def full_kelly_fraction(win_probability: float, payoff_ratio: float) -> float:
@@ -132,8 +134,9 @@ def kelly_quantity(
     with localcontext(SIZING_CONTEXT):
         edge = max(p - (1 - p) / b, Decimal(0))
         uncapped = share * edge * capital / at_risk_per_unit
-    return apply_limits(uncapped, price=unit_price, limits=limits,
-                        gross_exposure_in_use=gross_exposure_in_use)
+    return apply_limits(
+        uncapped, price=unit_price, limits=limits, gross_exposure_in_use=gross_exposure_in_use
+    )
 
 
 def risk_budget_quantity(
@@ -166,8 +169,9 @@ def risk_budget_quantity(
     )
     with localcontext(SIZING_CONTEXT):
         uncapped = budget * allowance / (unit_price * sigma)
-    return apply_limits(uncapped, price=unit_price, limits=limits,
-                        gross_exposure_in_use=gross_exposure_in_use)
+    return apply_limits(
+        uncapped, price=unit_price, limits=limits, gross_exposure_in_use=gross_exposure_in_use
+    )
 
 
 def _equity(equity: Decimal) -> Decimal:

@@ -39,8 +39,7 @@ def exposure_time(positions: NumberSeries, *, expected_length: int | None = None
     series = as_float_series("positions", positions)
     if expected_length is not None and series.size != expected_length:
         raise InvalidSeries(
-            f"positions must have one entry per equity point ({expected_length}), "
-            f"got {series.size}"
+            f"positions must have one entry per equity point ({expected_length}), got {series.size}"
         )
     if series.size == 0:
         raise InvalidSeries("positions is empty: exposure time needs at least one bar")

@@ -56,7 +56,9 @@ def alpha_beta(
     benchmark_centred = benchmark_excess - benchmark_excess.mean()
     if float(np.std(benchmark_centred)) <= ZERO_DISPERSION_TOLERANCE:
         return AlphaBeta(alpha=None, beta=None)
-    beta = float(np.dot(benchmark_centred, strategy_excess - strategy_excess.mean())
-                 / np.dot(benchmark_centred, benchmark_centred))
+    beta = float(
+        np.dot(benchmark_centred, strategy_excess - strategy_excess.mean())
+        / np.dot(benchmark_centred, benchmark_centred)
+    )
     alpha = float(strategy_excess.mean() - beta * benchmark_excess.mean())
     return AlphaBeta(alpha=alpha * per_year, beta=beta)

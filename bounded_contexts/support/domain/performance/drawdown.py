@@ -58,9 +58,15 @@ def max_drawdown(equity: NumberSeries, *, timestamps: TimestampSeries | None = N
     trough = int(np.argmax(depth))
     deepest = float(depth[trough])
     if deepest <= 0.0:
-        return Drawdown(max_drawdown=0.0, peak_index=None, trough_index=None,
-                        recovery_index=None, duration_periods=0,
-                        duration_ns=None if stamps is None else 0, recovered=True)
+        return Drawdown(
+            max_drawdown=0.0,
+            peak_index=None,
+            trough_index=None,
+            recovery_index=None,
+            duration_periods=0,
+            duration_ns=None if stamps is None else 0,
+            recovered=True,
+        )
     peak_value = high_water[trough]
     peak = int(np.flatnonzero(curve[: trough + 1] >= peak_value)[-1])
     back = np.flatnonzero(curve[trough + 1 :] >= peak_value)

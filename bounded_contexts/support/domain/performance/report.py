@@ -111,8 +111,10 @@ def performance_report(
     curve = as_equity_curve(equity)
     per_year = require_periods_per_year(periods_per_year)
     rate = require_annual_rate("risk_free_rate", risk_free_rate)
-    target = rate if minimum_acceptable_return is None else require_annual_rate(
-        "minimum_acceptable_return", minimum_acceptable_return
+    target = (
+        rate
+        if minimum_acceptable_return is None
+        else require_annual_rate("minimum_acceptable_return", minimum_acceptable_return)
     )
     returns = curve[1:] / curve[:-1] - 1.0
     periods = int(returns.size)
@@ -122,9 +124,11 @@ def performance_report(
     stats = trade_statistics(trades)
     notional = traded_notional_of(trades) if traded_notional is None else traded_notional
     whole_turnover = turnover(curve, notional)
-    relative = (alpha_beta(returns, benchmark_returns, periods_per_year=per_year,
-                           risk_free_rate=rate)
-                if benchmark_returns is not None else None)
+    relative = (
+        alpha_beta(returns, benchmark_returns, periods_per_year=per_year, risk_free_rate=rate)
+        if benchmark_returns is not None
+        else None
+    )
 
     return PerformanceReport(
         periods=periods,
@@ -132,8 +136,9 @@ def performance_report(
         annualised_return=growth,
         annualised_volatility=annualised_volatility(returns, periods_per_year=per_year),
         sharpe_ratio=sharpe_ratio(returns, periods_per_year=per_year, risk_free_rate=rate),
-        sortino_ratio=sortino_ratio(returns, periods_per_year=per_year,
-                                    minimum_acceptable_return=target),
+        sortino_ratio=sortino_ratio(
+            returns, periods_per_year=per_year, minimum_acceptable_return=target
+        ),
         calmar_ratio=calmar_ratio(growth, drawdown.max_drawdown),
         max_drawdown=drawdown.max_drawdown,
         max_drawdown_peak_index=drawdown.peak_index,
@@ -152,8 +157,9 @@ def performance_report(
         net_profit=stats.net_profit,
         turnover=whole_turnover,
         annualised_turnover=whole_turnover * per_year / periods,
-        exposure_time=(exposure_time(positions, expected_length=curve.size)
-                       if positions is not None else None),
+        exposure_time=(
+            exposure_time(positions, expected_length=curve.size) if positions is not None else None
+        ),
         alpha=None if relative is None else relative.alpha,
         beta=None if relative is None else relative.beta,
     )

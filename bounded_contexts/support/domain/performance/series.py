@@ -151,9 +151,7 @@ def _from_objects(name: str, items: list[object]) -> FloatArray:
         return guessed.astype(np.float64)
     for position, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, float | int | Decimal | np.number):
-            raise InvalidSeries(
-                f"{name}[{position}] is {item!r}: expected a float, int or Decimal"
-            )
+            raise InvalidSeries(f"{name}[{position}] is {item!r}: expected a float, int or Decimal")
         if isinstance(item, Decimal) and item.is_snan():
             raise InvalidSeries(f"{name}[{position}] is {item}: values must be finite")
     return np.array(items, dtype=np.float64)

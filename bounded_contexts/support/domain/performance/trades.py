@@ -53,8 +53,9 @@ class RoundTrip:
         for name in ("ts_entry", "ts_exit"):
             stamp = getattr(self, name)
             if isinstance(stamp, bool) or not isinstance(stamp, int):
-                raise InvalidTrade(f"RoundTrip.{name} must be integer UTC nanoseconds, "
-                                   f"got {stamp!r}")
+                raise InvalidTrade(
+                    f"RoundTrip.{name} must be integer UTC nanoseconds, got {stamp!r}"
+                )
         if self.ts_exit < self.ts_entry:
             raise InvalidTrade(
                 f"RoundTrip.ts_exit ({self.ts_exit}) is before ts_entry ({self.ts_entry})"
@@ -68,8 +69,10 @@ class RoundTrip:
         for name in ("quantity", "entry_price", "exit_price", "pnl", "fees"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, Decimal | int):
-                raise InvalidTrade(f"RoundTrip.{name} must be a decimal.Decimal, got "
-                                   f"{type(value).__name__} {value!r}")
+                raise InvalidTrade(
+                    f"RoundTrip.{name} must be a decimal.Decimal, got "
+                    f"{type(value).__name__} {value!r}"
+                )
             amount = Decimal(value)
             if not amount.is_finite():
                 raise InvalidTrade(f"RoundTrip.{name} must be finite, got {amount}")
@@ -151,8 +154,11 @@ def trade_statistics(trades: Sequence[RoundTrip]) -> TradeStatistics:
         expectancy=sum(results, Decimal(0)) / count if count else None,
         average_win=average_win,
         average_loss=average_loss,
-        payoff_ratio=(float(average_win / -average_loss)
-                      if average_win is not None and average_loss is not None else None),
+        payoff_ratio=(
+            float(average_win / -average_loss)
+            if average_win is not None and average_loss is not None
+            else None
+        ),
     )
 
 

@@ -1,0 +1,232 @@
+"""The ``quantvista`` command line. Entrypoints parse, build, and call — nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from quantvista.config import ConfigurationError, Settings
+
+CONTEXTS = (
+    "ingestion",
+    "intelligence",
+    "prediction",
+    "decision",
+    "execution",
+    "sagas",
+    "projections",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    console = Console()
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir, http_port=getattr(args, "port", None))
+        return int(args.run(args, settings, console) or 0)
+    except (ConfigurationError, FileNotFoundError, LookupError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quantvista", description=__doc__)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="embedded servers' data (default ./.quantvista or QUANTVISTA_DATA_DIR)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run a simulated trading session, then serve GraphQL")
+    demo.add_argument("--bars", type=Path, help="CSV of bars to replay instead of the sample")
+    demo.add_argument("--instruments", type=Path, help="CSV of instruments (ISIN, MIC, currency)")
+    demo.add_argument(
+        "--seed", type=int, help="use the seeded synthetic market instead of the sample"
+    )
+    demo.add_argument("--days", type=int, default=1, help="synthetic sessions to run (with --seed)")
+    demo.add_argument("--fresh", action="store_true", help="start from an empty data directory")
+    demo.add_argument(
+        "--no-serve", dest="serve", action="store_false", help="exit after the summary"
+    )
+    demo.add_argument("--port", type=int, default=None, help="GraphQL port (default 8000)")
+    demo.set_defaults(run=_demo)
+
+    serve = sub.add_parser("serve", help="run one context (or the gateway) as its own process")
+    serve.add_argument("component", choices=[*CONTEXTS, "gateway"])
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(run=_serve)
+
+    ingest = sub.add_parser("ingest", help="validate and record bars from a CSV file")
+    ingest.add_argument("bars", type=Path)
+    ingest.add_argument("--instruments", type=Path, help="list these instruments first")
+    ingest.set_defaults(run=_ingest)
+
+    projections = sub.add_parser("projections", help="read-model maintenance")
+    proj_sub = projections.add_subparsers(dest="action", required=True)
+    rebuild = proj_sub.add_parser("rebuild", help="drop and rebuild read models from the log")
+    rebuild.add_argument("name", nargs="?", help="one projection (default: all)")
+    rebuild.set_defaults(run=_rebuild)
+
+    status = sub.add_parser("status", help="positions and lag of every relay and consumer")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=_status)
+
+    schemas = sub.add_parser("schemas", help="event contract maintenance")
+    schemas_sub = schemas.add_subparsers(dest="action", required=True)
+    export = schemas_sub.add_parser("export", help="write JSON Schemas of the current versions")
+    export.set_defaults(run=_export_schemas)
+    return parser
+
+
+def _demo(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from quantvista.demo import DemoOptions, run_demo
+
+    if args.days < 1:
+        raise ConfigurationError("--days must be at least 1")
+    for path in (args.bars, args.instruments):
+        if path is not None and not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    run_demo(
+        settings,
+        DemoOptions(args.bars, args.instruments, args.seed, args.days, args.fresh, args.serve),
+        console,
+    )
+    return 0
+
+
+def _platform(settings: Settings, infra):  # type: ignore[no-untyped-def]
+    from quantvista.platform import Platform
+
+    return Platform(infra.database_url, infra.pulsar_url, tenant=settings.pulsar_tenant)
+
+
+def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from quantvista.embedded import Infrastructure
+
+    with Infrastructure.start(settings) as infra:
+        platform = _platform(settings, infra)
+        platform.create_tables()
+        if args.component == "gateway":
+            # The gateway hosts the execution command path, so it follows execution like any
+            # execution worker (the store arbitrates between instances).
+            platform.build(["execution"])
+            platform.start()
+            import uvicorn
+
+            from gateway import create_app
+
+            console.print(f"GraphQL on http://{settings.http_host}:{settings.http_port}/graphql")
+            uvicorn.run(
+                create_app(infra.database_url, platform.execution_commands),
+                host=settings.http_host,
+                port=settings.http_port,
+                log_level="warning",
+            )
+        else:
+            platform.build([args.component])
+            platform.start()
+            console.print(
+                f"serving {args.component}: "
+                + ", ".join(c.name for c in [*platform.relays, *platform.consumers])
+                + " (Ctrl-C to stop)"
+            )
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            try:
+                while not stop.wait(1.0):
+                    if platform.failures():
+                        console.print("[red]" + "; ".join(platform.failures()))
+                        return 1
+            except KeyboardInterrupt:
+                pass
+        platform.close()
+    return 0
+
+
+def _ingest(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from bounded_contexts.ingestion.adapters.csv_replay import read_bars, read_instruments
+    from quantvista.embedded import Infrastructure
+
+    with Infrastructure.start(settings) as infra:
+        platform = _platform(settings, infra)
+        platform.create_tables()
+        if args.instruments:
+            platform.ingestion.list_instruments(read_instruments(args.instruments), actor="cli")
+        report = platform.ingestion.ingest(read_bars(args.bars), actor=f"cli:{args.bars.name}")
+        console.print(
+            f"accepted {report.accepted}, quarantined {report.quarantined} {report.reasons}"
+        )
+        platform.close()
+    return 0
+
+
+def _rebuild(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from projections.rebuild import rebuild_projections
+    from quantvista.embedded import Infrastructure
+
+    with Infrastructure.start(settings) as infra:
+        platform = _platform(settings, infra)
+        platform.create_tables()
+        for name, count, seconds in rebuild_projections(platform, args.name):
+            console.print(f"rebuilt {name}: {count:,} events in {seconds:.2f} s")
+        platform.close()
+    return 0
+
+
+def _status(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from quantvista.embedded import Infrastructure
+    from quantvista.status import collect_status
+
+    with Infrastructure.start(settings) as infra:
+        platform = _platform(settings, infra)
+        platform.create_tables()
+        report = collect_status(platform)
+        platform.close()
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return 0
+    table = Table(title="QuantVista status")
+    for column in ("component", "upstream", "position", "head", "lag"):
+        table.add_column(column)
+    for row in report["components"]:
+        table.add_row(
+            row["component"],
+            row["upstream"],
+            str(row["position"]),
+            str(row["head"]),
+            str(row["lag"]),
+        )
+    console.print(table)
+    console.print(f"dead letters: {report['dead_letters']['count']}")
+    for letter in report["dead_letters"]["latest"]:
+        console.print(
+            f"  #{letter['id']} {letter['consumer']} <- "
+            f"{letter['upstream']}#{letter['position']}: {letter['reason']}"
+        )
+    return 0
+
+
+def _export_schemas(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from quantvista.schemas import export_schemas
+
+    for path in export_schemas():
+        console.print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""``quantvista demo``: a simulated trading session through all six contexts.
+
+Starts (or connects to) PostgreSQL and Pulsar, lists the instruments, feeds the bars (the
+shipped sample, a user's CSV, or the seeded synthetic market), shows progress while every
+context works, prints the session summary, writes it under ``<data-dir>/reports/``, and serves
+GraphQL until interrupted. Running it again continues from the stored state.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bounded_contexts.ingestion.adapters.csv_replay import read_bars, read_instruments, sample_path
+from bounded_contexts.ingestion.adapters.synthetic_feed import (
+    SyntheticFeedConfig,
+    synthetic_bars,
+    trading_days,
+)
+from bounded_contexts.ingestion.domain.bars import RawBar
+from bounded_contexts.support.application.reporting import SessionReport, session_report
+from quantvista.config import ConfigurationError, Settings
+from quantvista.embedded import Infrastructure
+from quantvista.platform import Platform
+
+FIRST_SYNTHETIC_SESSION = date(2026, 11, 16)
+FEED_CHUNK = 250
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    bars: Path | None = None
+    instruments: Path | None = None
+    seed: int | None = None
+    days: int = 1
+    fresh: bool = False
+    serve: bool = True
+
+
+def run_demo(
+    settings: Settings, options: DemoOptions, console: Console | None = None
+) -> SessionReport:
+    console = console or Console()
+    if options.fresh:
+        _wipe(settings, console)
+    with Infrastructure.start(settings) as infra:
+        platform = Platform(infra.database_url, infra.pulsar_url, tenant=settings.pulsar_tenant)
+        try:
+            platform.create_tables()
+            platform.build()
+            platform.start()
+            report = _session(platform, options, console)
+            _write_report(settings.data_dir, report)
+            if options.serve:
+                _serve(platform, infra.database_url, settings, console)
+            return report
+        finally:
+            platform.close()
+
+
+def _session(platform: Platform, options: DemoOptions, console: Console) -> SessionReport:
+    ingestion = platform.ingestion
+    instruments_file = options.instruments or sample_path("instruments.csv")
+    listed = ingestion.list_instruments(
+        read_instruments(instruments_file), actor="feed:reference-data"
+    )
+    rows, source = _bar_source(platform, options)
+    console.print(
+        f"[bold]QuantVista demo[/] — {len(ingestion.instruments)} instruments "
+        f"({listed} newly listed), bars from {source}"
+    )
+    started = time.monotonic()
+    start_head = platform.stores["ingestion"].head()
+    fed = 0
+    execution = next(c for c in platform.consumers if c.name == "execution.orders")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        ingest_task = progress.add_task("bars ingested        ", total=None)
+        pipe_task = progress.add_task("events through execution", total=None)
+        chunks = iter(lambda: list(islice(rows, FEED_CHUNK)), [])
+        for chunk in chunks:
+            report = ingestion.ingest(chunk, actor=f"feed:{source}")
+            fed += report.accepted + report.quarantined
+            progress.update(ingest_task, completed=fed, total=None)
+            _show_pipeline(platform, execution, start_head, progress, pipe_task)
+        progress.update(ingest_task, total=fed)
+        while not platform.wait_until_idle(timeout_s=0.5, settle_s=0.3):
+            _show_pipeline(platform, execution, start_head, progress, pipe_task)
+        _show_pipeline(platform, execution, start_head, progress, pipe_task)
+    elapsed = time.monotonic() - started
+    summary = session_report(platform.database_url, platform.execution.config.account_id)
+    _print_summary(console, summary, fed, elapsed, platform)
+    return summary
+
+
+def _show_pipeline(platform: Platform, execution, start_head, progress, task) -> None:  # type: ignore[no-untyped-def]
+    head = platform.stores["ingestion"].head()
+    done = execution.positions.get("ingestion", start_head) - start_head
+    progress.update(task, completed=max(0, done), total=max(1, head - start_head))
+    failures = platform.failures()
+    if failures:
+        raise RuntimeError("pipeline component failed: " + "; ".join(failures))
+
+
+def _bar_source(platform: Platform, options: DemoOptions) -> tuple[Iterator[RawBar], str]:
+    ingestion = platform.ingestion
+    if options.bars is not None:
+        return iter(ingestion.resume_filter(read_bars(options.bars))), options.bars.name
+    if options.seed is None:
+        path = sample_path("sample_bars.csv")
+        return iter(ingestion.resume_filter(read_bars(path))), "the shipped sample"
+    last = [ingestion.last_bar_start(i) for i in ingestion.instruments]
+    known = [ts for ts in last if ts is not None]
+    first = FIRST_SYNTHETIC_SESSION
+    if known:
+        first = datetime.fromtimestamp(max(known) / 1e9, tz=UTC).date() + timedelta(days=1)
+    sessions = trading_days(first, options.days)
+    prices = {
+        i: float(ingestion.feeds[i].last_close or 100)  # type: ignore[arg-type]
+        for i in ingestion.instruments
+    }
+    rows = synthetic_bars(
+        ingestion.instruments, sessions, SyntheticFeedConfig(seed=options.seed), start_prices=prices
+    )
+    return iter(rows), f"synthetic-seed-{options.seed} ({sessions[0]} +{len(sessions) - 1}d)"
+
+
+def _print_summary(
+    console: Console, s: SessionReport, fed: int, elapsed: float, platform: Platform
+) -> None:
+    table = Table(title="Session summary", show_header=False)
+    perf = s.performance
+    rows: list[tuple[str, str]] = [
+        ("bars processed (all sessions)", f"{s.bars:,}"),
+        (
+            "rows fed this run",
+            f"{fed:,} in {elapsed:.1f} s ({fed / elapsed if elapsed else 0:,.0f}/s)",
+        ),
+        ("bars quarantined", f"{s.quarantined:,}"),
+        ("predictions", f"{s.predictions:,}"),
+        ("decisions", f"{s.decisions:,}"),
+        ("orders", f"{s.orders:,}"),
+        ("fills", f"{s.fills:,}"),
+        ("rejects", f"{s.rejects:,}"),
+        ("initial cash", f"{s.initial_cash:,.2f}"),
+        ("final equity", f"{s.final_equity:,.2f}"),
+    ]
+    if perf is not None:
+        rows += [
+            ("return", f"{perf.total_return:.4%}"),
+            ("Sharpe (annualised)", _num(perf.sharpe_ratio)),
+            ("max drawdown", f"{perf.max_drawdown:.4%}"),
+            ("win rate", "—" if perf.win_rate is None else f"{perf.win_rate:.1%}"),
+            ("profit factor", _num(perf.profit_factor)),
+            ("round trips", f"{perf.trade_count}"),
+        ]
+    rows.append(("dead letters", str(platform.dead_letters.count())))
+    for k, v in rows:
+        table.add_row(k, v)
+    console.print(table)
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _write_report(data_dir: Path, report: SessionReport) -> Path:
+    folder = data_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"session-{datetime.now(tz=UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(report.as_dict(), default=str, indent=2))
+    return path
+
+
+def _serve(platform: Platform, database_url: str, settings: Settings, console: Console) -> None:
+    import uvicorn
+
+    from gateway import create_app
+
+    app = create_app(database_url, platform.execution_commands)
+    console.print(
+        f"GraphQL on [bold]http://{settings.http_host}:{settings.http_port}/graphql[/] "
+        "(GraphiQL in a browser). Ctrl-C to stop."
+    )
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+
+
+def _wipe(settings: Settings, console: Console) -> None:
+    if settings.database_url or settings.pulsar_url:
+        raise ConfigurationError(
+            "--fresh only wipes the embedded servers' data directory; with DATABASE_URL or "
+            "PULSAR_URL set, clear those servers yourself (drop the database, delete the "
+            "tenant's topics) or point QuantVista at new ones"
+        )
+    if settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+        console.print(f"removed {settings.data_dir}")
