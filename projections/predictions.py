@@ -25,6 +25,7 @@ class PredictionsProjection(Projection):
         if rows:
             cur.executemany(
                 "INSERT INTO rm_predictions "
-                "(instrument_id, ts_event, probability_up, model_version) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "(instrument_id, ts_event, probability_up, model_version) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 rows,
             )
