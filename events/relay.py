@@ -13,7 +13,7 @@ import psycopg
 
 from events.bus import PulsarBus
 from events.component import Component
-from events.store import EventStore
+from events.store import EventStore, RawEvent
 
 RELAY_DDL = """
 CREATE TABLE IF NOT EXISTS relay_positions (
@@ -73,17 +73,7 @@ class Relay(Component):
                 producer = producers[stream] = self.bus.producer(
                     self.bus.topic(self.store.context, stream)
                 )
-            producer.send_async(
-                raw.state,
-                None,
-                partition_key=str(raw.aggregate_id),
-                properties={
-                    "type": raw.topic,
-                    "position": str(raw.position),
-                    "aggregate_version": str(raw.aggregate_version),
-                    "context": self.store.context,
-                },
-            )
+            send(producer, raw)
         for producer in producers.values():
             producer.flush()
         self.position = raws[-1].position
@@ -114,3 +104,20 @@ class Relay(Component):
             "lag": head - self.position,
             "published": self.published,
         }
+
+
+def send(producer: Any, raw: RawEvent) -> None:
+    """Publish one stored event: the JSON state as the body, the aggregate id as the key (so
+    a key-ordered subscription keeps each aggregate in order), type/position as properties."""
+    producer.send_async(
+        raw.state,
+        None,
+        partition_key=str(raw.aggregate_id),
+        properties={
+            "type": raw.topic,
+            "position": str(raw.position),
+            "aggregate_version": str(raw.aggregate_version),
+            "context": raw.context,
+        },
+    )
+

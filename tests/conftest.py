@@ -50,3 +50,36 @@ def _with_database(url: str, name: str) -> str:
     head, _, query = url.partition("?")
     base = head.rsplit("/", 1)[0]
     return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture
+def new_database(infrastructure: Infrastructure):
+    """A factory of fresh databases on the session's server (for tests comparing two runs)."""
+
+    def make() -> str:
+        name = "t_" + uuid.uuid4().hex[:16]
+        with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return _with_database(infrastructure.database_url, name)
+
+    return make
+
+
+@pytest.fixture
+def make_platform(pulsar_url: str):
+    """Builds a Platform (tables created) on a database, with or without the broker; each
+    gets its own Pulsar tenant. Closed at teardown."""
+    from quantvista.platform import Platform
+
+    made: list[Platform] = []
+
+    def make(database_url: str, *, with_bus: bool = True) -> Platform:
+        tenant = "t" + uuid.uuid4().hex[:12]
+        platform = Platform(database_url, pulsar_url if with_bus else None, tenant=tenant)
+        platform.create_tables()
+        made.append(platform)
+        return platform
+
+    yield make
+    for platform in made:
+        platform.close()
