@@ -1,0 +1,233 @@
+"""The Order aggregate's state machine: every legal transition records exactly one event, every
+illegal one raises ``IllegalOrderTransition`` and records nothing; fills keep exact totals."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from bounded_contexts.execution.domain.errors import IllegalOrderTransition, InvalidOrder
+from bounded_contexts.execution.domain.events import (
+    OrderAccepted,
+    OrderCancelled,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+)
+from bounded_contexts.execution.domain.order import Order, OrderStatus, order_id_for
+
+ORDER_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
+
+def submitted(
+    *,
+    quantity: Decimal = Decimal(100),
+    order_type: str = "MARKET",
+    limit_price: Decimal | None = None,
+) -> OrderSubmitted:
+    return OrderSubmitted(
+        ORDER_ID,
+        "ACC-1",
+        "AAA",
+        "BUY",
+        order_type,  # type: ignore[arg-type]
+        quantity,
+        limit_price,
+        "GTC",
+        None,
+        "MANUAL",
+        None,
+        None,
+    )
+
+
+def new_order(quantity: Decimal = Decimal(100)) -> Order:
+    order = Order.submit(submitted(quantity=quantity))
+    order.collect_pending()
+    return order
+
+
+def order_in(status: OrderStatus) -> Order:
+    """An order driven to ``status`` through legal transitions, its pending events collected."""
+    order = new_order()
+    if status is OrderStatus.REJECTED:
+        order.reject("limits")
+    elif status is not OrderStatus.NEW:
+        order.accept()
+    if status is OrderStatus.PARTIALLY_FILLED:
+        order.fill(Decimal(40), Decimal(10), Decimal(1))
+    elif status is OrderStatus.FILLED:
+        order.fill(Decimal(100), Decimal(10), Decimal(1))
+    elif status is OrderStatus.CANCELLED:
+        order.cancel("by the trader")
+    order.collect_pending()
+    assert order.status is status
+    return order
+
+
+ACTIONS: dict[str, Callable[[Order], None]] = {
+    "accept": lambda o: o.accept(),
+    "reject": lambda o: o.reject("a reason"),
+    "fill": lambda o: o.fill(Decimal(1), Decimal(10), Decimal(1)),
+    "cancel": lambda o: o.cancel("a reason"),
+}
+
+LEGAL = {
+    (OrderStatus.NEW, "accept"): (OrderStatus.ACCEPTED, OrderAccepted),
+    (OrderStatus.NEW, "reject"): (OrderStatus.REJECTED, OrderRejected),
+    (OrderStatus.ACCEPTED, "fill"): (OrderStatus.PARTIALLY_FILLED, OrderFilled),
+    (OrderStatus.ACCEPTED, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
+    (OrderStatus.PARTIALLY_FILLED, "fill"): (OrderStatus.PARTIALLY_FILLED, OrderFilled),
+    (OrderStatus.PARTIALLY_FILLED, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
+}
+
+ILLEGAL = [
+    (status, action)
+    for status in OrderStatus
+    for action in ACTIONS
+    if (status, action) not in LEGAL
+]
+
+
+@pytest.mark.parametrize(("start", "action"), list(LEGAL))
+def test_a_legal_transition_records_exactly_one_event_and_moves_the_status(
+    start: OrderStatus, action: str
+) -> None:
+    order = order_in(start)
+    version = order.version
+    ACTIONS[action](order)
+    expected_status, expected_event = LEGAL[(start, action)]
+    pending = order.collect_pending()
+    assert order.status is expected_status
+    assert [type(p.event) for p in pending] == [expected_event]
+    assert pending[0].aggregate_version == version + 1 == order.version
+
+
+@pytest.mark.parametrize(("start", "action"), ILLEGAL)
+def test_an_illegal_transition_raises_and_records_nothing(start: OrderStatus, action: str) -> None:
+    order = order_in(start)
+    version, filled = order.version, order.filled
+    with pytest.raises(IllegalOrderTransition) as info:
+        ACTIONS[action](order)
+    assert (info.value.status, info.value.action) == (start.value, action)
+    assert str(ORDER_ID) in str(info.value) and action in str(info.value)
+    assert order.collect_pending() == []
+    assert (order.status, order.version, order.filled) == (start, version, filled)
+
+
+def test_every_status_and_action_pair_is_either_legal_or_illegal() -> None:
+    assert len(LEGAL) + len(ILLEGAL) == len(OrderStatus) * len(ACTIONS)
+    assert len(ILLEGAL) == 18
+
+
+def test_submitting_records_order_submitted_and_starts_new_and_open() -> None:
+    order = Order.submit(submitted())
+    pending = order.collect_pending()
+    assert [type(p.event) for p in pending] == [OrderSubmitted]
+    assert order.id == ORDER_ID and order.version == 1
+    assert order.status is OrderStatus.NEW and order.is_open
+    assert order.remaining == Decimal(100)
+
+
+def test_filling_the_whole_quantity_at_once_goes_straight_to_filled() -> None:
+    order = order_in(OrderStatus.ACCEPTED)
+    order.fill(Decimal(100), Decimal("10.25"), Decimal("1.54"))
+    (pending,) = order.collect_pending()
+    assert pending.event == OrderFilled(
+        ORDER_ID,
+        1,
+        Decimal(100),
+        Decimal("10.25"),
+        Decimal("1.54"),
+        Decimal(100),
+        Decimal(0),
+        Decimal("10.250000"),
+    )
+    assert order.status is OrderStatus.FILLED and not order.is_open
+
+
+def test_partial_fills_accumulate_to_filled_with_the_volume_weighted_average_price() -> None:
+    order = order_in(OrderStatus.ACCEPTED)
+    order.fill(Decimal(30), Decimal(10), Decimal(1))
+    order.fill(Decimal(70), Decimal(11), Decimal(1))
+    first, second = (p.event for p in order.collect_pending())
+    assert isinstance(first, OrderFilled) and isinstance(second, OrderFilled)
+    assert (first.fill_seq, first.filled_quantity, first.remaining_quantity) == (1, 30, 70)
+    assert first.average_price == Decimal(10)
+    assert (second.fill_seq, second.filled_quantity, second.remaining_quantity) == (2, 100, 0)
+    # (30 x 10 + 70 x 11) / 100 = 10.7
+    assert second.average_price == Decimal("10.700000")
+    assert order.status is OrderStatus.FILLED
+
+
+def test_the_average_price_is_rounded_to_six_places_from_the_exact_notional() -> None:
+    order = order_in(OrderStatus.ACCEPTED)
+    for price in (Decimal(10), Decimal(10), Decimal(11)):
+        order.fill(Decimal(1), price, Decimal(1))
+    last = order.collect_pending()[-1].event
+    assert isinstance(last, OrderFilled)
+    assert last.average_price == Decimal("10.333333")  # 31 / 3
+    assert order.notional == Decimal(31)
+    assert order.status is OrderStatus.PARTIALLY_FILLED and order.remaining == Decimal(97)
+
+
+def test_cancelling_a_partially_filled_order_reports_the_remaining_quantity() -> None:
+    order = order_in(OrderStatus.PARTIALLY_FILLED)
+    order.cancel("no fill before the deadline")
+    (pending,) = order.collect_pending()
+    assert pending.event == OrderCancelled(ORDER_ID, "no fill before the deadline", Decimal(60))
+
+
+@pytest.mark.parametrize("quantity", [Decimal(0), Decimal(-1), Decimal(61)])
+def test_a_fill_of_zero_negative_or_more_than_remaining_is_refused_and_records_nothing(
+    quantity: Decimal,
+) -> None:
+    order = order_in(OrderStatus.PARTIALLY_FILLED)
+    with pytest.raises(InvalidOrder, match="60 open"):
+        order.fill(quantity, Decimal(10), Decimal(1))
+    assert order.collect_pending() == []
+    assert order.filled == Decimal(40) and order.status is OrderStatus.PARTIALLY_FILLED
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"quantity": Decimal(0)}, "quantity must be positive"),
+        ({"quantity": Decimal("-5")}, "quantity must be positive"),
+        ({"order_type": "LIMIT", "limit_price": None}, "positive limit price"),
+        ({"order_type": "LIMIT", "limit_price": Decimal(0)}, "positive limit price"),
+        ({"order_type": "LIMIT", "limit_price": Decimal("-1")}, "positive limit price"),
+        ({"order_type": "MARKET", "limit_price": Decimal(10)}, "takes no limit price"),
+    ],
+)
+def test_submitting_a_malformed_order_raises_invalid_order(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidOrder, match=message):
+        Order.submit(submitted(**kwargs))  # type: ignore[arg-type]
+
+
+def test_a_limit_order_with_a_positive_price_is_accepted_for_submission() -> None:
+    order = Order.submit(submitted(order_type="LIMIT", limit_price=Decimal("9.5")))
+    assert order.submitted is not None and order.submitted.limit_price == Decimal("9.5")
+
+
+def test_replaying_the_recorded_events_rebuilds_the_live_state() -> None:
+    live = Order.submit(submitted())
+    live.accept()
+    live.fill(Decimal(25), Decimal("10.01"), Decimal(1))
+    live.fill(Decimal(35), Decimal("10.03"), Decimal(1))
+    live.cancel("done")
+    history = [p.event for p in live.collect_pending()]
+    replayed = Order.replay(ORDER_ID, history)
+    for attribute in ("status", "submitted", "filled", "notional", "fills", "version"):
+        assert getattr(replayed, attribute) == getattr(live, attribute)
+    assert replayed.remaining == Decimal(40)
+
+
+def test_order_ids_derived_from_the_same_key_are_equal_and_differ_between_keys() -> None:
+    assert order_id_for("decision/1") == order_id_for("decision/1")
+    assert order_id_for("decision/1") != order_id_for("decision/2")
