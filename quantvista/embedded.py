@@ -8,7 +8,11 @@ and hands those URLs through unchanged — the rest of the code cannot tell the 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
+import signal
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,14 +65,88 @@ def _start_postgres(data_dir: Path, handles: list[Any]) -> str:
 
 
 def _start_pulsar(data_dir: Path, handles: list[Any]) -> str:
-    import pulsar_lite
-
     db_path = (data_dir / "pulsar" / "broker.db").absolute()
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    orphan = _adopt_running_broker(db_path)
+    if orphan is not None:
+        handles.append(orphan)
+        return orphan.url
+    import pulsar_lite
+
     with contextlib.redirect_stdout(_LogWriter()):
         handle = pulsar_lite.start_broker(str(db_path))
-    handles.append(handle)
+    pid = _broker_pid(db_path)
+    if pid is not None:
+        _pid_file(db_path).write_text(json.dumps({"pid": pid, "url": handle.url}))
+    handles.append(_QuietHandle(handle, db_path))
     return handle.url
+
+
+@dataclass
+class _QuietHandle:
+    """pulsar-lite's handle, stopped without its prints on stdout."""
+
+    handle: Any
+    db_path: Path
+
+    def stop(self) -> None:
+        with contextlib.redirect_stdout(_LogWriter()):
+            self.handle.stop()
+        _pid_file(self.db_path).unlink(missing_ok=True)
+
+
+@dataclass
+class _AdoptedBroker:
+    """A broker left running on this data directory by a process that died (a crash, a
+    kill): it holds the database file, so a new one could not start. We adopt it and stop it
+    when we are done, as if we had started it."""
+
+    pid: int
+    url: str
+    db_path: Path
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        _pid_file(self.db_path).unlink(missing_ok=True)
+
+
+def _pid_file(db_path: Path) -> Path:
+    return db_path.with_name("broker.json")
+
+
+def _broker_pid(db_path: Path) -> int | None:
+    """The pid of the pulsar-lite process serving ``db_path`` (from /proc), if any."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"pulsar-lite") and str(db_path).encode() in argv:
+            return int(proc.name)
+    return None
+
+
+def _adopt_running_broker(db_path: Path) -> _AdoptedBroker | None:
+    pid_file = _pid_file(db_path)
+    if not pid_file.exists():
+        return None
+    try:
+        recorded = json.loads(pid_file.read_text())
+    except ValueError:
+        return None
+    if _broker_pid(db_path) != recorded.get("pid"):
+        pid_file.unlink(missing_ok=True)  # stale: that broker is gone
+        return None
+    port = int(str(recorded["url"]).rsplit(":", 1)[1])
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return None
+    log.warning("adopting pulsar-lite (pid %s) left running on %s", recorded["pid"], db_path)
+    return _AdoptedBroker(int(recorded["pid"]), str(recorded["url"]), db_path)
 
 
 class _LogWriter:

@@ -32,7 +32,9 @@ def feed_synthetic(platform: Platform, *, seed: int, instruments: int = 5, days:
     listings = read_instruments(sample_path("instruments.csv"))[:instruments]
     platform.ingestion.list_instruments(listings, actor="test")
     ids = [listing.instrument_id for listing in listings]
-    rows = synthetic_bars(ids, trading_days(date(2026, 11, 16), days), SyntheticFeedConfig(seed=seed))
+    rows = synthetic_bars(
+        ids, trading_days(date(2026, 11, 16), days), SyntheticFeedConfig(seed=seed)
+    )
     report = platform.ingestion.ingest(rows, actor="test")
     return report.accepted
 
@@ -40,9 +42,14 @@ def feed_synthetic(platform: Platform, *, seed: int, instruments: int = 5, days:
 def table_rows(database_url: str, table: str) -> list[tuple]:  # type: ignore[type-arg]
     """Every row of a table, in a total order, as plain tuples."""
     with psycopg.connect(database_url) as conn:
-        columns = [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-            "ORDER BY ordinal_position", (table,)).fetchall()]
+        columns = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "ORDER BY ordinal_position",
+                (table,),
+            ).fetchall()
+        ]
         order = ", ".join(f'"{c}"' for c in columns)
         return conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
 

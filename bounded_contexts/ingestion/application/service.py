@@ -18,9 +18,11 @@ from bounded_contexts.ingestion.domain.bars import (
     RawBar,
     feed_id,
     parse_bar,
+    quarantine_id,
     parse_timestamp,
 )
-from bounded_contexts.ingestion.domain.events import BarClosed, InstrumentListed
+from bounded_contexts.ingestion.domain.events import BarClosed, BarQuarantined, InstrumentListed
+from events.domain import DomainEvent
 from events.envelope import Cause
 from events.store import EventStore
 
@@ -48,17 +50,18 @@ class IngestionService:
         """Rebuild every feed from the store (its aggregates are small: listing + last bar)."""
         self.feeds.clear()
         self.quarantines.clear()
-        histories: dict[str, list] = {}  # type: ignore[type-arg]
+        histories: dict[str, list[DomainEvent]] = {}
+        rejected: dict[str, list[DomainEvent]] = {}
         for envelope in self.store.iter_all():
             event = envelope.event
             if isinstance(event, InstrumentListed | BarClosed):
                 histories.setdefault(event.instrument_id, []).append(event)
-            else:
-                q = self.quarantines.setdefault(event.source, Quarantine(event.source))  # type: ignore[attr-defined]
-                q.version = envelope.aggregate_version
+            elif isinstance(event, BarQuarantined):
+                rejected.setdefault(event.source, []).append(event)
         for instrument_id, history in histories.items():
-            feed = InstrumentFeed.replay(feed_id(instrument_id), history)
-            self.feeds[instrument_id] = feed
+            self.feeds[instrument_id] = InstrumentFeed.replay(feed_id(instrument_id), history)
+        for source, history in rejected.items():
+            self.quarantines[source] = Quarantine.replay(quarantine_id(source), history)
 
     @property
     def instruments(self) -> list[str]:
@@ -124,9 +127,13 @@ class IngestionService:
         return [(p, cause) for p in feed.collect_pending()]
 
     def resume_filter(self, rows: Iterable[RawBar]) -> Iterable[RawBar]:
-        """Drop rows at or before what the store already holds for their instrument, so that a
-        replay of the same file continues where the last run stopped."""
+        """Drop rows at or before what the store already holds for their instrument, and rows
+        the quarantine already holds, so that a replay of the same file continues where the
+        last run stopped instead of recording everything twice."""
         for raw in rows:
+            quarantine = self.quarantines.get(raw.source)
+            if quarantine is not None and raw.line in quarantine.lines:
+                continue
             last = self.last_bar_start(raw.instrument_id or "")
             if last is not None:
                 try:

@@ -186,15 +186,27 @@ class Quarantine(Aggregate):
     """The quarantine of one source (a file or a feed): every rejected row, in order."""
 
     def __init__(self, source: str) -> None:
-        super().__init__(uuid.uuid5(FEED_NAMESPACE, f"quarantine/{source}"))
+        super().__init__(quarantine_id(source))
         self.source = source
+        self.lines: set[int] = set()
+
+    def _init_state(self) -> None:
+        self.source = ""
+        self.lines = set()
 
     def reject(self, raw: RawBar, reason: str) -> None:
         self._record(BarQuarantined(raw.source, raw.line, raw.instrument_id, reason, raw.as_dict()))
 
     def apply(self, event: DomainEvent) -> None:
-        if not isinstance(event, BarQuarantined):
+        if isinstance(event, BarQuarantined):
+            self.source = event.source
+            self.lines.add(event.line)
+        else:
             super().apply(event)
+
+
+def quarantine_id(source: str) -> uuid.UUID:
+    return uuid.uuid5(FEED_NAMESPACE, f"quarantine/{source}")
 
 
 def feed_id(instrument_id: str) -> uuid.UUID:

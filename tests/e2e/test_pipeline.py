@@ -1,0 +1,215 @@
+"""End to end through all six contexts, on the real embedded PostgreSQL and broker."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import jsonschema
+import pytest
+
+from events.catalogue import schema_path
+from projections.rebuild import rebuild_projections
+from projections.registry import all_projections
+from tests.pipeline_helpers import feed_synthetic, read_models, table_rows
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+SEED = 11
+
+
+def _run(make_platform, url: str, *, with_bus: bool):  # type: ignore[no-untyped-def]
+    platform = make_platform(url, with_bus=with_bus)
+    platform.build()
+    if with_bus:
+        platform.start()
+        feed_synthetic(platform, seed=SEED)
+        assert platform.wait_until_idle(timeout_s=300), platform.status()
+        platform.stop()
+    else:
+        feed_synthetic(platform, seed=SEED)
+        platform.run_until_caught_up()
+    return platform
+
+
+@pytest.fixture(scope="module")
+def live_run(infrastructure, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One full session through relays, Pulsar and every consumer on threads."""
+    import uuid
+
+    import psycopg
+
+    from quantvista.platform import Platform
+    from tests.conftest import _with_database
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(infrastructure.database_url, name)
+    platform = Platform(url, infrastructure.pulsar_url, tenant="t" + uuid.uuid4().hex[:12])
+    platform.create_tables()
+    platform.build()
+    platform.start()
+    feed_synthetic(platform, seed=SEED)
+    assert platform.wait_until_idle(timeout_s=300), platform.status()
+    yield url, platform
+    platform.close()
+
+
+def test_the_session_trades_and_every_context_did_its_part(live_run) -> None:  # type: ignore[no-untyped-def]
+    url, platform = live_run
+    heads = platform.status()["stores"]
+    assert all(heads[c] > 0 for c in ("ingestion", "intelligence", "prediction", "decision"))
+    assert heads["execution"] > 0 and heads["sagas"] > 0
+    models = read_models(url)
+    assert len(models["rm_bars"]) == 5 * 510
+    assert len(models["rm_fills"]) > 0
+    assert platform.dead_letters.count() == 0
+
+
+def test_two_runs_with_the_same_seed_give_identical_read_models(
+    live_run,
+    new_database,
+    make_platform,  # type: ignore[no-untyped-def]
+) -> None:
+    live_url, _ = live_run
+    second = new_database()
+    _run(make_platform, second, with_bus=True)
+    assert read_models(second) == read_models(live_url)
+
+
+def test_replaying_the_log_without_the_broker_gives_the_same_read_models(
+    live_run,
+    new_database,
+    make_platform,  # type: ignore[no-untyped-def]
+) -> None:
+    live_url, _ = live_run
+    replay = new_database()
+    _run(make_platform, replay, with_bus=False)
+    assert read_models(replay) == read_models(live_url)
+
+
+@pytest.mark.parametrize("projection", [p.name for p in all_projections()])
+def test_every_projection_rebuilt_from_the_log_equals_the_live_one(
+    live_run, projection: str
+) -> None:  # type: ignore[no-untyped-def]
+    url, platform = live_run
+    tables = next(p for p in all_projections() if p.name == projection).tables
+    before = {t: table_rows(url, t) for t in tables}
+    assert any(before.values())
+
+    [(name, applied, _)] = list(rebuild_projections(platform, projection))
+
+    assert name == projection and applied > 0
+    assert {t: table_rows(url, t) for t in tables} == before
+
+
+def test_every_event_emitted_validates_against_its_json_schema_file(live_run) -> None:  # type: ignore[no-untyped-def]
+    _, platform = live_run
+    seen: set[str] = set()
+    for store in platform.stores.values():
+        for envelope in store.iter_all():
+            cls = type(envelope.event)
+            schema = json.loads(schema_path(cls, envelope.schema_version).read_text())
+            jsonschema.validate(envelope.payload, schema, cls=jsonschema.Draft202012Validator)
+            seen.add(envelope.event_type)
+    assert {
+        "BarClosed",
+        "IndicatorsUpdated",
+        "PriceDirectionPredicted",
+        "TradeDecided",
+        "OrderSubmitted",
+        "OrderFilled",
+        "FillBooked",
+        "TradeLifecycleStarted",
+    } <= seen
+
+
+def test_every_fill_can_be_walked_back_to_its_decision_prediction_and_bar(live_run) -> None:  # type: ignore[no-untyped-def]
+    _, platform = live_run
+    by_id = {}
+    for store in platform.stores.values():
+        for envelope in store.iter_all():
+            by_id[envelope.event_id] = envelope
+    fills = [e for e in by_id.values() if e.event_type == "OrderFilled"]
+    assert fills
+    for fill in fills:
+        submitted = next(
+            e
+            for e in by_id.values()
+            if e.event_type == "OrderSubmitted" and e.event.order_id == fill.event.order_id
+        )
+        chain = [submitted]
+        while chain[-1].causation_id is not None:
+            chain.append(by_id[chain[-1].causation_id])
+        assert [e.event_type for e in chain] == [
+            "OrderSubmitted",
+            "TradeDecided",
+            "PriceDirectionPredicted",
+            "IndicatorsUpdated",
+            "BarClosed",
+        ]
+        assert len({e.correlation_id for e in chain}) == 1
+        assert submitted.actor.startswith("algo:qv-directional-v1/logreg-v1-")
+
+
+def test_graphql_orders_go_through_the_strategy_execution_path_and_bad_input_is_refused(
+    live_run,  # type: ignore[no-untyped-def]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from gateway import create_app
+
+    url, platform = live_run
+    place = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { orderId } }"""
+    cancel = "mutation($id: ID!) { cancelOrder(orderId: $id) { orderId } }"
+    order = {
+        "accountId": "DEMO-001",
+        "instrumentId": "SAP",
+        "side": "BUY",
+        "quantity": "5",
+        "orderType": "LIMIT",
+        "limitPrice": "1.00",
+    }
+
+    with TestClient(create_app(url, platform.execution_commands)) as client:
+
+        def gql(query: str, variables: dict) -> dict:  # type: ignore[type-arg]
+            response = client.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers={"X-QuantVista-Principal": "trader-7"},
+            )
+            return response.json()
+
+        unknown = gql(place, {"input": {**order, "instrumentId": "NOPE"}})
+        assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", unknown
+        assert "unknown instrument" in unknown["errors"][0]["message"]
+        negative = gql(place, {"input": {**order, "quantity": "-5"}})
+        assert negative["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", negative
+
+        placed = gql(place, {"input": order})
+        assert "errors" not in placed, placed
+        order_id = placed["data"]["placeOrder"]["orderId"]
+        stored = [
+            e
+            for e in platform.stores["execution"].iter_all()
+            if e.event_type == "OrderSubmitted" and str(e.event.order_id) == order_id
+        ]
+        assert stored and stored[0].actor == "person:trader-7"
+        assert stored[0].event.origin == "MANUAL"
+
+        cancelled = gql(cancel, {"id": order_id})
+        assert "errors" not in cancelled, cancelled
+        again = gql(cancel, {"id": order_id})
+        assert again["errors"][0]["extensions"]["code"] == "ILLEGAL_STATE", again
+        assert platform.wait_until_idle(timeout_s=60)
+        history = gql(
+            "query($id: ID!) { order(id: $id) { status events { type } } }", {"id": order_id}
+        )
+        assert history["data"]["order"]["status"] == "CANCELLED", history
+        assert [e["type"] for e in history["data"]["order"]["events"]] == [
+            "OrderSubmitted",
+            "OrderAccepted",
+            "OrderCancelled",
+        ]
