@@ -120,4 +120,3 @@ def send(producer: Any, raw: RawEvent) -> None:
             "context": raw.context,
         },
     )
-

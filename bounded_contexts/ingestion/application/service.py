@@ -18,8 +18,8 @@ from bounded_contexts.ingestion.domain.bars import (
     RawBar,
     feed_id,
     parse_bar,
-    quarantine_id,
     parse_timestamp,
+    quarantine_id,
 )
 from bounded_contexts.ingestion.domain.events import BarClosed, BarQuarantined, InstrumentListed
 from events.domain import DomainEvent

@@ -76,7 +76,9 @@ def test_a_second_writer_of_the_same_aggregate_version_is_refused_and_writes_not
     assert closes == [Decimal("100.00")]
 
 
-def test_an_upstream_position_already_tracked_is_refused_with_its_effects(store: EventStore) -> None:
+def test_an_upstream_position_already_tracked_is_refused_with_its_effects(
+    store: EventStore,
+) -> None:
     feed = InstrumentFeed.list(LISTING)
     store.append([(p, _cause()) for p in feed.collect_pending()], tracking=("upstream", 7))
     feed.close_bar(_bar(0))
@@ -87,7 +89,9 @@ def test_an_upstream_position_already_tracked_is_refused_with_its_effects(store:
     assert store.tracked_position("upstream") == 7
 
 
-def test_a_stored_version_1_bar_is_read_as_version_2_through_its_upcaster(store: EventStore) -> None:
+def test_a_stored_version_1_bar_is_read_as_version_2_through_its_upcaster(
+    store: EventStore,
+) -> None:
     state = {
         "event_id": "00000000-0000-0000-0000-000000000001",
         "type": "BarClosed",

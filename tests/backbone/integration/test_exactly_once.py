@@ -97,7 +97,9 @@ def _tracked(platform, consumer) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.integration
 def test_duplicated_reordered_and_missing_deliveries_end_in_the_clean_state(
-    database_url, make_platform, clean_run  # type: ignore[no-untyped-def]
+    database_url,
+    make_platform,
+    clean_run,  # type: ignore[no-untyped-def]
 ) -> None:
     platform = make_platform(database_url)
     consumer = _consumer(platform, idle_catch_up_s=3600)  # only deliveries and gap healing
@@ -122,7 +124,9 @@ def test_duplicated_reordered_and_missing_deliveries_end_in_the_clean_state(
 
 @pytest.mark.integration
 def test_a_lost_last_message_is_applied_by_the_idle_catch_up(
-    database_url, make_platform, clean_run  # type: ignore[no-untyped-def]
+    database_url,
+    make_platform,
+    clean_run,  # type: ignore[no-untyped-def]
 ) -> None:
     platform = make_platform(database_url)
     consumer = _consumer(platform, idle_catch_up_s=0.2)
@@ -138,7 +142,9 @@ def test_a_lost_last_message_is_applied_by_the_idle_catch_up(
 
 @pytest.mark.integration
 def test_a_consumer_killed_between_its_commit_and_its_acknowledgement_loses_and_doubles_nothing(
-    database_url, make_platform, clean_run  # type: ignore[no-untyped-def]
+    database_url,
+    make_platform,
+    clean_run,  # type: ignore[no-untyped-def]
 ) -> None:
     platform = make_platform(database_url)
     crashes = {"left": 1}
@@ -156,7 +162,7 @@ def test_a_consumer_killed_between_its_commit_and_its_acknowledgement_loses_and_
     _wait_for(lambda: first.failed)
     applied_before_crash = _tracked(platform, first)
     first.stop()  # its connection goes: unacknowledged messages are redelivered
-    assert 0 < applied_before_crash
+    assert applied_before_crash > 0
 
     second = _consumer(platform, idle_catch_up_s=3600)
     second.start()
@@ -168,7 +174,9 @@ def test_a_consumer_killed_between_its_commit_and_its_acknowledgement_loses_and_
 
 @pytest.mark.integration
 def test_a_relay_that_dies_before_recording_its_position_republishes_and_nothing_doubles(
-    database_url, make_platform, clean_run  # type: ignore[no-untyped-def]
+    database_url,
+    make_platform,
+    clean_run,  # type: ignore[no-untyped-def]
 ) -> None:
     platform = make_platform(database_url)
     consumer = _consumer(platform, idle_catch_up_s=3600)
@@ -194,7 +202,9 @@ def test_a_relay_that_dies_before_recording_its_position_republishes_and_nothing
 
 @pytest.mark.integration
 def test_poison_messages_go_to_dead_letters_with_a_reason_and_the_consumer_keeps_running(
-    database_url, make_platform, clean_run  # type: ignore[no-untyped-def]
+    database_url,
+    make_platform,
+    clean_run,  # type: ignore[no-untyped-def]
 ) -> None:
     platform = make_platform(database_url)
     consumer = _consumer(platform, idle_catch_up_s=3600)
