@@ -228,6 +228,7 @@ class Steady:
     bars: int
     warmup_p99_ms: float
     warmup_max_ms: float
+    healed: int
 
 
 def feed_on_schedule(pipeline: Pipeline, rows: list[RawBar], rate: float) -> float:
@@ -257,6 +258,7 @@ def feed_steadily(pipeline: Pipeline, rows: list[RawBar], rate: float) -> Steady
     """A warm-up of ``WARMUP_S`` at ``rate`` (first use compiles the schema validators, opens
     pool connections, prepares statements; reported apart), then the measured rows."""
     warmup = round(rate * WARMUP_S)
+    healed_before = pipeline.consumer.healed
     feed_on_schedule(pipeline, rows[:warmup], rate)
     cold = recorded_lags_ms(pipeline.probe, warmup)
     rate_fed = feed_on_schedule(pipeline, rows[warmup:], rate)
@@ -270,6 +272,7 @@ def feed_steadily(pipeline: Pipeline, rows: list[RawBar], rate: float) -> Steady
         bars=len(lags),
         warmup_p99_ms=float(np.percentile(cold, 99)),
         warmup_max_ms=float(cold.max()),
+        healed=pipeline.consumer.healed - healed_before,
     )
 
 
@@ -278,16 +281,19 @@ class Burst:
     append_rate: float
     drained_rate: float
     events: int
+    healed: int
 
 
 def feed_burst(pipeline: Pipeline, rows: list[RawBar]) -> Burst:
     """Append every row at once (the service's own batches of 400), then drain."""
+    healed_before = pipeline.consumer.healed
     started_ns = time.time_ns()
     pipeline.ingestion.ingest(rows, actor="feed:bench")
     appended_s = (time.time_ns() - started_ns) / 1e9
     pipeline.drain()
     drained_s = (pipeline.probe.last_commit_ns - started_ns) / 1e9
-    return Burst(len(rows) / appended_s, len(rows) / drained_s, len(rows))
+    healed = pipeline.consumer.healed - healed_before
+    return Burst(len(rows) / appended_s, len(rows) / drained_s, len(rows), healed)
 
 
 def store_read_rate(store: EventStore) -> tuple[float, int]:
@@ -363,11 +369,12 @@ def main() -> None:
             f"  steady {rate:,} bars/s ({s.bars:,} bars, fed at {s.rate_fed:,.0f}/s): "
             f"lag p50 {s.p50_ms:6.1f} ms, p99 {s.p99_ms:6.1f} ms, max {s.max_ms:6.1f} ms"
             f"  (the {WARMUP_S:.0f} s warm-up before it: p99 {s.warmup_p99_ms:.0f} ms, "
-            f"max {s.warmup_max_ms:.0f} ms)"
+            f"max {s.warmup_max_ms:.0f} ms); {s.healed:,} read from the store, not the broker"
         )
     print(
         f"  burst of {burst.events:,} bars: appended at {burst.append_rate:,.0f}/s, "
-        f"drained through the projection at {burst.drained_rate:>8,.0f} events/s"
+        f"drained through the projection at {burst.drained_rate:>8,.0f} events/s "
+        f"({burst.healed:,} read from the store, not the broker)"
     )
     print(
         f"  reference: EventStore.read pages, decoded ({read_count:,} events): "
