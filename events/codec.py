@@ -97,6 +97,19 @@ def decode_state(
         raise PoisonEvent(f"malformed envelope at {context}#{position}: {exc}") from None
 
 
+def stored_version(state: bytes) -> int:
+    """The schema version a stored event was written with, read without parsing the whole
+    JSON (``encode_state`` always writes ``"version":N`` before the payload); 0 if absent."""
+    start = state.find(b'"version":')
+    if start < 0:
+        return 0
+    start += len(b'"version":')
+    end = start
+    while end < len(state) and state[end : end + 1].isdigit():
+        end += 1
+    return int(state[start:end] or 0)
+
+
 def upcast(
     cls: type, stored_version: int, payload: dict[str, Any], *, where: str
 ) -> dict[str, Any]:

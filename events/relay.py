@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 
 from events.bus import PulsarBus
+from events.codec import stored_version
 from events.component import Component
 from events.store import EventStore, RawEvent
 
@@ -115,6 +116,7 @@ def send(producer: Any, raw: RawEvent) -> None:
         partition_key=str(raw.aggregate_id),
         properties={
             "type": raw.topic,
+            "version": str(stored_version(raw.state)),
             "position": str(raw.position),
             "aggregate_version": str(raw.aggregate_version),
             "context": raw.context,

@@ -14,28 +14,40 @@ from events.envelope import EventEnvelope
 from projections.base import Projection
 
 ZERO = Decimal(0)
+RELEASE_SCALE = Decimal("1e-12")
 
 
 def fold_position(
-    quantity: Decimal, average: Decimal, signed_fill: Decimal, price: Decimal
+    quantity: Decimal, cost: Decimal, signed_fill: Decimal, price: Decimal
 ) -> tuple[Decimal, Decimal, Decimal]:
-    """Position after a fill: (quantity, average price, P&L realised by this fill).
+    """Position after a fill: (quantity, signed cost basis, P&L realised by this fill).
 
-    Adding to a position (or opening one) moves the average price; reducing it realises
-    P&L against the average; crossing through zero realises the closed part and opens the
-    rest at the fill price."""
+    The cost basis is the signed sum of ``quantity x price`` of the open position. Adding to
+    a position adds to it; reducing releases its share of it (all of it when the position is
+    closed, so a flat-to-flat episode realises exactly sells minus buys, with no rounding
+    residue); crossing through zero opens the rest at the fill price."""
     new_quantity = quantity + signed_fill
     if quantity == 0 or (quantity > 0) == (signed_fill > 0):
-        total = abs(quantity) * average + abs(signed_fill) * price
-        return new_quantity, (total / abs(new_quantity)).quantize(Decimal("0.000001")), ZERO
+        return new_quantity, cost + signed_fill * price, ZERO
     closed = min(abs(quantity), abs(signed_fill))
     direction = Decimal(1) if quantity > 0 else Decimal(-1)
-    realised = (price - average) * closed * direction
+    if closed == abs(quantity):
+        released = cost
+    else:
+        # A fixed scale keeps every later sum and difference within Decimal's 28 digits, so
+        # nothing is rounded away between this partial release and the final close.
+        released = (cost * closed / abs(quantity)).quantize(RELEASE_SCALE)
+    realised = direction * closed * price - released
     if new_quantity == 0:
         return ZERO, ZERO, realised
     if (new_quantity > 0) == (quantity > 0):
-        return new_quantity, average, realised
-    return new_quantity, price, realised
+        return new_quantity, cost - released, realised
+    return new_quantity, new_quantity * price, realised
+
+
+def average_price(quantity: Decimal, cost: Decimal) -> Decimal:
+    """The displayed average entry price (the exact figure is the cost basis)."""
+    return ZERO if quantity == 0 else abs(cost / quantity).quantize(Decimal("0.000001"))
 
 
 class PortfolioProjection(Projection):
@@ -58,23 +70,31 @@ class PortfolioProjection(Projection):
 
     def _book(self, e: FillBooked, cur: Cursor) -> None:  # type: ignore[type-arg]
         cur.execute(
-            "SELECT quantity, average_price, realised_pnl FROM rm_positions "
+            "SELECT quantity, cost_basis, realised_pnl FROM rm_positions "
             "WHERE account_id = %s AND instrument_id = %s",
             (e.account_id, e.instrument_id),
         )
         row = cur.fetchone()
         if row:
-            quantity, average, realised = row["quantity"], row["average_price"], row["realised_pnl"]
+            quantity, cost, realised = row["quantity"], row["cost_basis"], row["realised_pnl"]
         else:
-            quantity, average, realised = ZERO, ZERO, ZERO
+            quantity, cost, realised = ZERO, ZERO, ZERO
         signed = e.quantity if e.side == "BUY" else -e.quantity
-        quantity, average, gained = fold_position(quantity, average, signed, e.price)
+        quantity, cost, gained = fold_position(quantity, cost, signed, e.price)
         cur.execute(
             "INSERT INTO rm_positions (account_id, instrument_id, quantity, average_price, "
-            "realised_pnl) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (account_id, instrument_id) "
-            "DO UPDATE SET quantity = EXCLUDED.quantity, average_price = EXCLUDED.average_price, "
-            "realised_pnl = EXCLUDED.realised_pnl",
-            (e.account_id, e.instrument_id, quantity, average, realised + gained),
+            "cost_basis, realised_pnl) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (account_id, instrument_id) DO UPDATE SET "
+            "quantity = EXCLUDED.quantity, average_price = EXCLUDED.average_price, "
+            "cost_basis = EXCLUDED.cost_basis, realised_pnl = EXCLUDED.realised_pnl",
+            (
+                e.account_id,
+                e.instrument_id,
+                quantity,
+                average_price(quantity, cost),
+                cost,
+                realised + gained,
+            ),
         )
         cur.execute(
             "UPDATE rm_portfolio SET cash = %s, fees_paid = fees_paid + %s, "

@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS rm_positions (
     account_id      TEXT NOT NULL,
     instrument_id   TEXT NOT NULL,
     quantity        NUMERIC NOT NULL,
-    average_price   NUMERIC NOT NULL,
+    average_price   NUMERIC NOT NULL,     -- display: |cost_basis / quantity|, 6 decimals
+    cost_basis      NUMERIC NOT NULL,     -- signed sum of quantity x price of the open position
     realised_pnl    NUMERIC NOT NULL,
     PRIMARY KEY (account_id, instrument_id)
 );

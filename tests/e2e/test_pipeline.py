@@ -212,3 +212,55 @@ def test_graphql_orders_go_through_the_strategy_execution_path_and_bad_input_is_
             "OrderAccepted",
             "OrderCancelled",
         ]
+
+
+def test_the_live_indicator_values_equal_a_batch_computation_over_the_stored_bars(live_run) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from bounded_contexts.intelligence.domain.indicators.bank import compute_batch
+    from bounded_contexts.intelligence.policies.on_bar_closed import OnBarClosed
+
+    _, platform = live_run
+    config = OnBarClosed(platform.stores, platform.read_effects).config
+    bars = [
+        e.event
+        for e in platform.stores["ingestion"].iter_all()
+        if e.event_type == "BarClosed" and e.event.instrument_id == "SAP"
+    ]
+    live = [
+        e.event.values
+        for e in platform.stores["intelligence"].iter_all()
+        if e.event.instrument_id == "SAP"
+    ]
+    assert len(bars) == len(live) == 510
+    columns = {
+        f: np.array([float(getattr(b, f)) for b in bars])
+        for f in ("open", "high", "low", "close", "volume")
+    }
+    batch = compute_batch(config, **columns, sessions=[b.session for b in bars])
+    for name in ("sma", "ema", "rsi", "atr", "macd_hist", "volatility", "vwap", "adx"):
+        streamed = np.array([np.nan if v[name] is None else v[name] for v in live])
+        np.testing.assert_allclose(streamed, batch[name], rtol=1e-9, equal_nan=True, err_msg=name)
+
+
+def test_relayed_messages_carry_key_type_version_and_position(live_run, pulsar_url) -> None:  # type: ignore[no-untyped-def]
+    import pulsar
+
+    _, platform = live_run
+    client = pulsar.Client(pulsar_url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+    try:
+        reader = client.create_reader(
+            platform.bus.topic("ingestion", "market-data").url, pulsar.MessageId.earliest
+        )
+        message = reader.read_next(timeout_millis=10_000)
+        first = platform.stores["ingestion"].read(0, limit=1)[0]
+        assert message.partition_key() == str(first.aggregate_id)
+        assert message.properties() == {
+            "type": "InstrumentListed",
+            "version": "1",
+            "position": "1",
+            "aggregate_version": "1",
+            "context": "ingestion",
+        }
+    finally:
+        client.close()

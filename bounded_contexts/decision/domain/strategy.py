@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bounded_contexts.decision.domain.events import TradeDecided
@@ -111,7 +111,7 @@ class StrategyBook(Aggregate):
         ).quantity
 
     def _in_flatten_window(self, ts_end: int) -> bool:
-        moment = datetime.fromtimestamp(ts_end / 1e9, tz=UTC)
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ts_end // 1_000)
         close_h, close_m = self.config.session_close_utc
         minutes_to_close = (close_h * 60 + close_m) - (moment.hour * 60 + moment.minute)
         return minutes_to_close <= self.config.flatten_minutes_before_close

@@ -132,7 +132,6 @@ class ExecutionService:
             raise InvalidOrder(f"order type must be MARKET or LIMIT, got {cmd.order_type!r}")
         if cmd.order_id in self.orders:
             raise InvalidOrder(f"order {cmd.order_id} already exists")
-        account = self.account(uow, cause, cmd.account_id)
         submitted = OrderSubmitted(
             cmd.order_id,
             cmd.account_id,
@@ -147,9 +146,11 @@ class ExecutionService:
             cmd.decision_id,
             cmd.algo_id,
         )
-        order = Order.submit(submitted)
+        order = Order.submit(submitted)  # validates before anything is recorded
+        account = self.account(uow, cause, cmd.account_id)
         order.ts_submitted = cause.ts_event
         reference = cmd.reference_price or self.last_price.get(cmd.instrument_id)
+        order.reference_price = reference
         if reference is None and cmd.limit_price is None:
             failures = [f"no market price known for {cmd.instrument_id} yet"]
         else:
@@ -240,7 +241,12 @@ class ExecutionService:
         for o in self.orders.values():
             s = o.submitted
             if o.is_open and s is not None and s.account_id == account_id and s.side == "BUY":
-                price = s.limit_price or self.last_price.get(s.instrument_id, Decimal(0))
+                price = (
+                    s.limit_price
+                    or self.last_price.get(s.instrument_id)
+                    or o.reference_price
+                    or Decimal(0)
+                )
                 total += o.remaining * price
         return total
 

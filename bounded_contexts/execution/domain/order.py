@@ -52,6 +52,7 @@ class Order(Aggregate):
         self.notional = Decimal(0)
         self.fills = 0
         self.ts_submitted = 0
+        self.reference_price: Decimal | None = None  # the price pre-trade checks used
 
     @classmethod
     def submit(cls, submitted: OrderSubmitted) -> Order:

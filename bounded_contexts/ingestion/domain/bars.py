@@ -6,8 +6,10 @@ reason naming the field. Reasons are stable strings (operators grep for them).
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from bounded_contexts.ingestion.domain.events import BarClosed, BarQuarantined, InstrumentListed
@@ -55,9 +57,7 @@ class Bar:
 
     @property
     def session(self) -> str:
-        from datetime import UTC, datetime
-
-        return datetime.fromtimestamp(self.ts_start / 1e9, tz=UTC).date().isoformat()
+        return session_of(self.ts_start)
 
 
 class BarRejected(ValueError):
@@ -67,7 +67,7 @@ class BarRejected(ValueError):
 def parse_bar(raw: RawBar, interval_ns: int) -> Bar:
     """Turn a raw row into a bar of ``interval_ns``, or raise :class:`BarRejected` naming
     what is wrong."""
-    if not raw.instrument_id:
+    if raw.instrument_id is None or not raw.instrument_id.strip():
         raise BarRejected("missing instrument_id")
     ts_start = parse_timestamp(raw.timestamp)
     ts_end = ts_start + interval_ns
@@ -102,24 +102,42 @@ def _price(text: str | None, field: str) -> Decimal:
     return value
 
 
+_ISO = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?:\.(?P<fraction>\d{1,9}))?)?"
+    r"(?P<offset>Z|[+-]\d{2}:?\d{2})?$"
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def parse_timestamp(text: str | None) -> int:
-    """ISO-8601 with an explicit UTC offset (``2026-11-20T08:00:00Z``) or integer UTC
-    nanoseconds; a naive timestamp is refused rather than guessed."""
+    """ISO-8601 with an explicit UTC offset (``2026-11-20T08:00:00Z``, up to nanoseconds) or
+    integer UTC nanoseconds, converted with integer arithmetic only (exact at any date); a
+    naive timestamp is refused rather than guessed."""
     if text is None or text.strip() == "":
         raise BarRejected("missing timestamp")
     text = text.strip()
     if text.isdigit():
         return int(text)
-    from datetime import datetime
-
+    match = _ISO.match(text)
+    if match is None:
+        raise BarRejected(f"timestamp {text!r} is not ISO-8601 or integer nanoseconds")
+    offset, fraction = match["offset"], match["fraction"]
+    if offset is None:
+        raise BarRejected(f"timestamp {text!r} has no UTC offset")
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(
+            f"{match['date']}T{match['time'] or '00:00'}{offset.replace('Z', '+00:00')}"
+        )
     except ValueError:
         raise BarRejected(f"timestamp {text!r} is not ISO-8601 or integer nanoseconds") from None
-    if moment.tzinfo is None:
-        raise BarRejected(f"timestamp {text!r} has no UTC offset")
-    seconds = int(moment.timestamp())
-    return seconds * 1_000_000_000 + moment.microsecond * 1_000
+    seconds = (moment - _EPOCH) // timedelta(seconds=1)
+    return seconds * 1_000_000_000 + int((fraction or "").ljust(9, "0"))
+
+
+def session_of(ts_ns: int) -> str:
+    """The UTC trading date of a timestamp, computed exactly (no float rounding)."""
+    return (_EPOCH + timedelta(microseconds=ts_ns // 1_000)).date().isoformat()
 
 
 class InstrumentFeed(Aggregate):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from events.domain import DomainEvent
@@ -47,9 +48,9 @@ class BarClosed(_IngestionEvent):
 
 
 def _bar_closed_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
-    from datetime import UTC, datetime
-
-    start = datetime.fromtimestamp(int(payload["ts_start"]) / 1e9, tz=UTC)
+    start = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+        microseconds=int(payload["ts_start"]) // 1000
+    )
     return {**payload, "session": start.date().isoformat()}
 
 

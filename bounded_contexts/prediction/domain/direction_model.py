@@ -40,6 +40,9 @@ class LogisticModel:
             raise ModelInputError(
                 f"expected a (n, {len(self.weights)}) feature matrix, got {features.shape}"
             )
+        if not np.isfinite(features).all():
+            row, col = np.argwhere(~np.isfinite(features))[0]
+            raise ModelInputError(f"feature {self.feature_names[col]} at row {row} is not finite")
         z = (features - np.asarray(self.means)) / np.asarray(self.scales)
         return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights) + self.bias)))
 
@@ -75,8 +78,12 @@ def fit_logistic(
 ) -> LogisticModel:
     x = np.asarray(features, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
-    if x.ndim != 2 or len(x) != len(y):
-        raise ModelInputError(f"features {x.shape} and labels {y.shape} do not match")
+    if x.ndim != 2 or y.ndim != 1 or len(x) != len(y):
+        raise ModelInputError(
+            f"need a (n, k) feature matrix and n labels, got features {x.shape}, labels {y.shape}"
+        )
+    if x.shape[1] != len(FEATURES):
+        raise ModelInputError(f"expected {len(FEATURES)} features {FEATURES}, got {x.shape[1]}")
     if len(y) < 10:
         raise ModelInputError(f"need at least 10 samples to fit, got {len(y)}")
     bad = np.argwhere(~np.isfinite(x))

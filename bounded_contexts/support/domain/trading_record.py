@@ -115,6 +115,7 @@ def _trip(ep: dict, ts_exit: int) -> RoundTrip:  # type: ignore[type-arg]
         quantity=ep["exit_qty"],
         entry_price=entry,
         exit_price=exit_,
-        pnl=(exit_ - entry) * ep["exit_qty"] * direction,
+        # Flat to flat: entry and exit quantities are equal, so this difference is exact.
+        pnl=(ep["exit_value"] - ep["entry_value"]) * direction,
         fees=ep["fees"].quantize(Decimal("0.000001")),
     )

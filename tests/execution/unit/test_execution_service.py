@@ -341,3 +341,28 @@ def test_strategy_order_ids_are_derived_from_the_decision_event() -> None:
     decision = uuid.UUID(int=7)
     assert strategy_order_id(decision) == strategy_order_id(decision)
     assert strategy_order_id(decision) != strategy_order_id(uuid.UUID(int=8))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"quantity": Decimal(0)}, {"order_type": "LIMIT"}, {"limit_price": Decimal(100)}],
+)
+def test_a_malformed_order_on_a_new_account_opens_nothing_and_records_nothing(
+    overrides: dict[str, object],
+) -> None:
+    svc = service()
+    uow = EventsToAppend()
+    with pytest.raises(InvalidOrder):
+        svc.submit(command(**overrides), uow, cause(T0))
+    assert uow.items == []
+    assert svc.accounts == {}
+
+
+def test_open_market_buys_reserve_cash_at_their_reference_price_before_any_bar() -> None:
+    svc = service(initial_cash=Decimal(1500))  # no bar seen: no last price yet
+    svc.submit(command(), EventsToAppend(), cause(T0))  # 10 x reference 100, unfilled
+    uow = EventsToAppend()
+    svc.submit(command(order_id=uuid.UUID(int=2)), uow, cause(T0))
+    rejected = events_of(uow)[-1]
+    assert isinstance(rejected, OrderRejected)
+    assert "open buys 1000.00" in rejected.reason

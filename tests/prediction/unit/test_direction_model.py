@@ -96,13 +96,13 @@ def test_predicting_from_a_matrix_of_the_wrong_shape_is_refused(toy_model: Logis
 
 def test_features_and_labels_of_different_lengths_are_refused() -> None:
     x, y = separable()
-    with pytest.raises(ModelInputError, match="do not match"):
+    with pytest.raises(ModelInputError, match=r"got features \(\d+, 5\), labels"):
         fit_logistic(x, y[:-1], name="bad")
 
 
 def test_a_one_dimensional_feature_array_is_refused() -> None:
     _, y = separable()
-    with pytest.raises(ModelInputError, match="do not match"):
+    with pytest.raises(ModelInputError, match=r"need a \(n, k\) feature matrix"):
         fit_logistic(np.zeros(len(y)), y, name="bad")
 
 
@@ -227,3 +227,24 @@ def test_the_same_bars_give_the_same_model_and_predictions(
 ) -> None:
     _, again = run_forecaster(40)
     assert again == forecast_run[1]
+
+
+def test_labels_shaped_as_a_column_are_refused_not_broadcast() -> None:
+    x, y = separable()
+    with pytest.raises(ModelInputError, match="n labels"):
+        fit_logistic(x, y[:, None], name="bad")
+
+
+def test_a_feature_matrix_with_the_wrong_number_of_columns_is_refused() -> None:
+    x, y = separable()
+    with pytest.raises(ModelInputError, match="expected 5 features"):
+        fit_logistic(np.hstack([x, x[:, :1]]), y, name="bad")
+
+
+def test_a_nan_feature_at_prediction_is_an_error_naming_it_not_a_nan_probability() -> None:
+    x, y = separable()
+    model = fit_logistic(x, y, name="ok")
+    features = x[:2].copy()
+    features[1, 3] = np.nan
+    with pytest.raises(ModelInputError, match="feature macd_hist at row 1 is not finite"):
+        model.probability_up(features)
