@@ -129,6 +129,14 @@ class TrackedConsumer(Component):
             did_work = self.catch_up() > 0
         return did_work
 
+    def drain(self) -> int:
+        """Without a broker or a thread: read our positions and apply everything the upstream
+        stores hold (rebuilds, tests, the synchronous replay). Returns the count applied."""
+        self.positions = {
+            u: self.effects.tracked_position(self.name, u) for u in self.handler.upstreams
+        }
+        return self.catch_up()
+
     def catch_up(self) -> int:
         """Apply everything the upstream stores hold beyond our positions; returns the count."""
         before = self.applied

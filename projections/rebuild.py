@@ -30,6 +30,5 @@ def rebuild_projections(
             platform.dead_letters,
             chunk_size=1000,
         )
-        consumer._open()
-        consumer.catch_up()
+        consumer.drain()
         yield projection.name, consumer.applied, time.monotonic() - started

@@ -187,14 +187,8 @@ class Platform:
 
     def run_until_caught_up(self) -> None:
         """Apply everything synchronously, without threads or broker (tests, rebuilds)."""
-        for consumer in self.consumers:
-            consumer._open()
-        while True:
-            applied = sum(consumer.catch_up() for consumer in self.consumers)
-            if applied == 0:
-                break
-        for consumer in self.consumers:
-            consumer._close()
+        while sum(consumer.drain() for consumer in self.consumers):
+            pass
 
     def status(self) -> dict[str, Any]:
         return {

@@ -86,7 +86,7 @@ def clean_run(new_database, make_platform):  # type: ignore[no-untyped-def]
     platform = make_platform(url, with_bus=False)
     fees = _book_fills(platform)
     consumer = _consumer(platform, idle_catch_up_s=0)
-    consumer._open()
+    consumer.drain()
     assert _portfolio(url)[0][4] == fees
     return _portfolio(url)
 
