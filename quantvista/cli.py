@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from quantvista.config import ConfigurationError, Settings
+from quantvista.embedded import Infrastructure
+from quantvista.platform import CONTEXT_COMPONENTS, Platform
 
 CONTEXTS = (
     "ingestion",
@@ -66,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     serve = sub.add_parser("serve", help="run one context (or the gateway) as its own process")
-    serve.add_argument("component", choices=[*CONTEXTS, "gateway"])
+    serve.add_argument("component", choices=[*CONTEXT_COMPONENTS, "gateway"])
     serve.add_argument("--port", type=int, default=None)
     serve.set_defaults(run=_serve)
 
@@ -108,18 +112,20 @@ def _demo(args: argparse.Namespace, settings: Settings, console: Console) -> int
     return 0
 
 
-def _platform(settings: Settings, infra):  # type: ignore[no-untyped-def]
-    from quantvista.platform import Platform
-
-    return Platform(infra.database_url, infra.pulsar_url, tenant=settings.pulsar_tenant)
+@contextlib.contextmanager
+def _running(settings: Settings) -> Iterator[tuple[Infrastructure, Platform]]:
+    """Servers started (or connected to), tables created, platform closed on the way out."""
+    with Infrastructure.start(settings) as infra:
+        platform = Platform(infra.database_url, infra.pulsar_url, tenant=settings.pulsar_tenant)
+        try:
+            platform.create_tables()
+            yield infra, platform
+        finally:
+            platform.close()
 
 
 def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from quantvista.embedded import Infrastructure
-
-    with Infrastructure.start(settings) as infra:
-        platform = _platform(settings, infra)
-        platform.create_tables()
+    with _running(settings) as (infra, platform):
         if args.component == "gateway":
             # The gateway hosts the execution command path, so it follows execution like any
             # execution worker (the store arbitrates between instances).
@@ -153,49 +159,36 @@ def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> in
                         return 1
             except KeyboardInterrupt:
                 pass
-        platform.close()
     return 0
 
 
 def _ingest(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from bounded_contexts.ingestion.adapters.csv_replay import read_bars, read_instruments
-    from quantvista.embedded import Infrastructure
 
-    with Infrastructure.start(settings) as infra:
-        platform = _platform(settings, infra)
-        platform.create_tables()
+    with _running(settings) as (_, platform):
         if args.instruments:
             platform.ingestion.list_instruments(read_instruments(args.instruments), actor="cli")
         report = platform.ingestion.ingest(read_bars(args.bars), actor=f"cli:{args.bars.name}")
         console.print(
             f"accepted {report.accepted}, quarantined {report.quarantined} {report.reasons}"
         )
-        platform.close()
     return 0
 
 
 def _rebuild(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from projections.rebuild import rebuild_projections
-    from quantvista.embedded import Infrastructure
 
-    with Infrastructure.start(settings) as infra:
-        platform = _platform(settings, infra)
-        platform.create_tables()
+    with _running(settings) as (_, platform):
         for name, count, seconds in rebuild_projections(platform, args.name):
             console.print(f"rebuilt {name}: {count:,} events in {seconds:.2f} s")
-        platform.close()
     return 0
 
 
 def _status(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from quantvista.embedded import Infrastructure
     from quantvista.status import collect_status
 
-    with Infrastructure.start(settings) as infra:
-        platform = _platform(settings, infra)
-        platform.create_tables()
+    with _running(settings) as (_, platform):
         report = collect_status(platform)
-        platform.close()
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return 0
