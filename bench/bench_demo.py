@@ -26,20 +26,14 @@ Run: ``.venv/bin/python bench/bench_demo.py [--days N]``
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import resource
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from _servers import embedded_servers, fresh_database
 
 from bounded_contexts.ingestion.adapters.csv_replay import read_instruments, sample_path
 from bounded_contexts.ingestion.adapters.synthetic_feed import (
@@ -48,9 +42,7 @@ from bounded_contexts.ingestion.adapters.synthetic_feed import (
     trading_days,
 )
 from bounded_contexts.ingestion.domain.bars import RawBar
-from quantvista.config import Settings
 from quantvista.demo import FEED_CHUNK, FIRST_SYNTHETIC_SESSION
-from quantvista.embedded import Infrastructure
 from quantvista.platform import Platform
 
 SEED = 7
@@ -64,27 +56,6 @@ TARGET_RSS_KIB = 2 * 1024 * 1024
 
 
 # -- servers and databases --------------------------------------------------------------
-@contextlib.contextmanager
-def embedded_servers() -> Iterator[Infrastructure]:
-    """Embedded PostgreSQL and pulsar-lite in a temporary data directory, stopped and removed
-    afterwards."""
-    data_dir = Path(tempfile.mkdtemp(prefix="qv-bench-"))
-    infra = Infrastructure.start(Settings(data_dir=data_dir))
-    try:
-        yield infra
-    finally:
-        with contextlib.redirect_stdout(io.StringIO()):  # pulsar-lite prints on stop
-            infra.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    """Create an empty database on the server; returns its URL."""
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 # -- the session --------------------------------------------------------------------------

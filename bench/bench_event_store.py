@@ -23,21 +23,16 @@ Run: ``.venv/bin/python bench/bench_event_store.py``
 
 from __future__ import annotations
 
-import contextlib
-import io
-import shutil
 import statistics
-import tempfile
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import psycopg
+from _servers import embedded_servers, fresh_database
 
 from bounded_contexts.ingestion.domain.events import BarClosed
 from events.catalogue import default_catalogue
@@ -45,8 +40,6 @@ from events.codec import encode_state
 from events.domain import Aggregate, DomainEvent, PendingEvent
 from events.envelope import Cause
 from events.store import EventStore, datastore_from_url
-from quantvista.config import Settings
-from quantvista.embedded import Infrastructure
 
 SINGLE_EVENTS = 1_500
 BATCHED_EVENTS = 20_000
@@ -72,27 +65,6 @@ class BarSeries(Aggregate):
 
 
 # -- servers and databases --------------------------------------------------------------
-@contextlib.contextmanager
-def embedded_servers() -> Iterator[Infrastructure]:
-    """Embedded PostgreSQL (and the broker, which this bench leaves idle) in a temporary data
-    directory, stopped and removed afterwards."""
-    data_dir = Path(tempfile.mkdtemp(prefix="qv-bench-"))
-    infra = Infrastructure.start(Settings(data_dir=data_dir))
-    try:
-        yield infra
-    finally:
-        with contextlib.redirect_stdout(io.StringIO()):  # pulsar-lite prints on stop
-            infra.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    """Create an empty database on the server; returns its URL."""
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 # -- workload -----------------------------------------------------------------------------

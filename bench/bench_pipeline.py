@@ -28,23 +28,17 @@ Run: ``.venv/bin/python bench/bench_pipeline.py``
 
 from __future__ import annotations
 
-import contextlib
-import io
-import shutil
-import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
-import psycopg
+from _servers import embedded_servers, fresh_database
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Cursor
 
@@ -62,8 +56,6 @@ from events.relay import Relay
 from events.store import EventStore, datastore_from_url
 from projections.market_data import MarketDataProjection
 from projections.registry import create_read_model_tables
-from quantvista.config import Settings
-from quantvista.embedded import Infrastructure
 
 SLOW_RATE, SLOW_BARS = 500, 7_500  # the target's rate, 15 s
 FAST_RATE, FAST_BARS = 2_500, 20_000  # 8 s
@@ -76,27 +68,6 @@ FIRST_SESSION = date(2026, 11, 16)
 
 
 # -- servers and databases --------------------------------------------------------------
-@contextlib.contextmanager
-def embedded_servers() -> Iterator[Infrastructure]:
-    """Embedded PostgreSQL and pulsar-lite in a temporary data directory, stopped and removed
-    afterwards."""
-    data_dir = Path(tempfile.mkdtemp(prefix="qv-bench-"))
-    infra = Infrastructure.start(Settings(data_dir=data_dir))
-    try:
-        yield infra
-    finally:
-        with contextlib.redirect_stdout(io.StringIO()):  # pulsar-lite prints on stop
-            infra.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    """Create an empty database on the server; returns its URL."""
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 # -- the probe: lag of every bar at the commit that applied it ---------------------------
@@ -320,11 +291,8 @@ def store_following_rate(pipeline: Pipeline) -> float:
         None,
     )
     started = time.perf_counter()
-    consumer._open()  # the synchronous path of Platform.run_until_caught_up
-    while consumer.catch_up():
-        pass
+    consumer.drain()  # the synchronous path of Platform.run_until_caught_up
     elapsed = time.perf_counter() - started
-    consumer._close()
     return consumer.applied / elapsed
 
 
