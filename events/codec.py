@@ -4,12 +4,12 @@ consumers dead-letter it with the reason and keep running."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 import fastjsonschema
+import orjson
 
 from events.catalogue import Catalogue, UnknownEventType
 from events.domain import PendingEvent
@@ -43,7 +43,7 @@ def encode_state(
         "watermarks": dict(cause.watermarks),
         "payload": payload,
     }
-    return cls.event_type(), json.dumps(state, separators=(",", ":")).encode()
+    return cls.event_type(), orjson.dumps(state)
 
 
 def decode_state(
@@ -56,7 +56,7 @@ def decode_state(
     catalogue: Catalogue,
 ) -> EventEnvelope:
     try:
-        data = json.loads(state)
+        data = orjson.loads(state)
         event_type = data["type"]
         stored_version = int(data["version"])
         payload = data["payload"]

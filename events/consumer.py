@@ -19,6 +19,7 @@ valid event is a bug: the consumer stops and reports it rather than skip a busin
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,12 @@ from events.component import Component
 from events.deadletter import DeadLetters
 from events.effects import Effects
 from events.envelope import EventEnvelope
-from events.store import AlreadyTracked, ConcurrencyConflict, EventStore
+from events.store import (
+    AlreadyTracked,
+    ConcurrencyConflict,
+    EventStore,
+    TooManyEventsForOneAppend,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,15 +214,28 @@ class TrackedConsumer(Component):
     def _commit(self, upstream: str, chunk: list[Item]) -> None:
         events = [e for _, e in chunk if e is not None]
         last = chunk[-1][0]
+        # A handler sharing in-memory state with another writer (execution and the gateway)
+        # exposes a lock, held from the first mutation until the effects are committed.
+        lock = getattr(self.handler, "lock", None) or contextlib.nullcontext()
         for attempt in range(5):
             try:
-                self.effects.apply(
-                    self.name,
-                    upstream,
-                    last,
-                    lambda uow: self.handler.handle(upstream, events, uow),
-                )
+                with lock:
+                    self.effects.apply(
+                        self.name,
+                        upstream,
+                        last,
+                        lambda uow: self.handler.handle(upstream, events, uow),
+                    )
                 break
+            except TooManyEventsForOneAppend:
+                # The batch produced more than one atomic append may hold: halve it.
+                self.handler.reset()
+                if len(chunk) == 1:
+                    raise
+                half = len(chunk) // 2
+                self._commit(upstream, chunk[:half])
+                self._commit(upstream, chunk[half:])
+                return
             except AlreadyTracked:
                 # Another instance (or our previous life) applied it: adopt its position.
                 self.handler.reset()

@@ -42,7 +42,18 @@ class DomainEvent:
         return cls.__name__
 
     def to_payload(self) -> dict[str, Any]:
-        return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        cls = type(self)
+        encoders = _ENCODERS.get(cls)
+        if encoders is None:
+            hints = typing.get_type_hints(cls)
+            encoders = _ENCODERS[cls] = [
+                (f.name, _encoder_for(hints[f.name])) for f in dataclasses.fields(cls)
+            ]
+        payload = {}
+        for name, encode in encoders:
+            value = getattr(self, name)
+            payload[name] = value if encode is None or value is None else encode(value)
+        return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Self:
@@ -70,6 +81,20 @@ def _encode(value: Any) -> Any:
         return {str(k): _encode(v) for k, v in value.items()}
     return value
 
+
+def _encoder_for(hint: Any) -> Callable[[Any], Any] | None:
+    """A function turning the annotated type into JSON; None where it already is JSON
+    (built once per event class: encoding is on every producer's hot path)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _encode if len(inner) != 1 or _encoder_for(inner[0]) is not None else None
+    if hint is Decimal or hint is UUID or origin in (tuple, dict):
+        return _encode
+    return None
+
+
+_ENCODERS: dict[type, list[tuple[str, Callable[[Any], Any] | None]]] = {}
 
 Decoder = Callable[[Any], Any]
 _DECODERS: dict[type, list[tuple[str, Decoder | None]]] = {}

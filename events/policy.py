@@ -34,13 +34,14 @@ class ReplayingPolicy(ABC):
         self.clear()
         for upstream in self.upstreams:
             applied = self._effects.tracked_position(self.name, upstream)
-            after = 0
-            while after < applied:
-                batch = self._stores[upstream].read(after, limit=1000, upto=applied)
-                if not batch:
-                    break
-                self.apply(upstream, batch, EventsToAppend())  # output discarded
-                after = batch[-1].position
+            batch: list[EventEnvelope] = []
+            for envelope in self._stores[upstream].iter_all(upto=applied):
+                batch.append(envelope)
+                if len(batch) == 1000:
+                    self.apply(upstream, batch, EventsToAppend())  # output discarded
+                    batch = []
+            if batch:
+                self.apply(upstream, batch, EventsToAppend())
         self._ready = True
 
     # for subclasses ------------------------------------------------------------

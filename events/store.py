@@ -12,8 +12,10 @@ own envelope.
 
 from __future__ import annotations
 
+import logging
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -26,11 +28,18 @@ from events.codec import PoisonEvent, decode_state, encode_state
 from events.domain import PendingEvent
 from events.envelope import Cause, EventEnvelope
 
+log = logging.getLogger(__name__)
+
 MAX_EVENTS_PER_APPEND = 500  # eventsourcing 9.5.6 hangs at ~1,200 per save (FACTS.md)
 
 
 class ConcurrencyConflict(RuntimeError):
     """Another writer appended to one of these aggregates first; reload and retry."""
+
+
+class TooManyEventsForOneAppend(ValueError):
+    """A tracked append must be one transaction, and one append holds at most
+    ``MAX_EVENTS_PER_APPEND`` events; the consumer splits its batch and retries."""
 
 
 class AlreadyTracked(RuntimeError):
@@ -49,9 +58,28 @@ class RawEvent:
     state: bytes
 
 
+# libpq settings the library's datastore has no argument for, passed the way libpq itself
+# reads them when absent from the connection string: as environment variables.
+LIBPQ_ENVIRONMENT = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "application_name": "PGAPPNAME",
+    "options": "PGOPTIONS",
+}
+
+
 def datastore_from_url(url: str, *, pool_size: int = 2, max_overflow: int = 4) -> PostgresDatastore:
-    """A connection pool for a libpq URL (the library has no DSN setting of its own)."""
+    """A connection pool for a libpq URL (the library has no DSN setting of its own).
+
+    TLS and other settings in the URL's query (``?sslmode=verify-full&sslrootcert=...``) are
+    honoured through libpq's environment variables, unless those are already set."""
     info = conninfo_to_dict(url)
+    for key, variable in LIBPQ_ENVIRONMENT.items():
+        if key in info:
+            os.environ.setdefault(variable, str(info[key]))
     return PostgresDatastore(
         dbname=str(info.get("dbname", "postgres")),
         host=str(info.get("host", "localhost")),
@@ -106,7 +134,7 @@ class EventStore:
                 positions += self.append(items[start : start + MAX_EVENTS_PER_APPEND])
             return positions
         if len(items) > MAX_EVENTS_PER_APPEND:
-            raise ValueError(
+            raise TooManyEventsForOneAppend(
                 f"{len(items)} events in one tracked append; the limit is {MAX_EVENTS_PER_APPEND}"
             )
         recorded = self._wall_clock_ns()
@@ -160,13 +188,23 @@ class EventStore:
         consumers use :meth:`read_raw` + :meth:`decode` to dead-letter instead."""
         return [self.decode(raw) for raw in self.read_raw(after, limit=limit, upto=upto)]
 
-    def iter_all(self, after: int = 0, *, page: int = 1000):  # type: ignore[no-untyped-def]
-        while True:
-            batch = self.read(after, limit=page)
-            if not batch:
+    def iter_all(
+        self, after: int = 0, *, upto: int | None = None, page: int = 1000
+    ) -> Iterator[EventEnvelope]:
+        """Every decodable event after ``after`` (up to ``upto``), in position order.
+
+        Rebuilding state must not stop on an event the live consumers already dead-lettered:
+        an undecodable one is logged and stepped over here too."""
+        while upto is None or after < upto:
+            raws = self.read_raw(after, limit=page, upto=upto)
+            if not raws:
                 return
-            yield from batch
-            after = batch[-1].position
+            for raw in raws:
+                try:
+                    yield self.decode(raw)
+                except PoisonEvent as exc:
+                    log.error("skipping undecodable event while rebuilding state: %s", exc)
+            after = raws[-1].position
 
     def load(self, aggregate_id: UUID) -> list[EventEnvelope]:
         """The whole history of one aggregate, in version order."""

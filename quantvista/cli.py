@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # SIGTERM unwinds like Ctrl-C, so every server this process started is stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     console = Console()
     try:
         settings = Settings.from_env(data_dir=args.data_dir, http_port=getattr(args, "port", None))
@@ -43,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -151,7 +157,6 @@ def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> in
                 + " (Ctrl-C to stop)"
             )
             stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
             try:
                 while not stop.wait(1.0):
                     if platform.failures():
@@ -168,7 +173,8 @@ def _ingest(args: argparse.Namespace, settings: Settings, console: Console) -> i
     with _running(settings) as (_, platform):
         if args.instruments:
             platform.ingestion.list_instruments(read_instruments(args.instruments), actor="cli")
-        report = platform.ingestion.ingest(read_bars(args.bars), actor=f"cli:{args.bars.name}")
+        rows = platform.ingestion.resume_filter(read_bars(args.bars))  # a re-run resumes
+        report = platform.ingestion.ingest(rows, actor=f"cli:{args.bars.name}")
         console.print(
             f"accepted {report.accepted}, quarantined {report.quarantined} {report.reasons}"
         )

@@ -67,17 +67,17 @@ def _start_postgres(data_dir: Path, handles: list[Any]) -> str:
 def _start_pulsar(data_dir: Path, handles: list[Any]) -> str:
     db_path = (data_dir / "pulsar" / "broker.db").absolute()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    orphan = _adopt_running_broker(db_path)
-    if orphan is not None:
-        handles.append(orphan)
-        return orphan.url
+    running = _running_broker(db_path)
+    if running is not None:
+        handles.append(running)
+        return running.url
     import pulsar_lite
 
     with contextlib.redirect_stdout(_LogWriter()):
         handle = pulsar_lite.start_broker(str(db_path))
     pid = _broker_pid(db_path)
     if pid is not None:
-        _pid_file(db_path).write_text(json.dumps({"pid": pid, "url": handle.url}))
+        _write_pid_file(db_path, pid, handle.url)
     handles.append(_QuietHandle(handle, db_path))
     return handle.url
 
@@ -111,6 +111,31 @@ class _AdoptedBroker:
         _pid_file(self.db_path).unlink(missing_ok=True)
 
 
+@dataclass
+class _BorrowedBroker:
+    """The broker of another live QuantVista process on this data directory (a running demo
+    while an operator asks for ``status``): used, never stopped — its owner stops it."""
+
+    url: str
+
+    def stop(self) -> None:
+        return None
+
+
+def _write_pid_file(db_path: Path, pid: int, url: str) -> None:
+    _pid_file(db_path).write_text(json.dumps({"pid": pid, "url": url, "owner": os.getpid()}))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _pid_file(db_path: Path) -> Path:
     return db_path.with_name("broker.json")
 
@@ -129,24 +154,31 @@ def _broker_pid(db_path: Path) -> int | None:
     return None
 
 
-def _adopt_running_broker(db_path: Path) -> _AdoptedBroker | None:
+def _running_broker(db_path: Path) -> _AdoptedBroker | _BorrowedBroker | None:
+    """A pulsar-lite already serving this data directory, if any: borrowed while the process
+    that started it lives, adopted (and stopped by us) when that process has died."""
     pid_file = _pid_file(db_path)
     if not pid_file.exists():
         return None
     try:
         recorded = json.loads(pid_file.read_text())
-    except ValueError:
+        pid, url, owner = int(recorded["pid"]), str(recorded["url"]), int(recorded["owner"])
+    except (ValueError, KeyError, TypeError):
         return None
-    if _broker_pid(db_path) != recorded.get("pid"):
+    if _broker_pid(db_path) != pid:
         pid_file.unlink(missing_ok=True)  # stale: that broker is gone
         return None
-    port = int(str(recorded["url"]).rsplit(":", 1)[1])
     try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=1).close()
     except OSError:
         return None
-    log.warning("adopting pulsar-lite (pid %s) left running on %s", recorded["pid"], db_path)
-    return _AdoptedBroker(int(recorded["pid"]), str(recorded["url"]), db_path)
+    if owner == os.getpid():
+        return None  # started by this very process: pulsar-lite counts its own references
+    if _alive(owner):
+        return _BorrowedBroker(url)
+    log.warning("adopting pulsar-lite (pid %s) left running on %s", pid, db_path)
+    _write_pid_file(db_path, pid, url)
+    return _AdoptedBroker(pid, url, db_path)
 
 
 class _LogWriter:

@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
-
 from bounded_contexts.decision.domain.strategy import StrategyConfig
 from bounded_contexts.decision.policies.on_price_direction_predicted import (
     OnPriceDirectionPredicted,
@@ -197,10 +195,3 @@ class Platform:
             "consumers": [consumer.status() for consumer in self.consumers],
             "dead_letters": self.dead_letters.count(),
         }
-
-
-def reset_database(database_url: str) -> None:
-    """Drop everything QuantVista created in this database (``demo --fresh`` on a real server)."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")

@@ -51,3 +51,76 @@ def test_bad_arguments_get_a_clear_error_and_no_traceback(tmp_path: Path) -> Non
     unknown = _run(tmp_path, "projections", "rebuild", "nonsense")
     assert unknown.returncode == 2 and "no projection named 'nonsense'" in unknown.stdout
     assert "Traceback" not in missing.stderr + unknown.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _processes_on(data_dir: Path) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(data_dir).encode() in (proc / "cmdline").read_bytes():
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+    return pids
+
+
+def test_status_while_a_demo_serves_leaves_it_running_and_sigterm_stops_everything(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import time
+
+    import httpx
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PULSAR_URL")}
+    demo = subprocess.Popen(
+        [QUANTVISTA, "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the demo never started serving")
+
+        status = _run(tmp_path, "status", "--json")
+        assert status.returncode == 0, status.stderr[-2000:]
+
+        query = {"query": '{ portfolio(accountId: "DEMO-001") { cash } }'}
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json=query, timeout=10).json()
+        assert answer["data"]["portfolio"]["cash"], answer  # the demo kept its servers
+        placed = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            timeout=10,
+            json={
+                "query": "mutation { placeOrder(input: {"
+                'accountId: "DEMO-001", instrumentId: "SAP", side: BUY, quantity: "1", '
+                'orderType: LIMIT, limitPrice: "1"}) { orderId } }'
+            },
+        ).json()
+        assert "errors" not in placed, placed  # and its pipeline still takes orders
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while _processes_on(tmp_path / ".quantvista") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_on(tmp_path / ".quantvista") == []

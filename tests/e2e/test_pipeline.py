@@ -149,6 +149,11 @@ def test_every_fill_can_be_walked_back_to_its_decision_prediction_and_bar(live_r
             "BarClosed",
         ]
         assert len({e.correlation_id for e in chain}) == 1
+        executed_on = by_id[fill.causation_id]  # the bar the venue filled against
+        assert executed_on.event_type == "BarClosed"
+        assert executed_on.event.instrument_id == submitted.event.instrument_id
+        assert executed_on.event.ts_start == fill.ts_event
+        assert fill.correlation_id == submitted.correlation_id and fill.actor == "venue:simulated"
         assert submitted.actor.startswith("algo:qv-directional-v1/logreg-v1-")
 
 

@@ -30,6 +30,7 @@ from bounded_contexts.execution.domain.account import Account
 from bounded_contexts.execution.domain.errors import (
     InvalidOrder,
     OrderNotFound,
+    UnknownAccount,
     UnknownInstrument,
 )
 from bounded_contexts.execution.domain.events import AccountOpened, OrderSubmitted
@@ -96,6 +97,7 @@ class ExecutionService:
             elif isinstance(first.event, OrderSubmitted):
                 order = Order.replay(aggregate_id, events)
                 order.ts_submitted = first.ts_event
+                order.correlation_id = first.correlation_id
                 self.orders[aggregate_id] = order
 
     def instrument_listed(self, instrument_id: str) -> None:
@@ -111,6 +113,8 @@ class ExecutionService:
     def account(self, uow: EventsToAppend, cause: Cause, account_id: str | None = None) -> Account:
         account_id = account_id or self.config.account_id
         account = self.accounts.get(account_id)
+        if account is None and account_id != self.config.account_id:
+            raise UnknownAccount(account_id)
         if account is None:
             account = Account.open(
                 account_id, self.config.account_currency, self.config.initial_cash
@@ -149,6 +153,7 @@ class ExecutionService:
         order = Order.submit(submitted)  # validates before anything is recorded
         account = self.account(uow, cause, cmd.account_id)
         order.ts_submitted = cause.ts_event
+        order.correlation_id = cause.correlation_id
         reference = cmd.reference_price or self.last_price.get(cmd.instrument_id)
         order.reference_price = reference
         if reference is None and cmd.limit_price is None:
@@ -199,9 +204,8 @@ class ExecutionService:
         assert s is not None
         if s.expire_at is not None and bar.ts_start >= s.expire_at:
             # Expiry on the bar clock, decided here and only here: replay-stable.
-            expired = dataclasses.replace(cause, ts_event=bar.ts_start, actor=VENUE_ACTOR)
             order.cancel(f"expired unfilled at {s.expire_at} (GTD)")
-            uow.save(order, expired)
+            uow.save(order, self._fill_cause(order, bar, cause))
             return
         execution = match(
             side=s.side,
@@ -213,9 +217,7 @@ class ExecutionService:
         )
         if execution is None:
             return
-        # The venue executes at the bar's open: the fill carries that time and the venue as
-        # actor whichever path (bar first or order first) led here — replay-stable records.
-        cause = dataclasses.replace(cause, ts_event=bar.ts_start, actor=VENUE_ACTOR)
+        cause = self._fill_cause(order, bar, cause)
         order.fill(execution.quantity, execution.price, execution.fee)
         account = self.accounts[s.account_id]
         account.book_fill(
@@ -228,6 +230,20 @@ class ExecutionService:
         )
         uow.save(order, cause)
         uow.save(account, cause)
+
+    @staticmethod
+    def _fill_cause(order: Order, bar: VenueBar, cause: Cause) -> Cause:
+        """The venue acts at the bar's open, caused by that bar, within the order's chain:
+        the same record whichever path (bar first or order first) led here."""
+        if bar.event_id is None:  # a bar not from the store (direct callers, tests)
+            return dataclasses.replace(cause, ts_event=bar.ts_start, actor=VENUE_ACTOR)
+        return Cause(
+            ts_event=bar.ts_start,
+            actor=VENUE_ACTOR,
+            correlation_id=order.correlation_id or cause.correlation_id,
+            causation_id=bar.event_id,
+            watermarks={"ingestion": bar.position},
+        )
 
     def _open_orders(self, instrument_id: str) -> Iterable[Order]:
         return [

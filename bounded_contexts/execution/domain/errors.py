@@ -17,6 +17,15 @@ class InvalidOrder(ExecutionError):
     """The order's own fields are malformed (quantity, side, type, price)."""
 
 
+class UnknownAccount(InvalidOrder):
+    """Orders may only be placed for accounts the execution context holds; an order never
+    opens (and funds) an account of its own accord."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"unknown account {account_id!r}")
+        self.account_id = account_id
+
+
 class OrderNotFound(ExecutionError):
     def __init__(self, order_id: object) -> None:
         super().__init__(f"order {order_id} does not exist")

@@ -53,6 +53,7 @@ class Order(Aggregate):
         self.fills = 0
         self.ts_submitted = 0
         self.reference_price: Decimal | None = None  # the price pre-trade checks used
+        self.correlation_id: uuid.UUID | None = None  # the chain the order belongs to
 
     @classmethod
     def submit(cls, submitted: OrderSubmitted) -> Order:

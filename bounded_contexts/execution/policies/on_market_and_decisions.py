@@ -47,20 +47,9 @@ class ExecutionPolicy:
     def _reload(self) -> None:
         self.service.reload_own_state()
         applied = self.effects.tracked_position(self.name, "ingestion")
-        for envelope in self._upstream("ingestion", applied):
+        for envelope in self.stores["ingestion"].iter_all(upto=applied):
             self._market_data(envelope, None)
         self._ready = True
-
-    def _upstream(self, upstream: str, upto: int) -> list[EventEnvelope]:
-        out: list[EventEnvelope] = []
-        after = 0
-        while after < upto:
-            batch = self.stores[upstream].read(after, limit=1000, upto=upto)
-            if not batch:
-                break
-            out.extend(batch)
-            after = batch[-1].position
-        return out
 
     def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: EventsToAppend) -> None:
         if not self._ready:
@@ -106,7 +95,15 @@ class ExecutionPolicy:
         if isinstance(event, InstrumentListed):
             self.service.instrument_listed(event.instrument_id)
         elif isinstance(event, BarClosed):
-            bar = VenueBar(event.ts_start, event.open, event.high, event.low, event.volume)
+            bar = VenueBar(
+                event.ts_start,
+                event.open,
+                event.high,
+                event.low,
+                event.volume,
+                envelope.event_id,
+                envelope.position,
+            )
             self.service.remember_bar(event.instrument_id, bar, event.close)
             if uow is not None:
                 self.service.on_bar(

@@ -366,3 +366,13 @@ def test_open_market_buys_reserve_cash_at_their_reference_price_before_any_bar()
     rejected = events_of(uow)[-1]
     assert isinstance(rejected, OrderRejected)
     assert "open buys 1000.00" in rejected.reason
+
+
+def test_an_order_for_an_unknown_account_is_refused_and_opens_nothing() -> None:
+    from bounded_contexts.execution.domain.errors import UnknownAccount
+
+    svc = service()
+    uow = EventsToAppend()
+    with pytest.raises(UnknownAccount, match="unknown account 'SOMEONE-ELSE'"):
+        svc.submit(command(account_id="SOMEONE-ELSE"), uow, cause(T0))
+    assert uow.items == [] and svc.accounts == {}

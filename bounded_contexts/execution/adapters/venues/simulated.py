@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from uuid import UUID
 
 PRICE_TICK = Decimal("0.0001")
 CENT = Decimal("0.01")
@@ -25,11 +26,15 @@ class SimulatedVenueConfig:
 
 @dataclass(frozen=True)
 class VenueBar:
+    """What the venue needs of a bar, and which stored event it was (a fill's cause)."""
+
     ts_start: int
     open: Decimal
     high: Decimal
     low: Decimal
     volume: Decimal
+    event_id: UUID | None = None
+    position: int = 0
 
 
 @dataclass(frozen=True)
