@@ -45,6 +45,7 @@ def _position(account: str, instrument: str, qty: str, avg: str, realised: str) 
         "instrument_id": instrument,
         "quantity": Decimal(qty),
         "average_price": Decimal(avg),
+        "cost_basis": Decimal(qty) * Decimal(avg),  # as the portfolio projection keeps it
         "realised_pnl": Decimal(realised),
     }
 
