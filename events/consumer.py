@@ -91,9 +91,6 @@ class TrackedConsumer(Component):
 
     # lifecycle ---------------------------------------------------------------
     def _open(self) -> None:
-        self.positions = {
-            u: self.effects.tracked_position(self.name, u) for u in self.handler.upstreams
-        }
         if self.bus is not None:
             for upstream in self.handler.upstreams:
                 streams = sorted(
@@ -102,7 +99,7 @@ class TrackedConsumer(Component):
                 self._subscriptions[upstream] = [
                     self.bus.subscribe(self.bus.topic(upstream, s), self.name) for s in streams
                 ]
-        self.catch_up()
+        self.drain()  # whatever the broker kept or lost, start level with the stores
 
     def _close(self) -> None:
         for consumers in self._subscriptions.values():

@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="validate and record bars from a CSV file")
     ingest.add_argument("bars", type=Path)
     ingest.add_argument("--instruments", type=Path, help="list these instruments first")
+    ingest.add_argument(
+        "--resume",
+        action="store_true",
+        help="the same file again: skip rows at or before what is stored or quarantined "
+        "(without it every row is validated, so re-sent bars are quarantined as duplicates)",
+    )
     ingest.set_defaults(run=_ingest)
 
     projections = sub.add_parser("projections", help="read-model maintenance")
@@ -173,10 +179,14 @@ def _ingest(args: argparse.Namespace, settings: Settings, console: Console) -> i
     with _running(settings) as (_, platform):
         if args.instruments:
             platform.ingestion.list_instruments(read_instruments(args.instruments), actor="cli")
-        rows = platform.ingestion.resume_filter(read_bars(args.bars))  # a re-run resumes
+        rows = read_bars(args.bars)
+        skipped = [0]
+        if args.resume:  # the same file again: continue after what is already recorded
+            rows = platform.ingestion.resume_point().filter(rows, skipped)
         report = platform.ingestion.ingest(rows, actor=f"cli:{args.bars.name}")
         console.print(
-            f"accepted {report.accepted}, quarantined {report.quarantined} {report.reasons}"
+            f"accepted {report.accepted}, quarantined {report.quarantined} {report.reasons}, "
+            f"skipped as already recorded {skipped[0]}"
         )
     return 0
 

@@ -74,7 +74,8 @@ def _session(platform: Platform, options: DemoOptions, console: Console) -> Sess
     listed = ingestion.list_instruments(
         read_instruments(instruments_file), actor="feed:reference-data"
     )
-    rows, source = _bar_source(platform, options)
+    skipped = [0]
+    rows, source = _bar_source(platform, options, skipped)
     console.print(
         f"[bold]QuantVista demo[/] — {len(ingestion.instruments)} instruments "
         f"({listed} newly listed), bars from {source}"
@@ -105,7 +106,7 @@ def _session(platform: Platform, options: DemoOptions, console: Console) -> Sess
         _show_pipeline(platform, execution, start_head, progress, pipe_task)
     elapsed = time.monotonic() - started
     summary = session_report(platform.database_url, platform.execution.config.account_id)
-    _print_summary(console, summary, fed, elapsed, platform)
+    _print_summary(console, summary, fed, skipped[0], elapsed, platform)
     return summary
 
 
@@ -118,13 +119,16 @@ def _show_pipeline(platform: Platform, execution, start_head, progress, task) ->
         raise RuntimeError("pipeline component failed: " + "; ".join(failures))
 
 
-def _bar_source(platform: Platform, options: DemoOptions) -> tuple[Iterator[RawBar], str]:
+def _bar_source(
+    platform: Platform, options: DemoOptions, skipped: list[int]
+) -> tuple[Iterator[RawBar], str]:
+    """The rows to feed. A file replay resumes after what earlier runs stored (counted in
+    ``skipped``); the synthetic market continues with the next trading days."""
     ingestion = platform.ingestion
-    if options.bars is not None:
-        return iter(ingestion.resume_filter(read_bars(options.bars))), options.bars.name
-    if options.seed is None:
-        path = sample_path("sample_bars.csv")
-        return iter(ingestion.resume_filter(read_bars(path))), "the shipped sample"
+    if options.bars is not None or options.seed is None:
+        path = options.bars or sample_path("sample_bars.csv")
+        name = options.bars.name if options.bars else "the shipped sample"
+        return ingestion.resume_point().filter(read_bars(path), skipped), name
     last = [ingestion.last_bar_start(i) for i in ingestion.instruments]
     known = [ts for ts in last if ts is not None]
     first = FIRST_SYNTHETIC_SESSION
@@ -142,7 +146,7 @@ def _bar_source(platform: Platform, options: DemoOptions) -> tuple[Iterator[RawB
 
 
 def _print_summary(
-    console: Console, s: SessionReport, fed: int, elapsed: float, platform: Platform
+    console: Console, s: SessionReport, fed: int, skipped: int, elapsed: float, platform: Platform
 ) -> None:
     table = Table(title="Session summary", show_header=False)
     perf = s.performance
@@ -152,6 +156,7 @@ def _print_summary(
             "rows fed this run",
             f"{fed:,} in {elapsed:.1f} s ({fed / elapsed if elapsed else 0:,.0f}/s)",
         ),
+        ("rows already stored, skipped", f"{skipped:,}"),
         ("bars quarantined", f"{s.quarantined:,}"),
         ("predictions", f"{s.predictions:,}"),
         ("decisions", f"{s.decisions:,}"),

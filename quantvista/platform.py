@@ -121,7 +121,9 @@ class Platform:
             )
         if "execution" in wanted:
             effects = StoreEffects(s["execution"])
-            consumers.append(policy(ExecutionPolicy(self.execution, s, effects), effects))
+            execution_policy = ExecutionPolicy(self.execution, s, effects)
+            self.execution_commands.prepare = execution_policy.ensure_ready
+            consumers.append(policy(execution_policy, effects))
         if "sagas" in wanted:
             consumers.append(
                 policy(

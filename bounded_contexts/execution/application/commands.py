@@ -25,8 +25,12 @@ class ExecutionCommands:
         *,
         clock_ns: Callable[[], int] = time.time_ns,
         new_id: Callable[[], UUID] = uuid.uuid4,
+        prepare: Callable[[], None] = lambda: None,
     ) -> None:
+        """``prepare`` loads the service's state before a command when nothing has loaded it
+        yet (the composition root binds it to the execution policy's ``ensure_ready``)."""
         self.service, self.clock_ns, self.new_id = service, clock_ns, new_id
+        self.prepare = prepare
 
     def place_order(
         self,
@@ -71,6 +75,7 @@ class ExecutionCommands:
     ) -> None:
         for attempt in range(3):
             with self.service.lock:
+                self.prepare()
                 cause = Cause.origin(
                     ts_event=self.clock_ns(), actor=f"person:{principal.subject}", key=key
                 )

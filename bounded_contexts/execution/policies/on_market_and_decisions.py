@@ -44,6 +44,12 @@ class ExecutionPolicy:
     def reset(self) -> None:
         self._ready = False
 
+    def ensure_ready(self) -> None:
+        """Load orders, accounts, instruments and recent bars if not loaded yet — also for the
+        GraphQL path, which may come before this consumer has handled any event."""
+        if not self._ready:
+            self._reload()
+
     def _reload(self) -> None:
         self.service.reload_own_state()
         applied = self.effects.tracked_position(self.name, "ingestion")
@@ -52,8 +58,7 @@ class ExecutionPolicy:
         self._ready = True
 
     def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: EventsToAppend) -> None:
-        if not self._ready:
-            self._reload()
+        self.ensure_ready()
         for envelope in events:
             event = envelope.event
             if upstream == "ingestion":

@@ -8,7 +8,7 @@ round trip per batch, not per bar.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bounded_contexts.ingestion.domain.bars import (
@@ -35,7 +35,6 @@ MINUTE_NS = 60_000_000_000
 class IngestReport:
     accepted: int = 0
     quarantined: int = 0
-    skipped_already_stored: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -126,19 +125,39 @@ class IngestionService:
         )
         return [(p, cause) for p in feed.collect_pending()]
 
-    def resume_filter(self, rows: Iterable[RawBar]) -> Iterable[RawBar]:
-        """Drop rows at or before what the store already holds for their instrument, and rows
-        the quarantine already holds, so that a replay of the same file continues where the
-        last run stopped instead of recording everything twice."""
+    def resume_point(self) -> ResumePoint:
+        """What the store holds *now*: where a replay of an already-ingested file resumes."""
+        return ResumePoint(
+            last_bar_start={i: f.last_ts_start for i, f in self.feeds.items() if f.last_ts_start},
+            quarantined={source: frozenset(q.lines) for source, q in self.quarantines.items()},
+        )
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """A snapshot taken before a replay starts. Rows are compared with what was stored
+    *before* this run, never with what this run stores, so a duplicate or out-of-order row
+    inside the replayed file is still validated and quarantined, not skipped."""
+
+    last_bar_start: dict[str, int]
+    quarantined: dict[str, frozenset[int]]
+
+    def filter(self, rows: Iterable[RawBar], skipped: list[int] | None = None) -> Iterator[RawBar]:
+        """Rows not yet stored or quarantined; ``skipped[0]`` counts the others."""
         for raw in rows:
-            quarantine = self.quarantines.get(raw.source)
-            if quarantine is not None and raw.line in quarantine.lines:
+            if self._already_recorded(raw):
+                if skipped is not None:
+                    skipped[0] += 1
                 continue
-            last = self.last_bar_start(raw.instrument_id or "")
-            if last is not None:
-                try:
-                    if parse_timestamp(raw.timestamp) <= last:
-                        continue
-                except BarRejected:
-                    pass
             yield raw
+
+    def _already_recorded(self, raw: RawBar) -> bool:
+        if raw.line in self.quarantined.get(raw.source, frozenset()):
+            return True
+        last = self.last_bar_start.get(raw.instrument_id or "")
+        if last is None:
+            return False
+        try:
+            return parse_timestamp(raw.timestamp) <= last
+        except BarRejected:
+            return False  # unreadable: let validation quarantine it with its reason
