@@ -38,7 +38,7 @@ class Catalogue:
             if name in self._by_type and self._by_type[name] is not cls:
                 raise ValueError(f"event type {name!r} is defined twice")
             self._by_type[name] = cls
-        self._validators: dict[tuple[str, int], Callable[[Any], Any]] = {}
+        self._validators: dict[type[DomainEvent], Callable[[Any], Any]] = {}
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(sorted(self._by_type.values(), key=lambda c: (c.CONTEXT, c.event_type())))
@@ -50,11 +50,11 @@ class Catalogue:
             raise UnknownEventType(f"unknown event type {event_type!r}") from None
 
     def validator(self, cls: type[DomainEvent]) -> Callable[[Any], Any]:
-        key = (cls.event_type(), cls.SCHEMA_VERSION)
-        validate = self._validators.get(key)
+        """The compiled validator of the class's current schema version (on every hot path)."""
+        validate = self._validators.get(cls)
         if validate is None:
             schema = json.loads(schema_path(cls, cls.SCHEMA_VERSION).read_text())
-            validate = self._validators[key] = fastjsonschema.compile(schema)
+            validate = self._validators[cls] = fastjsonschema.compile(schema)
         return validate
 
 

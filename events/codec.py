@@ -12,7 +12,7 @@ import fastjsonschema
 import orjson
 
 from events.catalogue import Catalogue, UnknownEventType
-from events.domain import PendingEvent
+from events.domain import PendingEvent, parse_uuid
 from events.envelope import Cause, EventEnvelope, event_id_for
 
 
@@ -76,7 +76,7 @@ def decode_state(
         ) from None
     try:
         return EventEnvelope(
-            event_id=UUID(data["event_id"]),
+            event_id=parse_uuid(data["event_id"]),
             event_type=event_type,
             schema_version=cls.SCHEMA_VERSION,
             context=context,
@@ -86,8 +86,8 @@ def decode_state(
             position=position,
             ts_event=int(data["ts_event"]),
             ts_recorded=int(data["ts_recorded"]),
-            causation_id=UUID(data["causation_id"]) if data.get("causation_id") else None,
-            correlation_id=UUID(data["correlation_id"]),
+            causation_id=parse_uuid(data["causation_id"]) if data.get("causation_id") else None,
+            correlation_id=parse_uuid(data["correlation_id"]),
             actor=str(data["actor"]),
             watermarks=_watermarks(data.get("watermarks") or {}),
             payload=payload,

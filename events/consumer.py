@@ -24,12 +24,12 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
-from uuid import UUID
 
 from events.bus import PulsarBus
 from events.codec import PoisonEvent, decode_state
 from events.component import Component
 from events.deadletter import DeadLetters
+from events.domain import parse_uuid
 from events.effects import Effects
 from events.envelope import EventEnvelope
 from events.store import (
@@ -254,7 +254,7 @@ class TrackedConsumer(Component):
             position = int(props["position"])
             return decode_state(
                 context=upstream,
-                aggregate_id=UUID(message.partition_key()),
+                aggregate_id=parse_uuid(message.partition_key()),
                 aggregate_version=int(props["aggregate_version"]),
                 position=position,
                 state=message.data(),

@@ -8,6 +8,7 @@ Domain code subclasses these and stays pure: an aggregate's command methods chec
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import types
 import typing
@@ -18,6 +19,10 @@ from typing import Any, ClassVar, Self
 from uuid import UUID
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+# Every consumer re-reads the same aggregate, correlation, causation and order ids, and the
+# UUID constructor is slow; UUIDs are immutable, so parsed ones are shared (bounded cache).
+parse_uuid = functools.lru_cache(maxsize=1 << 16)(UUID)
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ def _decoder_for(hint: Any) -> Decoder | None:
     if hint is Decimal:
         return Decimal
     if hint is UUID:
-        return UUID
+        return parse_uuid
     if origin is tuple:
         item = _decoder_for(typing.get_args(hint)[0])
         return tuple if item is None else (lambda v: tuple(item(x) for x in v))
