@@ -52,7 +52,7 @@ from events.consumer import TrackedConsumer
 from events.deadletter import DeadLetters
 from events.effects import SqlEffects
 from events.envelope import EventEnvelope
-from events.relay import Relay
+from events.relay import RELAY_DDL, Relay
 from events.store import EventStore, datastore_from_url
 from projections.market_data import MarketDataProjection
 from projections.registry import create_read_model_tables
@@ -158,7 +158,7 @@ class Pipeline:
         self.effects.create_tables()
         with self.read_store.transaction(commit=True) as cur:
             create_read_model_tables(cur)
-        self.relay.create_tables()
+            cur.execute(RELAY_DDL)
         self.ingestion = IngestionService(self.store)
         self.ingestion.list_instruments(
             read_instruments(sample_path("instruments.csv")), actor="feed:reference-data"

@@ -35,10 +35,6 @@ class Relay(Component):
         self.position = 0
         self.published = 0
 
-    def create_tables(self) -> None:
-        with self.store.datastore.transaction(commit=True) as cur:
-            cur.execute(RELAY_DDL)
-
     def _open(self) -> None:
         self.position = self._load_position()
         # Wake on the store's NOTIFY (sent by every append) instead of polling in a hot loop.

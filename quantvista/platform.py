@@ -27,7 +27,7 @@ from events.bus import PulsarBus
 from events.consumer import TrackedConsumer
 from events.deadletter import DeadLetters
 from events.effects import SqlEffects, StoreEffects
-from events.relay import Relay
+from events.relay import RELAY_DDL, Relay
 from events.store import EventStore, datastore_from_url
 from projections.registry import all_projections, create_read_model_tables
 from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
@@ -42,6 +42,32 @@ CONTEXT_COMPONENTS = (
     "sagas",
     "projections",
 )
+
+
+class StoreRegistry(dict[str, EventStore]):
+    """The stores of the six contexts (and the sagas), each opened on first use.
+
+    A process serving one context opens a connection pool only for the stores it touches —
+    its own and its upstreams' — so seven ``serve`` processes stay well within a server's
+    ``max_connections``. ``all()`` opens every one (set-up, status)."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        self.database_url = database_url
+
+    def __missing__(self, context: str) -> EventStore:
+        if context not in STORES:
+            raise KeyError(f"no event store for {context!r}; stores: {', '.join(STORES)}")
+        store = self[context] = EventStore(
+            context, datastore_from_url(self.database_url, pool_size=1, max_overflow=4)
+        )
+        return store
+
+    def __contains__(self, context: object) -> bool:
+        return context in STORES
+
+    def all(self) -> list[EventStore]:
+        return [self[context] for context in STORES]
 
 
 @dataclass(frozen=True)
@@ -63,13 +89,13 @@ class Platform:
     ) -> None:
         self.database_url = database_url
         self.config = config or PipelineConfig()
-        self.stores = {c: EventStore(c, datastore_from_url(database_url)) for c in STORES}
-        self.read_store = datastore_from_url(database_url, pool_size=2, max_overflow=8)
+        self.stores = StoreRegistry(database_url)
+        self.read_store = datastore_from_url(database_url, pool_size=1, max_overflow=8)
         self.dead_letters = DeadLetters(self.read_store)
         self.read_effects = SqlEffects(self.read_store)
         self.bus = PulsarBus(pulsar_url, tenant) if pulsar_url else None
-        self.execution = ExecutionService(self.stores["execution"], self.config.execution)
-        self.execution_commands = ExecutionCommands(self.execution)
+        self._execution: ExecutionService | None = None
+        self._execution_commands: ExecutionCommands | None = None
         self.relays: list[Relay] = []
         self.consumers: list[TrackedConsumer] = []
         self._ingestion: IngestionService | None = None
@@ -77,15 +103,32 @@ class Platform:
     # -- set-up ---------------------------------------------------------------------
     def create_tables(self) -> None:
         """Create every table once, before any worker starts (FACTS.md: concurrent creation
-        fails)."""
-        for store in self.stores.values():
+        fails). Pools opened only for this are closed again: a process keeps connections only
+        to the stores its components use."""
+        in_use = set(self.stores)
+        for store in self.stores.all():
             store.create_tables()
+        for context in set(self.stores) - in_use:
+            self.stores.pop(context).datastore.close()
         self.dead_letters.create_tables()
         self.read_effects.create_tables()
         with self.read_store.transaction(commit=True) as cur:
             create_read_model_tables(cur)
-        if self.bus is not None:
-            Relay(self.stores["ingestion"], self.bus, listen_url=self.database_url).create_tables()
+        with self.read_store.transaction(commit=True) as cur:
+            cur.execute(RELAY_DDL)
+
+    @property
+    def execution(self) -> ExecutionService:
+        """The execution context's in-memory view, shared by its consumer and GraphQL."""
+        if self._execution is None:
+            self._execution = ExecutionService(self.stores["execution"], self.config.execution)
+        return self._execution
+
+    @property
+    def execution_commands(self) -> ExecutionCommands:
+        if self._execution_commands is None:
+            self._execution_commands = ExecutionCommands(self.execution)
+        return self._execution_commands
 
     @property
     def ingestion(self) -> IngestionService:

@@ -9,7 +9,7 @@ from quantvista.platform import STORES, Platform
 
 
 def collect_status(platform: Platform) -> dict[str, Any]:
-    heads = {name: store.head() for name, store in platform.stores.items()}
+    heads = {store.context: store.head() for store in platform.stores.all()}
     rows: list[dict[str, Any]] = []
     with platform.read_store.transaction(commit=False) as cur:
         cur.execute("SELECT to_regclass('relay_positions') IS NOT NULL AS present")
