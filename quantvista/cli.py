@@ -19,16 +19,6 @@ from quantvista.config import ConfigurationError, Settings
 from quantvista.embedded import Infrastructure
 from quantvista.platform import CONTEXT_COMPONENTS, Platform
 
-CONTEXTS = (
-    "ingestion",
-    "intelligence",
-    "prediction",
-    "decision",
-    "execution",
-    "sagas",
-    "projections",
-)
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()

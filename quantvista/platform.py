@@ -33,15 +33,7 @@ from projections.registry import all_projections, create_read_model_tables
 from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
 
 STORES = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas")
-CONTEXT_COMPONENTS = (
-    "ingestion",
-    "intelligence",
-    "prediction",
-    "decision",
-    "execution",
-    "sagas",
-    "projections",
-)
+CONTEXT_COMPONENTS = (*STORES, "projections")  # what ``quantvista serve <component>`` runs
 
 
 class StoreRegistry(dict[str, EventStore]):

@@ -14,20 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from quantvista.platform import CONTEXT_COMPONENTS
 from tests.pipeline_helpers import table_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 QUANTVISTA = str(Path(sys.executable).with_name("quantvista"))
-COMPONENTS = (
-    "projections",
-    "ingestion",
-    "intelligence",
-    "prediction",
-    "decision",
-    "execution",
-    "sagas",
-)
 
 
 def test_seven_processes_one_context_each_reach_the_single_process_books(
@@ -44,7 +36,7 @@ def test_seven_processes_one_context_each_reach_the_single_process_books(
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PULSAR_URL")}
     servers = []
     try:
-        for component in COMPONENTS:  # one at a time: table creation must not race
+        for component in CONTEXT_COMPONENTS:  # one at a time: table creation must not race
             servers.append(
                 subprocess.Popen(
                     [QUANTVISTA, "serve", component],
