@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -174,10 +173,3 @@ class Aggregate:
 
     def _init_state(self) -> None:
         """Set the attributes ``apply`` expects before the first event (used by replay)."""
-
-
-_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
-
-
-def snake_case(name: str) -> str:
-    return _SNAKE.sub("_", name).lower()

@@ -77,22 +77,3 @@ class EventEnvelope:
     watermarks: Mapping[str, int]
     payload: dict[str, Any]
     event: DomainEvent
-
-    def summary(self) -> dict[str, Any]:
-        """Plain data for audit trails and APIs (the payload as stored, after upcasting)."""
-        return {
-            "event_id": str(self.event_id),
-            "event_type": self.event_type,
-            "schema_version": self.schema_version,
-            "context": self.context,
-            "aggregate_id": str(self.aggregate_id),
-            "aggregate_version": self.aggregate_version,
-            "position": self.position,
-            "ts_event": self.ts_event,
-            "ts_recorded": self.ts_recorded,
-            "causation_id": str(self.causation_id) if self.causation_id else None,
-            "correlation_id": str(self.correlation_id),
-            "actor": self.actor,
-            "watermarks": dict(self.watermarks),
-            "payload": self.payload,
-        }

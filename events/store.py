@@ -206,24 +206,6 @@ class EventStore:
                     log.error("skipping undecodable event while rebuilding state: %s", exc)
             after = raws[-1].position
 
-    def load(self, aggregate_id: UUID) -> list[EventEnvelope]:
-        """The whole history of one aggregate, in version order."""
-        stored = self.recorder.select_events(aggregate_id)
-        envelopes = []
-        for s in stored:
-            # The aggregate's own history is read without positions; -1 marks "not from the log".
-            envelopes.append(
-                decode_state(
-                    context=self.context,
-                    aggregate_id=aggregate_id,
-                    aggregate_version=s.originator_version,
-                    position=-1,
-                    state=s.state,
-                    catalogue=self.catalogue,
-                )
-            )
-        return envelopes
-
 
 __all__ = [
     "AlreadyTracked",

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.domain import Aggregate, DomainEvent, PendingEvent, snake_case
+from events.domain import Aggregate, DomainEvent, PendingEvent
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,6 @@ def test_any_finite_values_round_trip_exactly(
 
 def test_the_event_type_is_the_class_name() -> None:
     assert EverythingHappened.event_type() == "EverythingHappened"
-    assert snake_case("EverythingHappened") == "everything_happened"
 
 
 @dataclass(frozen=True)
