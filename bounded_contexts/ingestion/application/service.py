@@ -128,7 +128,9 @@ class IngestionService:
     def resume_point(self) -> ResumePoint:
         """What the store holds *now*: where a replay of an already-ingested file resumes."""
         return ResumePoint(
-            last_bar_start={i: f.last_ts_start for i, f in self.feeds.items() if f.last_ts_start},
+            last_bar_start={
+                i: f.last_ts_start for i, f in self.feeds.items() if f.last_ts_start is not None
+            },
             quarantined={source: frozenset(q.lines) for source, q in self.quarantines.items()},
         )
 
