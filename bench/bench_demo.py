@@ -49,7 +49,6 @@ SEED = 7
 DEFAULT_DAYS = 3
 WARMUP_DAYS = 1
 DRAIN_TIMEOUT_S = 300.0
-POLL_S = 0.05
 SETTLE_S = 0.3
 TARGET_BARS_PER_S = 500.0
 TARGET_RSS_KIB = 2 * 1024 * 1024
@@ -88,26 +87,11 @@ def chunks(rows: list[RawBar]) -> Iterator[list[RawBar]]:
 
 
 def idle_since(platform: Platform) -> float:
-    """Wait until nothing is left to apply and no store grows for ``SETTLE_S``; returns the
-    ``perf_counter`` of the first poll of that quiet stretch (the drain's end, to one poll)."""
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    quiet_since: float | None = None
-    last_heads: dict[str, int] = {}
-    while time.monotonic() < deadline:
-        failures = platform.failures()
-        if failures:
-            raise RuntimeError("pipeline component failed: " + "; ".join(failures))
-        now = time.perf_counter()
-        heads = {name: store.head() for name, store in platform.stores.items()}
-        if heads == last_heads and platform.lag() == 0:
-            quiet_since = quiet_since or now
-            if now - quiet_since >= SETTLE_S:
-                return quiet_since
-        else:
-            quiet_since = None
-        last_heads = heads
-        time.sleep(POLL_S)
-    raise TimeoutError(f"pipeline not idle after {DRAIN_TIMEOUT_S:.0f} s")
+    """The ``perf_counter`` at which the pipeline drained (``Platform.wait_until_idle``)."""
+    quiet_since = platform.wait_until_idle(timeout_s=DRAIN_TIMEOUT_S, settle_s=SETTLE_S)
+    if quiet_since is None:
+        raise TimeoutError(f"pipeline not idle after {DRAIN_TIMEOUT_S:.0f} s")
+    return quiet_since
 
 
 def with_broker(url: str, pulsar_url: str, tenant: str, rows: list[RawBar]) -> Run:

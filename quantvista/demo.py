@@ -101,7 +101,7 @@ def _session(platform: Platform, options: DemoOptions, console: Console) -> Sess
             progress.update(ingest_task, completed=fed, total=None)
             _show_pipeline(platform, execution, start_head, progress, pipe_task)
         progress.update(ingest_task, total=fed)
-        while not platform.wait_until_idle(timeout_s=0.5, settle_s=0.3):
+        while platform.wait_until_idle(timeout_s=0.5, settle_s=0.3) is None:
             _show_pipeline(platform, execution, start_head, progress, pipe_task)
         _show_pipeline(platform, execution, start_head, progress, pipe_task)
     elapsed = time.monotonic() - started

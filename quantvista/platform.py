@@ -190,18 +190,23 @@ class Platform:
     def failures(self) -> list[str]:
         return [f"{c.name}: {c.last_error}" for c in [*self.relays, *self.consumers] if c.failed]
 
-    def lag(self) -> int:
+    def heads(self) -> dict[str, int]:
+        return {name: store.head() for name, store in self.stores.items()}
+
+    def lag(self, heads: dict[str, int] | None = None) -> int:
         """Events not yet applied by some consumer, summed over consumers and upstreams."""
         total = 0
-        heads = {name: store.head() for name, store in self.stores.items()}
+        heads = self.heads() if heads is None else heads
         for consumer in self.consumers:
             for upstream, position in consumer.positions.items():
                 total += max(0, heads[upstream] - position)
         return total
 
-    def wait_until_idle(self, timeout_s: float = 120.0, settle_s: float = 0.3) -> bool:
+    def wait_until_idle(self, timeout_s: float = 120.0, settle_s: float = 0.3) -> float | None:
         """Block until every consumer has applied everything every store holds (and nothing
-        new arrived for ``settle_s``). Raises if a component failed."""
+        new arrived for ``settle_s``). Returns the ``time.perf_counter()`` at which that quiet
+        stretch began (when the pipeline drained, to one poll), or None on timeout. Raises if
+        a component failed."""
         deadline = time.monotonic() + timeout_s
         quiet_since: float | None = None
         last_heads: dict[str, int] = {}
@@ -209,16 +214,17 @@ class Platform:
             failures = self.failures()
             if failures:
                 raise RuntimeError("pipeline component failed: " + "; ".join(failures))
-            heads = {name: store.head() for name, store in self.stores.items()}
-            if self.lag() == 0 and heads == last_heads:
-                quiet_since = quiet_since or time.monotonic()
-                if time.monotonic() - quiet_since >= settle_s:
-                    return True
+            now = time.perf_counter()
+            heads = self.heads()
+            if self.lag(heads) == 0 and heads == last_heads:
+                quiet_since = quiet_since or now
+                if now - quiet_since >= settle_s:
+                    return quiet_since
             else:
                 quiet_since = None
             last_heads = heads
             time.sleep(0.05)
-        return False
+        return None
 
     def run_until_caught_up(self) -> None:
         """Apply everything synchronously, without threads or broker (tests, rebuilds)."""
@@ -227,7 +233,7 @@ class Platform:
 
     def status(self) -> dict[str, Any]:
         return {
-            "stores": {name: store.head() for name, store in self.stores.items()},
+            "stores": self.heads(),
             "relays": [relay.status() for relay in self.relays],
             "consumers": [consumer.status() for consumer in self.consumers],
             "dead_letters": self.dead_letters.count(),

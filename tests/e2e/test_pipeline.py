@@ -23,7 +23,7 @@ def _run(make_platform, url: str, *, with_bus: bool):  # type: ignore[no-untyped
     if with_bus:
         platform.start()
         feed_synthetic(platform, seed=SEED)
-        assert platform.wait_until_idle(timeout_s=300), platform.status()
+        assert platform.wait_until_idle(timeout_s=300) is not None, platform.status()
         platform.stop()
     else:
         feed_synthetic(platform, seed=SEED)
@@ -50,7 +50,7 @@ def live_run(infrastructure, tmp_path_factory):  # type: ignore[no-untyped-def]
     platform.build()
     platform.start()
     feed_synthetic(platform, seed=SEED)
-    assert platform.wait_until_idle(timeout_s=300), platform.status()
+    assert platform.wait_until_idle(timeout_s=300) is not None, platform.status()
     yield url, platform
     platform.close()
 
@@ -207,7 +207,7 @@ def test_graphql_orders_go_through_the_strategy_execution_path_and_bad_input_is_
         assert "errors" not in cancelled, cancelled
         again = gql(cancel, {"id": order_id})
         assert again["errors"][0]["extensions"]["code"] == "ILLEGAL_STATE", again
-        assert platform.wait_until_idle(timeout_s=60)
+        assert platform.wait_until_idle(timeout_s=60) is not None
         history = gql(
             "query($id: ID!) { order(id: $id) { status events { type } } }", {"id": order_id}
         )
