@@ -15,15 +15,42 @@ class _IngestionEvent(DomainEvent):
     STREAM = "market-data"
 
 
+DEFAULT_LOT_SIZE = Decimal(1)
+"""Quantity increment of an instrument whose reference data does not say (one share)."""
+DEFAULT_TICK_SIZE = Decimal("0.0001")
+"""Price increment of an instrument whose reference data does not say (permissive on purpose:
+a finer tick never refuses a price a coarser real tick allows)."""
+
+
 @dataclass(frozen=True)
 class InstrumentListed(_IngestionEvent):
-    """An instrument entered the reference data: identifiers needed for MiFID II reports."""
+    """An instrument entered the reference data: identifiers needed for MiFID II reports.
+
+    Version 2 added ``lot_size`` (every quantity is a whole multiple of it) and ``tick_size``
+    (every price is a whole multiple of it); version-1 listings are upcast with
+    :data:`DEFAULT_LOT_SIZE` and :data:`DEFAULT_TICK_SIZE`.
+    """
+
+    SCHEMA_VERSION = 2
 
     instrument_id: str
     isin: str
     mic: str
     currency: str
     name: str
+    lot_size: Decimal = DEFAULT_LOT_SIZE
+    tick_size: Decimal = DEFAULT_TICK_SIZE
+
+
+def _instrument_listed_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {
+        **payload,
+        "lot_size": format(DEFAULT_LOT_SIZE, "f"),
+        "tick_size": format(DEFAULT_TICK_SIZE, "f"),
+    }
+
+
+InstrumentListed.UPCASTERS = {1: _instrument_listed_v1_to_v2}
 
 
 @dataclass(frozen=True)
