@@ -42,6 +42,11 @@ class TooManyEventsForOneAppend(ValueError):
     ``MAX_EVENTS_PER_APPEND`` events; the consumer splits its batch and retries."""
 
 
+class StoreUnavailable(RuntimeError):
+    """The event store's database cannot be reached (refused, timed out, or recently failed):
+    nothing was written. Callers report it (GraphQL ``UNAVAILABLE``) instead of waiting."""
+
+
 class AlreadyTracked(RuntimeError):
     """This consumer already recorded an upstream position at or beyond this one."""
 
@@ -213,5 +218,6 @@ __all__ = [
     "EventStore",
     "PoisonEvent",
     "RawEvent",
+    "StoreUnavailable",
     "datastore_from_url",
 ]
