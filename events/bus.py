@@ -17,6 +17,12 @@ import pulsar
 
 log = logging.getLogger(__name__)
 
+OPERATION_TIMEOUT_S = 10
+"""Creating a producer or a subscription gives up after this (a broker that is gone)."""
+SEND_TIMEOUT_MS = 10_000
+"""A publish not acknowledged by then fails; the relay then restarts and republishes from its
+recorded position (delivery stays at-least-once)."""
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -36,7 +42,7 @@ class PulsarBus:
         self.tenant = tenant
         self.client = pulsar.Client(
             service_url,
-            operation_timeout_seconds=10,
+            operation_timeout_seconds=OPERATION_TIMEOUT_S,
             logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error),
         )
         self._producers: dict[str, pulsar.Producer] = {}
@@ -56,6 +62,7 @@ class PulsarBus:
                     batching_max_publish_delay_ms=1,
                     batching_max_messages=1000,
                     max_pending_messages=10_000,
+                    send_timeout_millis=SEND_TIMEOUT_MS,
                 )
                 self._producers[topic.url] = producer
             return producer

@@ -13,8 +13,16 @@ upstream it follows to that watermark. The order of arrival on the broker theref
 changes an outcome, which keeps replay deterministic.
 
 Poison (undecodable, unknown type, failing its schema) goes to the dead-letter table with the
-reason and is stepped over; the consumer keeps running. An exception raised by the handler on a
-valid event is a bug: the consumer stops and reports it rather than skip a business event.
+reason and is stepped over; the consumer keeps running. So does an event whose *effect* fails —
+the handler raises on it, or the database refuses what it wrote (a value out of range, a
+character a column cannot hold): the failing chunk is split until the one event is found, that
+event is dead-lettered with the reason, its position is recorded with no effect, and the rest of
+the chunk is applied. What is not the event's fault — the database or the broker unreachable, a
+missing table — is raised instead: the component supervisor restarts the consumer with backoff
+and nothing is skipped.
+
+Without the broker (never reachable, or lost mid-run) a consumer follows the stores: it catches
+up from them on every idle check and tries to subscribe again now and then.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from events.deadletter import DeadLetters
 from events.domain import parse_uuid
 from events.effects import Effects
 from events.envelope import EventEnvelope
+from events.failures import is_infrastructure_failure
 from events.store import (
     AlreadyTracked,
     ConcurrencyConflict,
@@ -59,6 +68,14 @@ class Handler(Protocol):
         ...
 
 
+class RebuildsState(Protocol):
+    """Optional for a handler: one that rebuilds in-memory state from the upstream events it
+    already applied (:class:`events.policy.ReplayingPolicy`) is told where the positions it
+    dead-lettered are, so the rebuild skips them as the live run did."""
+
+    def bind_dead_letters(self, lookup: Callable[[str], frozenset[int]]) -> None: ...
+
+
 class TrackedConsumer(Component):
     def __init__(
         self,
@@ -70,6 +87,7 @@ class TrackedConsumer(Component):
         *,
         chunk_size: int = 100,
         idle_catch_up_s: float = 0.25,
+        resubscribe_s: float = 5.0,
         fault: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
@@ -79,19 +97,35 @@ class TrackedConsumer(Component):
         self.handler, self.effects, self.stores = handler, effects, stores
         self.dead_letters, self.bus = dead_letters, bus
         self.chunk_size, self.idle_catch_up_s = chunk_size, idle_catch_up_s
+        self.resubscribe_s = resubscribe_s
         self.fault = fault or (lambda point: None)
         self.name = handler.name
         self.positions: dict[str, int] = {}
         self.applied = 0
         self.healed = 0
         self.duplicates = 0
+        self.dead_lettered = 0
+        self.broker_error: str | None = None  # set while following the stores without a broker
         self._subscriptions: dict[str, list[Any]] = {}
         self._last_heard = 0.0
         self._last_check = 0.0
+        self._last_subscribe_try = 0.0
+        bind = getattr(handler, "bind_dead_letters", None)
+        if bind is not None:
+            bind(lambda upstream: dead_letters.positions(self.name, upstream))
 
     # lifecycle ---------------------------------------------------------------
     def _open(self) -> None:
-        if self.bus is not None:
+        self._subscribe()
+        self.drain()  # whatever the broker kept or lost, start level with the stores
+
+    def _subscribe(self) -> None:
+        """Subscribe to every upstream stream; without the broker, follow the stores and try
+        again after ``resubscribe_s`` (a broker outage must not stop the pipeline)."""
+        if self.bus is None:
+            return
+        self._last_subscribe_try = time.monotonic()
+        try:
             for upstream in self.handler.upstreams:
                 streams = sorted(
                     {c.STREAM for c in self.stores[upstream].catalogue if upstream == c.CONTEXT}
@@ -99,7 +133,21 @@ class TrackedConsumer(Component):
                 self._subscriptions[upstream] = [
                     self.bus.subscribe(self.bus.topic(upstream, s), self.name) for s in streams
                 ]
-        self.drain()  # whatever the broker kept or lost, start level with the stores
+        except Exception as exc:  # the pulsar client raises its own exception types
+            self._lose_broker(exc)
+            return
+        if self.broker_error is not None:
+            log.warning("%s subscribed again; the broker is back", self.name)
+        self.broker_error = None
+
+    def _lose_broker(self, exc: Exception) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        if self.broker_error is None:
+            log.warning(
+                "%s lost the broker (%s); following the stores until it is back", self.name, reason
+            )
+        self.broker_error = reason
+        self._close()
 
     def _close(self) -> None:
         for consumers in self._subscriptions.values():
@@ -113,9 +161,13 @@ class TrackedConsumer(Component):
     # the loop ----------------------------------------------------------------
     def step(self) -> bool:
         did_work = False
-        for upstream, consumers in self._subscriptions.items():
+        for upstream, consumers in list(self._subscriptions.items()):
             for consumer in consumers:
-                messages = consumer.batch_receive()
+                try:
+                    messages = consumer.batch_receive()
+                except Exception as exc:  # the broker went away: the stores still hold it all
+                    self._lose_broker(exc)
+                    break
                 if not messages:
                     continue
                 did_work = True
@@ -123,8 +175,18 @@ class TrackedConsumer(Component):
                 self.advance(upstream, delivered)
                 self.fault("before_ack")
                 for message in messages:
-                    consumer.acknowledge(message)
+                    try:
+                        consumer.acknowledge(message)
+                    except Exception as exc:  # unacknowledged: redelivered, then dropped
+                        self._lose_broker(exc)
+                        break
         now = time.monotonic()
+        if (
+            self.bus is not None
+            and not self._subscriptions
+            and now - self._last_subscribe_try >= self.resubscribe_s
+        ):
+            self._subscribe()
         if did_work:
             self._last_heard = now
         elif now - max(self._last_heard, self._last_check) >= self.idle_catch_up_s:
@@ -224,14 +286,13 @@ class TrackedConsumer(Component):
                         lambda uow: self.handler.handle(upstream, events, uow),
                     )
                 break
-            except TooManyEventsForOneAppend:
+            except TooManyEventsForOneAppend as exc:
                 # The batch produced more than one atomic append may hold: halve it.
                 self.handler.reset()
                 if len(chunk) == 1:
-                    raise
-                half = len(chunk) // 2
-                self._commit(upstream, chunk[:half])
-                self._commit(upstream, chunk[half:])
+                    self._dead_letter_effect(upstream, chunk[0], exc)
+                    return
+                self._split(upstream, chunk)
                 return
             except AlreadyTracked:
                 # Another instance (or our previous life) applied it: adopt its position.
@@ -243,9 +304,43 @@ class TrackedConsumer(Component):
                 self.handler.reset()
                 if attempt == 4:
                     raise
+            except Exception as exc:
+                if is_infrastructure_failure(exc):
+                    raise  # not this event's fault: the supervisor retries, nothing skipped
+                # The handler raised, or the database refused the effect: find the event.
+                self.handler.reset()
+                if len(chunk) == 1:
+                    self._dead_letter_effect(upstream, chunk[0], exc)
+                else:
+                    self._split(upstream, chunk)
+                return
         self.positions[upstream] = last
         self.applied += len(events)
         self.fault("after_commit")
+
+    def _split(self, upstream: str, chunk: list[Item]) -> None:
+        half = len(chunk) // 2
+        self._commit(upstream, chunk[:half])
+        self._commit(upstream, chunk[half:])
+
+    def _dead_letter_effect(self, upstream: str, item: Item, exc: Exception) -> None:
+        """Record that the event at ``item``'s position failed its effect, and step over it:
+        its position is tracked with no effect, in one transaction, so a restart neither
+        retries it forever nor loses the events after it."""
+        position, event = item
+        reason = f"effect failed: {type(exc).__name__}: {exc}".strip()
+        raws = self.stores[upstream].read_raw(position - 1, limit=1, upto=position)
+        body = raws[0].state if raws else b""
+        kind = event.event_type if event is not None else "event"
+        log.error("%s dead-lettered %s %s#%s: %s", self.name, kind, upstream, position, reason)
+        self.dead_letters.put(
+            consumer=self.name, upstream=upstream, position=position, reason=reason, body=body
+        )
+        self.dead_lettered += 1
+        with contextlib.suppress(AlreadyTracked):  # another instance stepped over it first
+            self.effects.apply(self.name, upstream, position, lambda uow: None)
+        self.handler.reset()  # rebuilt state skips the dead-lettered position
+        self.positions[upstream] = position
 
     def _decode(self, upstream: str, message: Any) -> EventEnvelope | None:
         props = message.properties()
@@ -287,4 +382,7 @@ class TrackedConsumer(Component):
             "healed_from_store": self.healed,
             "duplicates_dropped": self.duplicates,
             "dead_letters": self.dead_letters.count(self.name),
+            "broker": "following the stores: " + self.broker_error
+            if self.broker_error
+            else ("connected" if self._subscriptions else "none"),
         }

@@ -38,6 +38,24 @@ class DeadLetters:
                 (consumer, upstream, position, reason, body),
             )
 
+    def positions(self, consumer: str, upstream: str) -> frozenset[int]:
+        """Upstream positions this consumer stepped over: a stateful handler rebuilding its
+        state skips exactly these, so the rebuilt state is the state that went on live."""
+        with self.datastore.transaction(commit=False) as cur:
+            cur.execute(
+                "SELECT position FROM dead_letters WHERE consumer = %s AND upstream = %s "
+                "AND position IS NOT NULL",
+                (consumer, upstream),
+            )
+            return frozenset(int(r["position"]) for r in cur.fetchall())
+
+    def forget(self, consumer: str) -> int:
+        """Drop a consumer's dead letters before it folds everything again (a projection
+        rebuild retries them: what still fails is dead-lettered anew). Returns how many."""
+        with self.datastore.transaction(commit=True) as cur:
+            cur.execute("DELETE FROM dead_letters WHERE consumer = %s", (consumer,))
+            return int(cur.rowcount or 0)
+
     def count(self, consumer: str | None = None) -> int:
         with self.datastore.transaction(commit=False) as cur:
             if consumer is None:

@@ -1,12 +1,13 @@
 """Base of the single-writer policies (intelligence, prediction, decision): state held in
 memory, rebuilt after a restart or a conflict by running the *same* handler over the upstream
 events already applied, with their output discarded. One code path for live and replay keeps
-the rebuilt state identical to the state that produced the stored events."""
+the rebuilt state identical to the state that produced the stored events — which is why the
+rebuild skips the positions the consumer dead-lettered: live, those events had no effect."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from events.effects import Effects, EventsToAppend
@@ -21,9 +22,14 @@ class ReplayingPolicy(ABC):
     def __init__(self, stores: dict[str, EventStore], effects: Effects) -> None:
         self._stores, self._effects = stores, effects
         self._ready = False
+        self._dead_lettered: Callable[[str], frozenset[int]] = lambda upstream: frozenset()
 
     def reset(self) -> None:
         self._ready = False
+
+    def bind_dead_letters(self, lookup: Callable[[str], frozenset[int]]) -> None:
+        """Told by the consumer where to find the positions it stepped over."""
+        self._dead_lettered = lookup
 
     def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: Any) -> None:
         if not self._ready:
@@ -34,8 +40,11 @@ class ReplayingPolicy(ABC):
         self.clear()
         for upstream in self.upstreams:
             applied = self._effects.tracked_position(self.name, upstream)
+            skipped = self._dead_lettered(upstream)
             batch: list[EventEnvelope] = []
             for envelope in self._stores[upstream].iter_all(upto=applied):
+                if envelope.position in skipped:
+                    continue
                 batch.append(envelope)
                 if len(batch) == 1000:
                     self.apply(upstream, batch, EventsToAppend())  # output discarded

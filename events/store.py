@@ -19,7 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+    Tracking,
+)
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from psycopg.conninfo import conninfo_to_dict
 
@@ -76,15 +82,23 @@ LIBPQ_ENVIRONMENT = {
 }
 
 
+DATABASE_TIMEOUT_S = 3.0
+"""How long a connection attempt, or a wait for a pooled connection, may take before the call
+fails: long enough for a busy server, short enough that a lost database is reported in seconds
+(the libraries' defaults are 30 s per wait and no limit on connecting)."""
+
+
 def datastore_from_url(url: str, *, pool_size: int = 2, max_overflow: int = 4) -> PostgresDatastore:
     """A connection pool for a libpq URL (the library has no DSN setting of its own).
 
     TLS and other settings in the URL's query (``?sslmode=verify-full&sslrootcert=...``) are
-    honoured through libpq's environment variables, unless those are already set."""
+    honoured through libpq's environment variables, unless those are already set. Connecting
+    times out after ``connect_timeout`` from the URL, else :data:`DATABASE_TIMEOUT_S`."""
     info = conninfo_to_dict(url)
     for key, variable in LIBPQ_ENVIRONMENT.items():
         if key in info:
             os.environ.setdefault(variable, str(info[key]))
+    os.environ.setdefault("PGCONNECT_TIMEOUT", str(round(DATABASE_TIMEOUT_S)))
     return PostgresDatastore(
         dbname=str(info.get("dbname", "postgres")),
         host=str(info.get("host", "localhost")),
@@ -94,6 +108,7 @@ def datastore_from_url(url: str, *, pool_size: int = 2, max_overflow: int = 4) -
         pool_size=pool_size,
         max_overflow=max_overflow,
         max_waiting=0,
+        connect_timeout=DATABASE_TIMEOUT_S,  # the pool's wait for a connection
     )
 
 
@@ -112,6 +127,8 @@ class EventStore:
         self.datastore = datastore
         self.catalogue = catalogue or default_catalogue()
         self._wall_clock_ns = wall_clock_ns
+        self._unreachable_until = 0.0  # monotonic: fail appends fast right after an outage
+        self._outage = ""
         self.recorder = PostgresProcessRecorder(
             datastore,
             events_table_name=f"{context}_events",
@@ -126,6 +143,11 @@ class EventStore:
         self.recorder.create_table()
 
     # ------------------------------------------------------------------ writing
+    OUTAGE_COOL_DOWN_S = 1.0
+    """After an append found the database unreachable, further appends within this time fail
+    at once instead of each waiting for its own connection timeout (a caller such as a GraphQL
+    mutation answers ``UNAVAILABLE`` in milliseconds while the database is down)."""
+
     def append(
         self,
         items: Sequence[tuple[PendingEvent, Cause]],
@@ -150,12 +172,24 @@ class EventStore:
                 StoredEvent(pending.aggregate_id, pending.aggregate_version, topic, state)
             )
         track = Tracking(tracking[0], tracking[1]) if tracking else None
+        if time.monotonic() < self._unreachable_until:
+            raise StoreUnavailable(
+                f"the {self.context} event store's database is unreachable ({self._outage}); "
+                "nothing was recorded"
+            )
         try:
             ids = self.recorder.insert_events(stored, tracking=track)
         except IntegrityError as exc:
             if tracking is not None and self.tracked_position(tracking[0]) >= tracking[1]:
                 raise AlreadyTracked(f"{self.context} already applied {tracking}") from None
             raise ConcurrencyConflict(str(exc)) from None
+        except (OperationalError, InterfaceError) as exc:
+            self._outage = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            self._unreachable_until = time.monotonic() + self.OUTAGE_COOL_DOWN_S
+            raise StoreUnavailable(
+                f"the {self.context} event store's database is unreachable ({self._outage}); "
+                "nothing was recorded"
+            ) from exc
         return list(ids or [])
 
     # ------------------------------------------------------------------ reading

@@ -1,4 +1,7 @@
-"""The HTTP application: GraphQL on ``/graphql`` (GraphiQL in a browser) and ``/healthz``.
+"""The HTTP application: GraphQL on ``/graphql`` (GraphiQL in a browser), ``/healthz`` (the
+read-model database answers) and ``/readyz`` (the process is fit to serve: the composition
+root's readiness report — database, components, broker, lag — or, without one, the same check
+as ``/healthz``).
 
 The composition root builds it once per process::
 
@@ -12,10 +15,11 @@ share connections; it is closed on shutdown.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TypedDict
+from typing import Any, TypedDict
 
+import anyio.to_thread
 import asyncpg
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -39,8 +43,16 @@ class _LifespanState(TypedDict):
     pool: asyncpg.Pool
 
 
+Readiness = Callable[[], dict[str, Any]]
+"""Returns ``{"status": "ready" | "unavailable", "checks": {...}}`` (blocking; run on a thread)."""
+
+
 def create_app(
-    database_url: str, commands: OrderCommands, *, config: GatewayConfig | None = None
+    database_url: str,
+    commands: OrderCommands,
+    *,
+    config: GatewayConfig | None = None,
+    readiness: Readiness | None = None,
 ) -> FastAPI:
     """Build the gateway app on the read models at ``database_url``.
 
@@ -89,17 +101,40 @@ def create_app(
         prefix="/graphql",
     )
 
+    async def database_error(request: Request) -> str | None:
+        pool: asyncpg.Pool = request.state.pool
+        try:
+            await pool.fetchval("SELECT 1", timeout=READ_TIMEOUT_S)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            return f"read-model database: {type(error).__name__}: {error}"
+        return None
+
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
         """``ok`` once a query round-trips to the read-model database, 503 otherwise."""
-        pool: asyncpg.Pool = request.state.pool
-        try:
-            await pool.fetchval("SELECT 1")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            return JSONResponse(
-                {"status": "unavailable", "detail": f"read-model database: {error}"},
-                status_code=503,
-            )
+        error = await database_error(request)
+        if error is not None:
+            return JSONResponse({"status": "unavailable", "detail": error}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """200 when the process should get traffic, 503 with the failing checks otherwise."""
+        error = await database_error(request)
+        if readiness is None:
+            report: dict[str, Any] = {
+                "status": "unavailable" if error else "ready",
+                "checks": {"read_models": error or "ok"},
+            }
+        else:
+            report = await anyio.to_thread.run_sync(readiness)
+            report["checks"]["read_models"] = error or "ok"
+            if error is not None:
+                report["status"] = "unavailable"
+        return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)
+
     return app
+
+
+READ_TIMEOUT_S = 3.0
+"""A health probe that has not answered by then counts as a failure (a hung database)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from psycopg import Cursor
@@ -10,6 +9,7 @@ from psycopg import Cursor
 from bounded_contexts.ingestion.domain.events import BarClosed, BarQuarantined, InstrumentListed
 from events.envelope import EventEnvelope
 from projections.base import Projection
+from projections.text import storable, storable_json
 
 
 class MarketDataProjection(Projection):
@@ -28,7 +28,14 @@ class MarketDataProjection(Projection):
             elif isinstance(e, BarQuarantined):
                 ts = envelope.ts_event or None
                 quarantined.append(
-                    (e.source, e.line, e.instrument_id, ts, e.reason, json.dumps(e.raw))
+                    (
+                        storable(e.source),
+                        e.line,
+                        storable(e.instrument_id),
+                        ts,
+                        storable(e.reason),
+                        storable_json(e.raw),
+                    )
                 )
         if listings:
             cur.executemany(

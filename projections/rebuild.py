@@ -1,5 +1,8 @@
-"""Rebuild read models from the log: empty the projection's tables, forget its positions, and
-fold every upstream event again through the same code the live projection runs."""
+"""Rebuild read models from the log: empty the projection's tables, forget its positions and
+its dead letters, and fold every upstream event again through the same code the live
+projection runs. Dead-lettered events are retried that way: once the cause is fixed (a new
+release, a wider column) they apply; what still fails is dead-lettered again, with its reason,
+and the rebuild goes on."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ def rebuild_projections(
         with platform.read_store.transaction(commit=True) as cur:
             cur.execute("TRUNCATE " + ", ".join(projection.tables))
             cur.execute("DELETE FROM projection_tracking WHERE projection = %s", (projection.name,))
+        platform.dead_letters.forget(projection.name)
         consumer = TrackedConsumer(
             projection,
             platform.read_effects,

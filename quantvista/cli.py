@@ -17,7 +17,11 @@ from rich.table import Table
 
 from quantvista.config import ConfigurationError, Settings
 from quantvista.embedded import Infrastructure
-from quantvista.platform import CONTEXT_COMPONENTS, Platform
+from quantvista.platform import CONTEXT_COMPONENTS, ComponentsFailing, Platform
+from quantvista.watchdog import DatabaseLost
+
+EXIT_DATABASE_LOST = 3
+EXIT_COMPONENTS_FAILING = 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,10 +39,44 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except DatabaseLost as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return EXIT_DATABASE_LOST
+    except ComponentsFailing as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return EXIT_COMPONENTS_FAILING
+    except Exception as exc:
+        if not is_database_outage(exc):
+            raise
+        # A call that found the database gone before the watch's grace period ran out.
+        console.print(
+            f"[red]error:[/] lost the database ({type(exc).__name__}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no answer'}); "
+            "the run stopped — nothing recorded is lost: start it again once the database "
+            "is back and it resumes from the stored state"
+        )
+        return EXIT_DATABASE_LOST
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """An error that says the database cannot be reached (not that a query was wrong)."""
+    import eventsourcing.persistence as es
+    import psycopg
+
+    from events.store import StoreUnavailable
+
+    outage = (
+        StoreUnavailable,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        es.OperationalError,
+        es.InterfaceError,
+    )
+    return isinstance(exc, outage)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,33 +169,25 @@ def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> in
         if args.component == "gateway":
             # The gateway hosts the execution command path, so it follows execution like any
             # execution worker (the store arbitrates between instances).
+            from quantvista.serving import serve_gateway
+
             platform.build(["execution"])
             platform.start()
-            import uvicorn
-
-            from gateway import create_app
-
-            console.print(f"GraphQL on http://{settings.http_host}:{settings.http_port}/graphql")
-            uvicorn.run(
-                create_app(infra.database_url, platform.execution_commands),
-                host=settings.http_host,
-                port=settings.http_port,
-                log_level="warning",
-            )
+            serve_gateway(platform, infra.database_url, settings, console)
         else:
             platform.build([args.component])
             platform.start()
             console.print(
                 f"serving {args.component}: "
-                + ", ".join(c.name for c in [*platform.relays, *platform.consumers])
+                + ", ".join(c.name for c in platform.components)
                 + " (Ctrl-C to stop)"
             )
+            # Failing components are restarted with backoff (each failure is logged as one
+            # line); only a lost database ends the process.
             stop = threading.Event()
             try:
                 while not stop.wait(1.0):
-                    if platform.failures():
-                        console.print("[red]" + "; ".join(platform.failures()))
-                        return 1
+                    platform.check()
             except KeyboardInterrupt:
                 pass
     return 0
@@ -210,6 +240,20 @@ def _status(args: argparse.Namespace, settings: Settings, console: Console) -> i
             str(row["lag"]),
         )
     console.print(table)
+    if report["health"]:
+        health = Table(title="component health (as last reported by the running processes)")
+        for column in ("component", "process", "state", "failures", "restarts", "last error"):
+            health.add_column(column)
+        for row in report["health"]:
+            health.add_row(
+                row["component"],
+                row["process"],
+                row["state"],
+                str(row["failures"]),
+                str(row["restarts"]),
+                row["last_error"] or "",
+            )
+        console.print(health)
     console.print(f"dead letters: {report['dead_letters']['count']}")
     for letter in report["dead_letters"]["latest"]:
         console.print(

@@ -31,7 +31,7 @@ from bounded_contexts.ingestion.domain.bars import RawBar
 from bounded_contexts.support.application.reporting import SessionReport, session_report
 from quantvista.config import ConfigurationError, Settings
 from quantvista.embedded import Infrastructure
-from quantvista.platform import Platform
+from quantvista.platform import ComponentsFailing, Platform
 
 FIRST_SYNTHETIC_SESSION = date(2026, 11, 16)
 FEED_CHUNK = 250
@@ -61,8 +61,18 @@ def run_demo(
             platform.start()
             report = _session(platform, options, console)
             _write_report(settings.data_dir, report)
+            failing = platform.failures()
+            for failure in failing:
+                console.print(f"[yellow]degraded:[/] {failure}")
             if options.serve:
-                _serve(platform, infra.database_url, settings, console)
+                from quantvista.serving import serve_gateway
+
+                serve_gateway(platform, infra.database_url, settings, console)
+            elif failing:
+                raise ComponentsFailing(
+                    "the session completed, but components are still failing: "
+                    + "; ".join(failing)
+                )
             return report
         finally:
             platform.close()
@@ -101,7 +111,10 @@ def _session(platform: Platform, options: DemoOptions, console: Console) -> Sess
             progress.update(ingest_task, completed=fed, total=None)
             _show_pipeline(platform, execution, start_head, progress, pipe_task)
         progress.update(ingest_task, total=fed)
-        while platform.wait_until_idle(timeout_s=0.5, settle_s=0.3) is None:
+        while (
+            platform.wait_until_idle(timeout_s=0.5, settle_s=0.3, give_up_after_s=GIVE_UP_AFTER_S)
+            is None
+        ):
             _show_pipeline(platform, execution, start_head, progress, pipe_task)
         _show_pipeline(platform, execution, start_head, progress, pipe_task)
     elapsed = time.monotonic() - started
@@ -110,13 +123,15 @@ def _session(platform: Platform, options: DemoOptions, console: Console) -> Sess
     return summary
 
 
+GIVE_UP_AFTER_S = 60.0
+"""A component failing this long without recovering ends the demo (it would never finish)."""
+
+
 def _show_pipeline(platform: Platform, execution, start_head, progress, task) -> None:  # type: ignore[no-untyped-def]
+    platform.check(give_up_after_s=GIVE_UP_AFTER_S)
     head = platform.stores["ingestion"].head()
     done = execution.positions.get("ingestion", start_head) - start_head
     progress.update(task, completed=max(0, done), total=max(1, head - start_head))
-    failures = platform.failures()
-    if failures:
-        raise RuntimeError("pipeline component failed: " + "; ".join(failures))
 
 
 def _bar_source(
@@ -176,6 +191,9 @@ def _print_summary(
             ("round trips", f"{perf.trade_count}"),
         ]
     rows.append(("dead letters", str(platform.dead_letters.count())))
+    rows.append(
+        ("component failures (restarted)", f"{sum(c.failures for c in platform.components):,}")
+    )
     for k, v in rows:
         table.add_row(k, v)
     console.print(table)
@@ -191,19 +209,6 @@ def _write_report(data_dir: Path, report: SessionReport) -> Path:
     path = folder / f"session-{datetime.now(tz=UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(report.as_dict(), default=str, indent=2))
     return path
-
-
-def _serve(platform: Platform, database_url: str, settings: Settings, console: Console) -> None:
-    import uvicorn
-
-    from gateway import create_app
-
-    app = create_app(database_url, platform.execution_commands)
-    console.print(
-        f"GraphQL on [bold]http://{settings.http_host}:{settings.http_port}/graphql[/] "
-        "(GraphiQL in a browser). Ctrl-C to stop."
-    )
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
 
 
 def _wipe(settings: Settings, console: Console) -> None:

@@ -24,16 +24,23 @@ from bounded_contexts.intelligence.policies.on_bar_closed import OnBarClosed
 from bounded_contexts.prediction.domain.direction_forecaster import ForecasterConfig
 from bounded_contexts.prediction.policies.on_indicators_updated import OnIndicatorsUpdated
 from events.bus import PulsarBus
+from events.component import Component
 from events.consumer import TrackedConsumer
 from events.deadletter import DeadLetters
 from events.effects import SqlEffects, StoreEffects
+from events.health import HealthBook
 from events.relay import RELAY_DDL, Relay
 from events.store import EventStore, datastore_from_url
 from projections.registry import all_projections, create_read_model_tables
+from quantvista.watchdog import DatabaseWatch
 from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
 
 STORES = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas")
 CONTEXT_COMPONENTS = (*STORES, "projections")  # what ``quantvista serve <component>`` runs
+
+
+class ComponentsFailing(RuntimeError):
+    """A supervised component has failed, and kept failing, for too long for the run to wait."""
 
 
 class StoreRegistry(dict[str, EventStore]):
@@ -70,6 +77,15 @@ class PipelineConfig:
     lifecycle: TradeLifecycleConfig = field(default_factory=TradeLifecycleConfig)
 
 
+@dataclass(frozen=True)
+class ReadinessLimits:
+    """When a process stops being ready (``/readyz``): more events than ``max_lag`` not yet
+    applied by its consumers, or a component failing for longer than ``max_failing_s``."""
+
+    max_lag: int = 10_000
+    max_failing_s: float = 10.0
+
+
 class Platform:
     def __init__(
         self,
@@ -86,6 +102,9 @@ class Platform:
         self.dead_letters = DeadLetters(self.read_store)
         self.read_effects = SqlEffects(self.read_store)
         self.bus = PulsarBus(pulsar_url, tenant) if pulsar_url else None
+        self.health = HealthBook(self.read_store)
+        self.watch = DatabaseWatch(database_url)
+        self.readiness_limits = ReadinessLimits()
         self._execution: ExecutionService | None = None
         self._execution_commands: ExecutionCommands | None = None
         self.relays: list[Relay] = []
@@ -103,6 +122,7 @@ class Platform:
         for context in set(self.stores) - in_use:
             self.stores.pop(context).datastore.close()
         self.dead_letters.create_tables()
+        self.health.create_tables()
         self.read_effects.create_tables()
         with self.read_store.transaction(commit=True) as cur:
             create_read_model_tables(cur)
@@ -170,8 +190,16 @@ class Platform:
         self.consumers = consumers
 
     # -- lifecycle ------------------------------------------------------------------
+    @property
+    def components(self) -> list[Component]:
+        return [*self.relays, *self.consumers]
+
     def start(self) -> None:
-        for component in [*self.relays, *self.consumers]:
+        """Start the database watch and every supervised component (each reports its state
+        changes to the health table)."""
+        self.watch.start()
+        for component in self.components:
+            component.health_listener = self.health.record
             component.start()
 
     def stop(self) -> None:
@@ -180,6 +208,7 @@ class Platform:
         if self.bus is not None:
             self.bus.close()
             self.bus = None
+        self.watch.stop()
 
     def close(self) -> None:
         self.stop()
@@ -188,7 +217,53 @@ class Platform:
         self.read_store.close()
 
     def failures(self) -> list[str]:
-        return [f"{c.name}: {c.last_error}" for c in [*self.relays, *self.consumers] if c.failed]
+        """Components failing now (each is being restarted with backoff), with the reason."""
+        return [
+            f"{c.name}: {c.last_error} ({c.failures} failure(s), failing for "
+            f"{c.failing_for():.0f} s)"
+            for c in self.components
+            if c.failed
+        ]
+
+    def check(self, *, give_up_after_s: float | None = None) -> None:
+        """Raise if the run cannot go on: the database is lost (:class:`DatabaseLost`), or a
+        component has failed without recovering for ``give_up_after_s``."""
+        self.watch.check()
+        if give_up_after_s is None:
+            return
+        stuck = [c for c in self.components if c.failing_for() >= give_up_after_s]
+        if stuck:
+            raise ComponentsFailing(
+                "a component has not recovered for "
+                f"{give_up_after_s:.0f} s: " + "; ".join(self.failures())
+            )
+
+    def readiness(self) -> dict[str, Any]:
+        """What ``/readyz`` answers: ready only with the database reachable, no component
+        failing for longer than the limit, and the consumers' lag under the limit."""
+        limits = self.readiness_limits
+        checks: dict[str, Any] = {"database": "ok" if self.watch.reachable else "unreachable"}
+        failing = [c for c in self.components if c.failed]
+        checks["components"] = {c.name: c.status() for c in failing} or "ok"
+        brokerless = [c.name for c in self.consumers if c.broker_error]
+        checks["broker"] = (
+            "none"
+            if self.bus is None
+            else (f"following the stores: {', '.join(brokerless)}" if brokerless else "ok")
+        )
+        ready = self.watch.reachable and not any(
+            c.failing_for() >= limits.max_failing_s for c in failing
+        )
+        if self.watch.reachable:
+            try:
+                lag = self.lag()
+                checks["lag"] = lag
+                checks["dead_letters"] = self.dead_letters.count()
+                ready = ready and lag <= limits.max_lag
+            except Exception as exc:  # the database answered the probe but not this
+                checks["lag"] = f"unknown: {type(exc).__name__}: {exc}"
+                ready = False
+        return {"status": "ready" if ready else "unavailable", "checks": checks}
 
     def heads(self) -> dict[str, int]:
         return {name: store.head() for name, store in self.stores.items()}
@@ -202,18 +277,23 @@ class Platform:
                 total += max(0, heads[upstream] - position)
         return total
 
-    def wait_until_idle(self, timeout_s: float = 120.0, settle_s: float = 0.3) -> float | None:
+    def wait_until_idle(
+        self,
+        timeout_s: float = 120.0,
+        settle_s: float = 0.3,
+        *,
+        give_up_after_s: float | None = 60.0,
+    ) -> float | None:
         """Block until every consumer has applied everything every store holds (and nothing
         new arrived for ``settle_s``). Returns the ``time.perf_counter()`` at which that quiet
-        stretch began (when the pipeline drained, to one poll), or None on timeout. Raises if
-        a component failed."""
+        stretch began (when the pipeline drained, to one poll), or None on timeout. Raises
+        (see :meth:`check`) when the database is lost or a component stays failed for
+        ``give_up_after_s``; a component that fails and recovers only slows it down."""
         deadline = time.monotonic() + timeout_s
         quiet_since: float | None = None
         last_heads: dict[str, int] = {}
         while time.monotonic() < deadline:
-            failures = self.failures()
-            if failures:
-                raise RuntimeError("pipeline component failed: " + "; ".join(failures))
+            self.check(give_up_after_s=give_up_after_s)
             now = time.perf_counter()
             heads = self.heads()
             if self.lag(heads) == 0 and heads == last_heads:
@@ -237,4 +317,5 @@ class Platform:
             "relays": [relay.status() for relay in self.relays],
             "consumers": [consumer.status() for consumer in self.consumers],
             "dead_letters": self.dead_letters.count(),
+            "database": "ok" if self.watch.reachable else "unreachable",
         }

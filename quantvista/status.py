@@ -1,5 +1,7 @@
 """``quantvista status``: where every relay and consumer stands, read from the database (the
-tracking tables), so it works from any process while the pipeline runs elsewhere."""
+tracking tables), so it works from any process while the pipeline runs elsewhere; and how each
+supervised component is doing (the health table its process writes: state, failures,
+restarts, last error)."""
 
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ def collect_status(platform: Platform) -> dict[str, Any]:
     return {
         "stores": heads,
         "components": rows,
+        "health": platform.health.rows(),
         "dead_letters": {
             "count": platform.dead_letters.count(),
             "latest": platform.dead_letters.list(limit=10),
