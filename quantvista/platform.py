@@ -178,6 +178,7 @@ class Platform:
             effects = StoreEffects(s["execution"])
             execution_policy = ExecutionPolicy(self.execution, s, effects)
             self.execution_commands.prepare = execution_policy.ensure_ready
+            self.execution_commands.invalidate = execution_policy.reset
             consumers.append(policy(execution_policy, effects))
         if "sagas" in wanted:
             consumers.append(

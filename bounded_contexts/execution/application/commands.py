@@ -12,7 +12,7 @@ from uuid import UUID
 from bounded_contexts.execution.application.service import ExecutionService, SubmitOrder
 from events.effects import EventsToAppend
 from events.envelope import Cause
-from events.store import ConcurrencyConflict
+from events.store import ConcurrencyConflict, StoreUnavailable
 from gateway.ports import Principal
 
 
@@ -26,11 +26,20 @@ class ExecutionCommands:
         clock_ns: Callable[[], int] = time.time_ns,
         new_id: Callable[[], UUID] = uuid.uuid4,
         prepare: Callable[[], None] = lambda: None,
+        invalidate: Callable[[], None] | None = None,
     ) -> None:
         """``prepare`` loads the service's state before a command when nothing has loaded it
-        yet (the composition root binds it to the execution policy's ``ensure_ready``)."""
+        yet, and ``invalidate`` marks it stale after a command that may have touched it but
+        recorded nothing (the composition root binds them to the execution policy's
+        ``ensure_ready`` and ``reset``; without a policy, the next command reloads the
+        service's own state)."""
         self.service, self.clock_ns, self.new_id = service, clock_ns, new_id
         self.prepare = prepare
+        self._stale = False
+        self.invalidate = invalidate or self._mark_stale
+
+    def _mark_stale(self) -> None:
+        self._stale = True
 
     def place_order(
         self,
@@ -75,6 +84,9 @@ class ExecutionCommands:
     ) -> None:
         for attempt in range(3):
             with self.service.lock:
+                if self._stale:
+                    self.service.reload_own_state()
+                    self._stale = False
                 self.prepare()
                 cause = Cause.origin(
                     ts_event=self.clock_ns(), actor=f"person:{principal.subject}", key=key
@@ -88,6 +100,11 @@ class ExecutionCommands:
                     self.service.reload_own_state()
                     if attempt == 2:
                         raise
+                except StoreUnavailable:
+                    # Nothing was recorded, and reloading would wait on the same dead database:
+                    # forget the in-memory view; the next command (or event) reloads it.
+                    self.invalidate()
+                    raise
                 except Exception:
                     # A refused command may have touched in-memory aggregates: reload them.
                     self.service.reload_own_state()
