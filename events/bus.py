@@ -38,11 +38,17 @@ class Topic:
 class PulsarBus:
     """One Pulsar client per process; producers cached per topic."""
 
-    def __init__(self, service_url: str, tenant: str = "quantvista") -> None:
+    def __init__(
+        self,
+        service_url: str,
+        tenant: str = "quantvista",
+        *,
+        operation_timeout_s: int = OPERATION_TIMEOUT_S,
+    ) -> None:
         self.tenant = tenant
         self.client = pulsar.Client(
             service_url,
-            operation_timeout_seconds=OPERATION_TIMEOUT_S,
+            operation_timeout_seconds=operation_timeout_s,
             logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error),
         )
         self._producers: dict[str, pulsar.Producer] = {}

@@ -12,13 +12,16 @@ own envelope.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -28,6 +31,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool.base import AttemptWithBackoff
 
 from events.catalogue import Catalogue, default_catalogue
 from events.codec import PoisonEvent, decode_state, encode_state
@@ -88,6 +92,15 @@ fails: long enough for a busy server, short enough that a lost database is repor
 (the libraries' defaults are 30 s per wait and no limit on connecting)."""
 
 
+RECONNECT_INTERVAL_S = 0.5
+"""How often a pool retries a lost database. psycopg_pool doubles its delay after each failed
+attempt (1, 2, 4, 8, 16 s ...), so a database back after a 20-second outage went unused for
+half a minute more; a trading platform wants its connections back within a second. These are
+the pool's own tuning constants, set once for every pool of the process."""
+AttemptWithBackoff.INITIAL_DELAY = RECONNECT_INTERVAL_S
+AttemptWithBackoff.DELAY_BACKOFF = 1.0
+
+
 def datastore_from_url(url: str, *, pool_size: int = 2, max_overflow: int = 4) -> PostgresDatastore:
     """A connection pool for a libpq URL (the library has no DSN setting of its own).
 
@@ -109,7 +122,30 @@ def datastore_from_url(url: str, *, pool_size: int = 2, max_overflow: int = 4) -
         max_overflow=max_overflow,
         max_waiting=0,
         connect_timeout=DATABASE_TIMEOUT_S,  # the pool's wait for a connection
+        pre_ping=True,  # a connection broken by a database restart is replaced, not lent
     )
+
+
+def _without_retries(method: Callable[..., Any]) -> Callable[..., Any]:
+    """The library method without its ``@retry`` wrapper (``functools.wraps`` keeps it)."""
+    return getattr(method, "__wrapped__", method)
+
+
+class _FailFastRecorder(PostgresProcessRecorder):
+    """The library's recorder, minus its retries.
+
+    eventsourcing retries each of these calls ten times on an operational error, every attempt
+    waiting for a pooled connection: against a dead server one append took ~30 s to fail, and
+    a run ~55 s to notice its database was gone. Our components are supervised (they retry
+    with backoff) and our commands answer ``UNAVAILABLE``, so a call fails within one pool wait
+    (:data:`DATABASE_TIMEOUT_S`); the pool checks a connection before lending it, so a stale
+    connection after a database restart is replaced rather than failing the call.
+    """
+
+    insert_events = _without_retries(PostgresProcessRecorder.insert_events)
+    select_notifications = _without_retries(PostgresProcessRecorder.select_notifications)
+    max_notification_id = _without_retries(PostgresProcessRecorder.max_notification_id)
+    max_tracking_id = _without_retries(PostgresProcessRecorder.max_tracking_id)
 
 
 class EventStore:
@@ -129,7 +165,7 @@ class EventStore:
         self._wall_clock_ns = wall_clock_ns
         self._unreachable_until = 0.0  # monotonic: fail appends fast right after an outage
         self._outage = ""
-        self.recorder = PostgresProcessRecorder(
+        self.recorder = _FailFastRecorder(
             datastore,
             events_table_name=f"{context}_events",
             tracking_table_name=f"{context}_tracking",
@@ -172,39 +208,51 @@ class EventStore:
                 StoredEvent(pending.aggregate_id, pending.aggregate_version, topic, state)
             )
         track = Tracking(tracking[0], tracking[1]) if tracking else None
-        if time.monotonic() < self._unreachable_until:
-            raise StoreUnavailable(
-                f"the {self.context} event store's database is unreachable ({self._outage}); "
-                "nothing was recorded"
-            )
         try:
-            ids = self.recorder.insert_events(stored, tracking=track)
+            with self._reaching_the_database():
+                ids = self.recorder.insert_events(stored, tracking=track)
         except IntegrityError as exc:
             if tracking is not None and self.tracked_position(tracking[0]) >= tracking[1]:
                 raise AlreadyTracked(f"{self.context} already applied {tracking}") from None
             raise ConcurrencyConflict(str(exc)) from None
-        except (OperationalError, InterfaceError) as exc:
-            self._outage = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
-            self._unreachable_until = time.monotonic() + self.OUTAGE_COOL_DOWN_S
-            raise StoreUnavailable(
-                f"the {self.context} event store's database is unreachable ({self._outage}); "
-                "nothing was recorded"
-            ) from exc
         return list(ids or [])
+
+    @contextlib.contextmanager
+    def _reaching_the_database(self) -> Iterator[None]:
+        """Turn "cannot reach the database" into :class:`StoreUnavailable`, and refuse calls
+        at once for :attr:`OUTAGE_COOL_DOWN_S` after one found it unreachable."""
+        if time.monotonic() < self._unreachable_until:
+            raise StoreUnavailable(self._unavailable_message())
+        try:
+            yield
+        except (OperationalError, InterfaceError, psycopg.OperationalError) as exc:
+            text = str(exc).strip()
+            self._outage = text.splitlines()[0] if text else type(exc).__name__
+            self._unreachable_until = time.monotonic() + self.OUTAGE_COOL_DOWN_S
+            raise StoreUnavailable(self._unavailable_message()) from exc
+
+    def _unavailable_message(self) -> str:
+        return (
+            f"the {self.context} event store's database is unreachable ({self._outage}); "
+            "nothing was recorded"
+        )
 
     # ------------------------------------------------------------------ reading
     def head(self) -> int:
-        return self.recorder.max_notification_id() or 0
+        with self._reaching_the_database():
+            return self.recorder.max_notification_id() or 0
 
     def tracked_position(self, upstream: str) -> int:
-        return self.recorder.max_tracking_id(upstream) or 0
+        with self._reaching_the_database():
+            return self.recorder.max_tracking_id(upstream) or 0
 
     def read_raw(
         self, after: int, *, limit: int = 1000, upto: int | None = None, types: Sequence[str] = ()
     ) -> list[RawEvent]:
-        notifications = self.recorder.select_notifications(
-            start=after + 1, limit=limit, stop=upto, topics=types
-        )
+        with self._reaching_the_database():
+            notifications = self.recorder.select_notifications(
+                start=after + 1, limit=limit, stop=upto, topics=types
+            )
         return [
             RawEvent(self.context, n.id, n.originator_id, n.originator_version, n.topic, n.state)  # type: ignore[arg-type]
             for n in notifications

@@ -70,8 +70,7 @@ def run_demo(
                 serve_gateway(platform, infra.database_url, settings, console)
             elif failing:
                 raise ComponentsFailing(
-                    "the session completed, but components are still failing: "
-                    + "; ".join(failing)
+                    "the session completed, but components are still failing: " + "; ".join(failing)
                 )
             return report
         finally:

@@ -272,9 +272,11 @@ class Platform:
     def lag(self, heads: dict[str, int] | None = None) -> int:
         """Events not yet applied by some consumer, summed over consumers and upstreams."""
         total = 0
-        heads = self.heads() if heads is None else heads
+        heads = dict(self.heads() if heads is None else heads)
         for consumer in self.consumers:
-            for upstream, position in consumer.positions.items():
+            for upstream, position in list(consumer.positions.items()):
+                if upstream not in heads:  # a store the consumer's thread is opening just now
+                    heads[upstream] = self.stores[upstream].head()
                 total += max(0, heads[upstream] - position)
         return total
 
