@@ -276,15 +276,15 @@ class TrackedConsumer(Component):
         # A handler sharing in-memory state with another writer (execution and the gateway)
         # exposes a lock, held from the first mutation until the effects are committed.
         lock = getattr(self.handler, "lock", None) or contextlib.nullcontext()
+
+        def handle(uow: Any) -> None:
+            self.handler.handle(upstream, events, uow)
+            self.fault("mid_batch")  # written, not yet committed
+
         for attempt in range(5):
             try:
                 with lock:
-                    self.effects.apply(
-                        self.name,
-                        upstream,
-                        last,
-                        lambda uow: self.handler.handle(upstream, events, uow),
-                    )
+                    self.effects.apply(self.name, upstream, last, handle)
                 break
             except TooManyEventsForOneAppend as exc:
                 # The batch produced more than one atomic append may hold: halve it.

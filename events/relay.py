@@ -7,6 +7,7 @@ from there after a restart, so delivery is at-least-once; consumers make effects
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -26,9 +27,16 @@ CREATE TABLE IF NOT EXISTS relay_positions (
 
 class Relay(Component):
     def __init__(
-        self, store: EventStore, bus: PulsarBus, *, listen_url: str, page: int = 1000
+        self,
+        store: EventStore,
+        bus: PulsarBus,
+        *,
+        listen_url: str,
+        page: int = 1000,
+        fault: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
+        self.fault = fault or (lambda point: None)
         self.listen_url = listen_url
         self.store, self.bus, self.page = store, bus, page
         self.name = f"relay:{store.context}"
@@ -73,6 +81,7 @@ class Relay(Component):
             send(producer, raw)
         for producer in producers.values():
             producer.flush()
+        self.fault("after_publish")
         self.position = raws[-1].position
         self.published += len(raws)
         self._save_position(self.position)

@@ -156,7 +156,7 @@ def _demo(args: argparse.Namespace, settings: Settings, console: Console) -> int
 def _running(settings: Settings) -> Iterator[tuple[Infrastructure, Platform]]:
     """Servers started (or connected to), tables created, platform closed on the way out."""
     with Infrastructure.start(settings) as infra:
-        platform = Platform(infra.database_url, infra.pulsar_url, tenant=settings.pulsar_tenant)
+        platform = Platform.configured(infra.database_url, infra.pulsar_url, settings)
         try:
             platform.create_tables()
             yield infra, platform

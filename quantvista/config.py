@@ -30,6 +30,8 @@ class Settings:
         pulsar_url: ``pulsar://host:port`` of a real Apache Pulsar; ``None`` starts pulsar-lite.
         pulsar_tenant: tenant of every topic, ``persistent://<tenant>/<context>/<stream>``.
         http_host, http_port: where the GraphQL gateway listens.
+        fault_plan: crash-recovery tests only — where this process kills itself
+            (``QUANTVISTA_FAULT_PLAN``; see :mod:`events.faults`). Unset in any real run.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -38,6 +40,7 @@ class Settings:
     pulsar_tenant: str = "quantvista"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    fault_plan: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -52,6 +55,7 @@ class Settings:
             pulsar_tenant=env.get("QUANTVISTA_PULSAR_TENANT", "quantvista"),
             http_host=env.get("QUANTVISTA_HTTP_HOST", "127.0.0.1"),
             http_port=int(port_text),
+            fault_plan=env.get("QUANTVISTA_FAULT_PLAN") or None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **given)
@@ -69,5 +73,12 @@ class Settings:
             ("pulsar://", "pulsar+ssl://")
         ):
             raise ConfigurationError(f"PULSAR_URL must be a pulsar:// URL, got {self.pulsar_url!r}")
+        if self.fault_plan is not None:
+            from events.faults import FaultPlan, FaultPlanError
+
+            try:
+                FaultPlan(self.fault_plan)
+            except FaultPlanError as exc:
+                raise ConfigurationError(f"QUANTVISTA_FAULT_PLAN: {exc}") from None
         if not self.pulsar_tenant.replace("-", "").replace("_", "").isalnum():
             raise ConfigurationError(f"invalid Pulsar tenant {self.pulsar_tenant!r}")

@@ -54,7 +54,7 @@ def run_demo(
     if options.fresh:
         _wipe(settings, console)
     with Infrastructure.start(settings) as infra:
-        platform = Platform(infra.database_url, infra.pulsar_url, tenant=settings.pulsar_tenant)
+        platform = Platform.configured(infra.database_url, infra.pulsar_url, settings)
         try:
             platform.create_tables()
             platform.build()
@@ -106,6 +106,7 @@ def _session(platform: Platform, options: DemoOptions, console: Console) -> Sess
         chunks = iter(lambda: list(islice(rows, FEED_CHUNK)), [])
         for chunk in chunks:
             report = ingestion.ingest(chunk, actor=f"feed:{source}")
+            platform.faults.passed("mid_feed")
             fed += report.accepted + report.quarantined
             progress.update(ingest_task, completed=fed, total=None)
             _show_pipeline(platform, execution, start_head, progress, pipe_task)

@@ -28,10 +28,12 @@ from events.component import Component
 from events.consumer import TrackedConsumer
 from events.deadletter import DeadLetters
 from events.effects import SqlEffects, StoreEffects
+from events.faults import FaultPlan
 from events.health import HealthBook
 from events.relay import RELAY_DDL, Relay
 from events.store import EventStore, datastore_from_url
 from projections.registry import all_projections, create_read_model_tables
+from quantvista.config import Settings
 from quantvista.watchdog import DatabaseWatch
 from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
 
@@ -94,8 +96,10 @@ class Platform:
         *,
         tenant: str = "quantvista",
         config: PipelineConfig | None = None,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.database_url = database_url
+        self.faults = faults or FaultPlan()
         self.config = config or PipelineConfig()
         self.stores = StoreRegistry(database_url)
         self.read_store = datastore_from_url(database_url, pool_size=1, max_overflow=8)
@@ -110,6 +114,16 @@ class Platform:
         self.relays: list[Relay] = []
         self.consumers: list[TrackedConsumer] = []
         self._ingestion: IngestionService | None = None
+
+    @classmethod
+    def configured(cls, database_url: str, pulsar_url: str | None, settings: Settings) -> Platform:
+        """The platform a CLI command runs, on the servers it started or was pointed at."""
+        return cls(
+            database_url,
+            pulsar_url,
+            tenant=settings.pulsar_tenant,
+            faults=FaultPlan(settings.fault_plan),
+        )
 
     # -- set-up ---------------------------------------------------------------------
     def create_tables(self) -> None:
@@ -154,11 +168,25 @@ class Platform:
         s = self.stores
         if self.bus is not None:
             self.relays = [
-                Relay(s[c], self.bus, listen_url=self.database_url) for c in STORES if c in wanted
+                Relay(
+                    s[c],
+                    self.bus,
+                    listen_url=self.database_url,
+                    fault=self.faults.hook(f"relay:{c}"),
+                )
+                for c in STORES
+                if c in wanted
             ]
 
         def policy(handler: Any, effects: Any) -> TrackedConsumer:
-            return TrackedConsumer(handler, effects, s, self.dead_letters, self.bus)
+            return TrackedConsumer(
+                handler,
+                effects,
+                s,
+                self.dead_letters,
+                self.bus,
+                fault=self.faults.hook(handler.name),
+            )
 
         consumers = []
         if "intelligence" in wanted:
@@ -198,6 +226,7 @@ class Platform:
     def start(self) -> None:
         """Start the database watch and every supervised component (each reports its state
         changes to the health table)."""
+        self.faults.passed("startup")
         self.watch.start()
         for component in self.components:
             component.health_listener = self.health.record
