@@ -303,9 +303,13 @@ class Platform:
         total = 0
         heads = dict(self.heads() if heads is None else heads)
         for consumer in self.consumers:
-            for upstream, position in list(consumer.positions.items()):
+            positions = dict(consumer.positions)
+            for upstream in consumer.handler.upstreams:
                 if upstream not in heads:  # a store the consumer's thread is opening just now
                     heads[upstream] = self.stores[upstream].head()
+                position = positions.get(upstream)
+                if position is None:  # not started yet: where its last life left off
+                    position = consumer.effects.tracked_position(consumer.name, upstream)
                 total += max(0, heads[upstream] - position)
         return total
 
