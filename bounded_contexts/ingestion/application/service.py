@@ -22,6 +22,14 @@ from bounded_contexts.ingestion.domain.bars import (
     quarantine_id,
 )
 from bounded_contexts.ingestion.domain.events import BarClosed, BarQuarantined, InstrumentListed
+from bounded_contexts.ingestion.domain.reference_data import (
+    InstrumentRefused,
+    MicRegistry,
+    PackagedMicRegistry,
+    differing_terms,
+    listing_problems,
+)
+from bounded_contexts.ingestion.domain.text import shown
 from events.domain import DomainEvent
 from events.envelope import Cause
 from events.store import EventStore
@@ -70,11 +78,46 @@ class IngestionService:
         feed = self.feeds.get(instrument_id)
         return feed.last_ts_start if feed else None
 
-    def list_instruments(self, listings: Iterable[InstrumentListed], *, actor: str) -> int:
-        items = []
+    def list_instruments(
+        self,
+        listings: Iterable[InstrumentListed],
+        *,
+        actor: str,
+        mics: MicRegistry | None = None,
+    ) -> int:
+        """List new instruments, all or none; returns how many events were recorded.
+
+        Every listing is checked against the ISO rules (MICs against ``mics``, by default the
+        ``iso10383`` package's registry). An id already listed on identical terms is skipped
+        (re-sending a reference file is harmless); on different terms, or offered twice, the
+        whole call is refused with :class:`InstrumentRefused` naming the fields that differ —
+        silently keeping either version would leave the books and the file disagreeing.
+        """
+        registry = mics if mics is not None else PackagedMicRegistry()
+        problems: list[str] = []
+        fresh: dict[str, InstrumentListed] = {}
         for listing in listings:
-            if listing.instrument_id in self.feeds:
-                continue
+            found = listing_problems(listing, registry)
+            feed = self.feeds.get(listing.instrument_id)
+            stored = feed.listing if feed is not None else None
+            if found:
+                problems.append(f"{shown(listing.instrument_id)}: {'; '.join(found)}")
+            elif listing.instrument_id in fresh:
+                problems.append(f"{listing.instrument_id!r} is offered twice")
+            elif stored is not None and (differ := differing_terms(stored, listing)):
+                problems.append(
+                    f"{listing.instrument_id!r} is already listed with different "
+                    + ", ".join(
+                        f"{t} ({getattr(stored, t)!s} listed, {getattr(listing, t)!s} offered)"
+                        for t in differ
+                    )
+                )
+            elif stored is None:
+                fresh[listing.instrument_id] = listing
+        if problems:
+            raise InstrumentRefused("nothing listed: " + " | ".join(problems))
+        items = []
+        for listing in fresh.values():
             feed = InstrumentFeed.list(listing)
             self.feeds[listing.instrument_id] = feed
             cause = Cause.origin(ts_event=0, actor=actor, key=f"listing/{listing.instrument_id}")

@@ -6,13 +6,21 @@ reason naming the field. Reasons are stable strings (operators grep for them).
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, localcontext
 
-from bounded_contexts.ingestion.domain.events import BarClosed, BarQuarantined, InstrumentListed
+from bounded_contexts.ingestion.domain.events import (
+    DEFAULT_TICK_SIZE,
+    BarClosed,
+    BarQuarantined,
+    InstrumentListed,
+)
+from bounded_contexts.ingestion.domain.numbers import NumberRejected, plain_decimal
+from bounded_contexts.ingestion.domain.rejection import BarRejected as BarRejected
+from bounded_contexts.ingestion.domain.text import escape_unsafe
+from bounded_contexts.ingestion.domain.timestamps import parse_timestamp as parse_timestamp
+from bounded_contexts.ingestion.domain.timestamps import session_of as session_of
 from events.domain import Aggregate, DomainEvent
 
 FEED_NAMESPACE = uuid.UUID("0b6a8f55-3c55-4b8f-8d41-55f1f0b7a0e1")
@@ -20,7 +28,12 @@ FEED_NAMESPACE = uuid.UUID("0b6a8f55-3c55-4b8f-8d41-55f1f0b7a0e1")
 
 @dataclass(frozen=True)
 class RawBar:
-    """One input row, untrusted: every field is text as read from the source."""
+    """One input row, untrusted: every field is text as read from the source.
+
+    ``problem`` is set by an adapter that could not split the line into fields at all (not
+    UTF-8, too long, a control character, the wrong number of fields); the domain then
+    quarantines the row with that reason. ``text`` is the line as read, escaped, for such rows.
+    """
 
     source: str
     line: int
@@ -31,9 +44,11 @@ class RawBar:
     low: str | None
     close: str | None
     volume: str | None
+    problem: str | None = None
+    text: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return {
+        fields = {
             "instrument_id": self.instrument_id,
             "timestamp": self.timestamp,
             "open": self.open,
@@ -42,6 +57,7 @@ class RawBar:
             "close": self.close,
             "volume": self.volume,
         }
+        return fields if self.text is None else {**fields, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -60,20 +76,18 @@ class Bar:
         return session_of(self.ts_start)
 
 
-class BarRejected(ValueError):
-    """A bar failed validation; the message is the quarantine reason."""
-
-
 def parse_bar(raw: RawBar, interval_ns: int) -> Bar:
     """Turn a raw row into a bar of ``interval_ns``, or raise :class:`BarRejected` naming
-    what is wrong."""
+    what is wrong. Total: any text in any field ends in a bar or in a rejection."""
+    if raw.problem is not None:
+        raise BarRejected(raw.problem)
     if raw.instrument_id is None or not raw.instrument_id.strip():
         raise BarRejected("missing instrument_id")
     ts_start = parse_timestamp(raw.timestamp)
     ts_end = ts_start + interval_ns
     o, h, lo, c = (_price(getattr(raw, f), f) for f in ("open", "high", "low", "close"))
     volume = _decimal(raw.volume, "volume")
-    if volume < 0:
+    if volume.is_signed():  # -0 included: a sign is never part of a volume
         raise BarRejected(f"negative volume {volume}")
     if h < lo:
         raise BarRejected(f"high {h} is below low {lo}")
@@ -84,15 +98,10 @@ def parse_bar(raw: RawBar, interval_ns: int) -> Bar:
 
 
 def _decimal(text: str | None, field: str) -> Decimal:
-    if text is None or text.strip() == "":
-        raise BarRejected(f"missing {field}")
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise BarRejected(f"{field} {text!r} is not a number") from None
-    if not value.is_finite():
-        raise BarRejected(f"{field} {text!r} is not finite")
-    return value
+        return plain_decimal(text, field)
+    except NumberRejected as exc:
+        raise BarRejected(str(exc)) from None
 
 
 def _price(text: str | None, field: str) -> Decimal:
@@ -102,42 +111,21 @@ def _price(text: str | None, field: str) -> Decimal:
     return value
 
 
-_ISO = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?:\.(?P<fraction>\d{1,9}))?)?"
-    r"(?P<offset>Z|[+-]\d{2}:?\d{2})?$"
-)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+def off_tick(bar: Bar, tick_size: Decimal) -> str | None:
+    """The first price of ``bar`` that is not a whole multiple of ``tick_size``, as a reason.
 
-
-def parse_timestamp(text: str | None) -> int:
-    """ISO-8601 with an explicit UTC offset (``2026-11-20T08:00:00Z``, up to nanoseconds) or
-    integer UTC nanoseconds, converted with integer arithmetic only (exact at any date); a
-    naive timestamp is refused rather than guessed."""
-    if text is None or text.strip() == "":
-        raise BarRejected("missing timestamp")
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    match = _ISO.match(text)
-    if match is None:
-        raise BarRejected(f"timestamp {text!r} is not ISO-8601 or integer nanoseconds")
-    offset, fraction = match["offset"], match["fraction"]
-    if offset is None:
-        raise BarRejected(f"timestamp {text!r} has no UTC offset")
-    try:
-        moment = datetime.fromisoformat(
-            f"{match['date']}T{match['time'] or '00:00'}{offset.replace('Z', '+00:00')}"
-        )
-    except ValueError:
-        raise BarRejected(f"timestamp {text!r} is not ISO-8601 or integer nanoseconds") from None
-    seconds = (moment - _EPOCH) // timedelta(seconds=1)
-    return seconds * 1_000_000_000 + int((fraction or "").ljust(9, "0"))
-
-
-def session_of(ts_ns: int) -> str:
-    """The UTC trading date of a timestamp, computed exactly (no float rounding)."""
-    return (_EPOCH + timedelta(microseconds=ts_ns // 1_000)).date().isoformat()
+    Exact: prices and ticks have bounded digits, so their quotient fits the widened context
+    and ``%`` never rounds."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        for field in ("open", "high", "low", "close"):
+            value: Decimal = getattr(bar, field)
+            if value % tick_size != 0:
+                return (
+                    f"{field} {value} is not a whole multiple of the tick size {tick_size} "
+                    f"of {bar.instrument_id}"
+                )
+    return None
 
 
 class InstrumentFeed(Aggregate):
@@ -157,6 +145,8 @@ class InstrumentFeed(Aggregate):
         self.listed = False
         self.last_ts_start: int | None = None
         self.last_close: Decimal | None = None
+        self.listing: InstrumentListed | None = None
+        self.tick_size = DEFAULT_TICK_SIZE
 
     @classmethod
     def list(cls, listing: InstrumentListed) -> InstrumentFeed:
@@ -167,6 +157,9 @@ class InstrumentFeed(Aggregate):
     def close_bar(self, bar: Bar) -> None:
         if not self.listed:
             raise BarRejected(f"unknown instrument {bar.instrument_id!r}")
+        problem = off_tick(bar, self.tick_size)
+        if problem is not None:
+            raise BarRejected(problem)
         if self.last_ts_start is not None and bar.ts_start == self.last_ts_start:
             raise BarRejected(f"duplicate bar for {bar.instrument_id} at ts_start {bar.ts_start}")
         if self.last_ts_start is not None and bar.ts_start < self.last_ts_start:
@@ -190,9 +183,11 @@ class InstrumentFeed(Aggregate):
 
     def apply(self, event: DomainEvent) -> None:
         match event:
-            case InstrumentListed(instrument_id=instrument_id):
+            case InstrumentListed(instrument_id=instrument_id, tick_size=tick_size):
                 self.instrument_id = instrument_id
                 self.listed = True
+                self.listing = event
+                self.tick_size = tick_size
             case BarClosed(ts_start=ts_start, close=close):
                 self.last_ts_start = ts_start
                 self.last_close = close
@@ -213,7 +208,13 @@ class Quarantine(Aggregate):
         self.lines = set()
 
     def reject(self, raw: RawBar, reason: str) -> None:
-        self._record(BarQuarantined(raw.source, raw.line, raw.instrument_id, reason, raw.as_dict()))
+        """Keep the row with its reason. Every text is escaped of control characters and
+        surrogates first: whatever an adapter let through, no NUL reaches the store."""
+        instrument_id = None if raw.instrument_id is None else escape_unsafe(raw.instrument_id)
+        kept = {k: None if v is None else escape_unsafe(v) for k, v in raw.as_dict().items()}
+        self._record(
+            BarQuarantined(raw.source, raw.line, instrument_id, escape_unsafe(reason), kept)
+        )
 
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, BarQuarantined):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from decimal import Decimal
 from itertools import pairwise
 
 import numpy as np
@@ -57,9 +58,13 @@ def test_every_minute_of_every_session_has_one_bar_per_instrument_in_order() -> 
 
 
 def test_every_generated_bar_passes_validation_and_the_feed_accepts_them_all() -> None:
+    # Valid reference data, on the 0.01 tick the generator rounds to: the feed checks it.
+    isins = ("DE0007164600", "DE0007236101", "DE0008404005")
     feeds = {
-        i: InstrumentFeed.list(InstrumentListed(i, f"XX000000000{k}", "XSIM", "EUR", i))
-        for k, i in enumerate(INSTRUMENTS)
+        i: InstrumentFeed.list(
+            InstrumentListed(i, isin, "XETR", "EUR", i, Decimal(1), Decimal("0.01"))
+        )
+        for isin, i in zip(isins, INSTRUMENTS, strict=True)
     }
     for raw in synthetic_bars(INSTRUMENTS, SESSIONS):
         bar = parse_bar(raw, MINUTE_NS)

@@ -1,5 +1,7 @@
 """Timestamps and sessions are computed with integer arithmetic: exact at any date, to the
-nanosecond, with no float rounding across midnight or before 1970."""
+nanosecond, with no float rounding across midnight or before 1970. The conversion is exact
+everywhere; a bar's timestamp must, besides, lie in the plausible range (tested in
+test_timestamp_range.py), so dates outside it are converted with the converter itself."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import pytest
 
 from bounded_contexts.ingestion.domain.bars import BarRejected, parse_timestamp, session_of
 from bounded_contexts.ingestion.domain.events import BarClosed
+from bounded_contexts.ingestion.domain.timestamps import nanoseconds_since_epoch
 
 
 @pytest.mark.parametrize(
@@ -20,7 +23,12 @@ from bounded_contexts.ingestion.domain.events import BarClosed
     ],
 )
 def test_iso_timestamps_convert_exactly_to_nanoseconds(text: str, expected: int) -> None:
-    assert parse_timestamp(text) == expected
+    assert nanoseconds_since_epoch(text) == expected
+    if 0 <= expected < 4_102_444_800_000_000_000:  # in the range a bar may have
+        assert parse_timestamp(text) == expected
+    else:
+        with pytest.raises(BarRejected, match="is outside 1970-01-01"):
+            parse_timestamp(text)
 
 
 def test_more_than_nine_fractional_digits_are_refused_not_cut() -> None:
