@@ -7,13 +7,23 @@ the tick (0.01) as text, exactly as a CSV would carry them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 
 from bounded_contexts.ingestion.domain.bars import RawBar
+from bounded_contexts.ingestion.domain.events import SyntheticSessionsScheduled
+from bounded_contexts.ingestion.domain.synthetic_schedule import sessions_of, trading_days
+
+__all__ = [
+    "SeededMarket",
+    "SyntheticFeedConfig",
+    "synthetic_bars",
+    "trading_days",
+]
 
 MINUTE_NS = 60_000_000_000
 
@@ -29,10 +39,13 @@ class SyntheticFeedConfig:
     start_price: float = 100.0
 
 
+DEFAULT_CONFIG = SyntheticFeedConfig()
+
+
 def synthetic_bars(
     instruments: Sequence[str],
     sessions: Sequence[date],
-    config: SyntheticFeedConfig = SyntheticFeedConfig(),
+    config: SyntheticFeedConfig = DEFAULT_CONFIG,
     *,
     start_prices: dict[str, float] | None = None,
 ) -> Iterator[RawBar]:
@@ -83,10 +96,49 @@ def synthetic_bars(
             prices = np.round(closes, 2)
 
 
-def trading_days(start: date, count: int) -> list[date]:
-    days, day = [], start
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+@dataclass(frozen=True)
+class SeededMarket:
+    """The synthetic feed as the seeded-schedule use case sees it: it writes down a plan with
+    every term the generator uses, and regenerates a plan's bars from that record alone (not
+    from this object's config, which may have changed since the plan was made)."""
+
+    config: SyntheticFeedConfig
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    @property
+    def default_start_price(self) -> Decimal:
+        return Decimal(repr(self.config.start_price))
+
+    def schedule(
+        self, sessions: Sequence[date], start_prices: Mapping[str, Decimal]
+    ) -> SyntheticSessionsScheduled:
+        c = self.config
+        hour, minute = c.session_open_utc
+        return SyntheticSessionsScheduled(
+            seed=c.seed,
+            sessions=tuple(s.isoformat() for s in sessions),
+            instruments=tuple(start_prices),
+            start_prices=dict(start_prices),
+            bars_per_session=c.bars_per_session,
+            session_open_utc=f"{hour:02d}:{minute:02d}",
+            # repr is the shortest text that reads back as the same float: exact both ways.
+            annual_drift=Decimal(repr(c.annual_drift)),
+            annual_volatility=Decimal(repr(c.annual_volatility)),
+            correlation=Decimal(repr(c.correlation)),
+        )
+
+    def bars(self, plan: SyntheticSessionsScheduled) -> Iterator[RawBar]:
+        hour, minute = (int(part) for part in plan.session_open_utc.split(":"))
+        config = SyntheticFeedConfig(
+            seed=plan.seed,
+            bars_per_session=plan.bars_per_session,
+            session_open_utc=(hour, minute),
+            annual_drift=float(plan.annual_drift),
+            annual_volatility=float(plan.annual_volatility),
+            correlation=float(plan.correlation),
+        )
+        prices = {i: float(p) for i, p in plan.start_prices.items()}
+        return synthetic_bars(plan.instruments, sessions_of(plan), config, start_prices=prices)

@@ -93,3 +93,26 @@ class BarQuarantined(_IngestionEvent):
     instrument_id: str | None
     reason: str
     raw: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class SyntheticSessionsScheduled(_IngestionEvent):
+    """The seeded synthetic feed planned these sessions, recorded before their first bar.
+
+    The generator is deterministic, so this plan is all a later run needs to regenerate the
+    very same bars: a run killed mid-feed resumes inside the interrupted session (skipping what
+    is stored) instead of leaving it truncated and appending new days. ``sessions`` are ISO
+    dates; ``start_prices`` are each instrument's price before the first session's first bar;
+    ``session_open_utc`` is ``HH:MM``; the drift, volatility and pairwise correlation are the
+    generator's annual terms, kept as exact decimals of the floats it used.
+    """
+
+    seed: int
+    sessions: tuple[str, ...]
+    instruments: tuple[str, ...]
+    start_prices: dict[str, Decimal]
+    bars_per_session: int
+    session_open_utc: str
+    annual_drift: Decimal
+    annual_volatility: Decimal
+    correlation: Decimal
