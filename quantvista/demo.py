@@ -13,7 +13,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -22,12 +22,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bounded_contexts.ingestion.adapters.csv_replay import read_bars, read_instruments, sample_path
-from bounded_contexts.ingestion.adapters.synthetic_feed import (
-    SyntheticFeedConfig,
-    synthetic_bars,
-    trading_days,
-)
+from bounded_contexts.ingestion.adapters.synthetic_feed import SeededMarket, SyntheticFeedConfig
+from bounded_contexts.ingestion.application.synthetic_schedule import seeded_feed
 from bounded_contexts.ingestion.domain.bars import RawBar
+from bounded_contexts.ingestion.domain.synthetic_schedule import SeedMismatch
 from bounded_contexts.support.application.reporting import SessionReport, session_report
 from quantvista.config import ConfigurationError, Settings
 from quantvista.embedded import Infrastructure
@@ -84,7 +82,7 @@ def _session(platform: Platform, options: DemoOptions, console: Console) -> Sess
         read_instruments(instruments_file), actor="feed:reference-data"
     )
     skipped = [0]
-    rows, source = _bar_source(platform, options, skipped)
+    rows, source = _bar_source(platform, options, skipped, console)
     console.print(
         f"[bold]QuantVista demo[/] — {len(ingestion.instruments)} instruments "
         f"({listed} newly listed), bars from {source}"
@@ -135,29 +133,34 @@ def _show_pipeline(platform: Platform, execution, start_head, progress, task) ->
 
 
 def _bar_source(
-    platform: Platform, options: DemoOptions, skipped: list[int]
+    platform: Platform, options: DemoOptions, skipped: list[int], console: Console
 ) -> tuple[Iterator[RawBar], str]:
     """The rows to feed. A file replay resumes after what earlier runs stored (counted in
-    ``skipped``); the synthetic market continues with the next trading days."""
+    ``skipped``); the seeded market finishes a plan a killed run left unfinished, else
+    continues with the next trading days."""
     ingestion = platform.ingestion
     if options.bars is not None or options.seed is None:
         path = options.bars or sample_path("sample_bars.csv")
         name = options.bars.name if options.bars else "the shipped sample"
         return ingestion.resume_point().filter(read_bars(path), skipped), name
-    last = [ingestion.last_bar_start(i) for i in ingestion.instruments]
-    known = [ts for ts in last if ts is not None]
-    first = FIRST_SYNTHETIC_SESSION
-    if known:
-        first = datetime.fromtimestamp(max(known) / 1e9, tz=UTC).date() + timedelta(days=1)
-    sessions = trading_days(first, options.days)
-    prices = {
-        i: float(ingestion.feeds[i].last_close or 100)  # type: ignore[arg-type]
-        for i in ingestion.instruments
-    }
-    rows = synthetic_bars(
-        ingestion.instruments, sessions, SyntheticFeedConfig(seed=options.seed), start_prices=prices
-    )
-    return iter(rows), f"synthetic-seed-{options.seed} ({sessions[0]} +{len(sessions) - 1}d)"
+    market = SeededMarket(SyntheticFeedConfig(seed=options.seed))
+    try:
+        feed = seeded_feed(
+            ingestion,
+            market,
+            days=options.days,
+            first_session=FIRST_SYNTHETIC_SESSION,
+            skipped=skipped,
+        )
+    except SeedMismatch as exc:
+        raise ConfigurationError(str(exc)) from None
+    if feed.resumed_with is not None:
+        plan = feed.plan
+        console.print(
+            f"resuming the interrupted seeded feed: seed {plan.seed}, {plan.sessions[0]} "
+            f"+{len(plan.sessions) - 1}d, {feed.resumed_with:,} bars already stored"
+        )
+    return feed.rows, feed.label
 
 
 def _print_summary(
