@@ -61,6 +61,15 @@ class Component:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
+        self.request_stop()
+        self.join(timeout)
+
+    def request_stop(self) -> None:
+        """Ask the thread to end after its current step (stopping many components at once:
+        ask them all, then join each, so their waits overlap)."""
+        self._stop.set()
+
+    def join(self, timeout: float = 10.0) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
@@ -36,9 +37,19 @@ def this_process() -> str:
 
 
 class HealthBook:
-    def __init__(self, datastore: PostgresDatastore, process: str | None = None) -> None:
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        process: str | None = None,
+        *,
+        reachable: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """``reachable`` tells whether the database is up: with it gone, a state change is
+        not written (each write would wait for a connection, and a run stopping because its
+        database is lost would take seconds per component to stop)."""
         self.datastore = datastore
         self.process = process or this_process()
+        self.reachable = reachable
 
     def create_tables(self) -> None:
         with self.datastore.transaction(commit=True) as cur:
@@ -46,6 +57,8 @@ class HealthBook:
 
     def record(self, component: Component, state: str) -> None:
         """Upsert the component's row for this process (the :data:`HealthListener` hook)."""
+        if not self.reachable():
+            return
         with self.datastore.transaction(commit=True) as cur:
             cur.execute(
                 "INSERT INTO component_health (component, process, state, failures, restarts, "

@@ -49,11 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         if not is_database_outage(exc):
             raise
         # A call that found the database gone before the watch's grace period ran out.
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         console.print(
-            f"[red]error:[/] lost the database ({type(exc).__name__}: "
-            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no answer'}); "
-            "the run stopped — nothing recorded is lost: start it again once the database "
-            "is back and it resumes from the stored state"
+            f"[red]error:[/] lost the database — {text}. The run stopped; nothing recorded "
+            "is lost: start it again once the database is back and it resumes from the "
+            "stored state"
         )
         return EXIT_DATABASE_LOST
 
@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the same file again: skip rows at or before what is stored or quarantined "
         "(without it every row is validated, so re-sent bars are quarantined as duplicates)",
+    )
+    ingest.add_argument(
+        "--mic-registry",
+        type=Path,
+        default=None,
+        help="ISO 10383 CSV deciding which MICs exist (default QUANTVISTA_MIC_REGISTRY, "
+        "else the iso10383 package's snapshot)",
     )
     ingest.set_defaults(run=_ingest)
 
@@ -195,11 +202,19 @@ def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> in
 
 def _ingest(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from bounded_contexts.ingestion.adapters.csv_replay import read_bars, read_instruments
+    from bounded_contexts.ingestion.adapters.mic_registry import mic_registry
 
+    for path in (args.bars, args.instruments, args.mic_registry):
+        if path is not None and not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    # Both files are checked before any server starts: a bad reference file or bar header
+    # fails in a second with its line, and nothing is recorded.
+    mics = mic_registry(args.mic_registry or settings.mic_registry)
+    listings = read_instruments(args.instruments, mics) if args.instruments else []
+    rows = read_bars(args.bars)
     with _running(settings) as (_, platform):
-        if args.instruments:
-            platform.ingestion.list_instruments(read_instruments(args.instruments), actor="cli")
-        rows = read_bars(args.bars)
+        if listings:
+            platform.ingestion.list_instruments(listings, actor="cli", mics=mics)
         skipped = [0]
         if args.resume:  # the same file again: continue after what is already recorded
             rows = platform.ingestion.resume_point().filter(rows, skipped)

@@ -9,6 +9,7 @@ GraphQL until interrupted. Running it again continues from the stored state.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 from collections.abc import Iterator
@@ -51,6 +52,10 @@ def run_demo(
     console = console or Console()
     if options.fresh:
         _wipe(settings, console)
+    # The demo is interactive: a component's failures are counted in the summary and the
+    # health table, and what ends the run is said once; a line per retry would bury it.
+    logging.getLogger("events.component").setLevel(logging.ERROR)
+    logging.getLogger("events.consumer").setLevel(logging.ERROR)
     with Infrastructure.start(settings) as infra:
         platform = Platform.configured(infra.database_url, infra.pulsar_url, settings)
         try:

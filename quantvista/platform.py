@@ -106,8 +106,8 @@ class Platform:
         self.dead_letters = DeadLetters(self.read_store)
         self.read_effects = SqlEffects(self.read_store)
         self.bus = PulsarBus(pulsar_url, tenant) if pulsar_url else None
-        self.health = HealthBook(self.read_store)
         self.watch = DatabaseWatch(database_url)
+        self.health = HealthBook(self.read_store, reachable=lambda: self.watch.reachable)
         self.readiness_limits = ReadinessLimits()
         self._execution: ExecutionService | None = None
         self._execution_commands: ExecutionCommands | None = None
@@ -233,8 +233,11 @@ class Platform:
             component.start()
 
     def stop(self) -> None:
-        for component in [*self.consumers, *self.relays]:
-            component.stop()
+        stopping = [*self.consumers, *self.relays]
+        for component in stopping:  # all at once: a component waiting on a lost database
+            component.request_stop()  # must not hold up the others
+        for component in stopping:
+            component.join()
         if self.bus is not None:
             self.bus.close()
             self.bus = None

@@ -103,7 +103,7 @@ class DatabaseWatch:
             "the run stopped — nothing recorded is lost: start it again once the database "
             "is back and it resumes from the stored state"
         )
-        log.error("%s", self._lost)
+        log.info("%s", self._lost)  # the command reports it, once
         if self.on_lost is not None:
             self.on_lost(self._lost)
 
