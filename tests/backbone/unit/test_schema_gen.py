@@ -36,8 +36,9 @@ def sample(hint: Any, *, fill_optionals: bool) -> Any:
     if origin is tuple:
         return (sample(typing.get_args(hint)[0], fill_optionals=fill_optionals),) * 2
     if origin is dict:
+        # ``value`` is None only where the value type is optional and optionals are empty.
         value = sample(typing.get_args(hint)[1], fill_optionals=fill_optionals)
-        return {"k1": value, "k2": None if not fill_optionals else value}
+        return {"k1": value, "k2": value}
     samples: dict[Any, Any] = {
         str: "text",
         int: 1_795_161_600_000_000_000,
