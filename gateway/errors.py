@@ -9,6 +9,9 @@ a scalar parser is all it takes. The codes (documented in ``docs/graphql.md``):
 ``NOT_FOUND``        the thing the request acts on does not exist
 ``ILLEGAL_STATE``    the thing exists but its state forbids the action (cancel a filled order)
 ``REJECTED``         the execution context refused the command for another reason
+``UNAVAILABLE``      a database the request needs cannot be reached (the write side's event
+                     store for a mutation, the read models for a query); nothing was recorded,
+                     the request may be retried once it is back
 ``GRAPHQL_PARSE_FAILED`` / ``GRAPHQL_VALIDATION_FAILED`` / ``INTERNAL_SERVER_ERROR``
                      assigned by :mod:`gateway.error_codes` to errors that are not ours
 """
@@ -21,6 +24,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 NOT_FOUND = "NOT_FOUND"
 ILLEGAL_STATE = "ILLEGAL_STATE"
 REJECTED = "REJECTED"
+UNAVAILABLE = "UNAVAILABLE"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
@@ -66,3 +70,13 @@ class Rejected(GatewayError):
     """The write side refused the command for a reason other than its input (e.g. risk)."""
 
     code = REJECTED
+
+
+class Unavailable(GatewayError):
+    """A database the request needs is unreachable; nothing was recorded, retrying may work.
+
+    Reported at once rather than after a client-side timeout, so a front end can say "the
+    platform is down" instead of showing an internal error (issue 6, item 5).
+    """
+
+    code = UNAVAILABLE

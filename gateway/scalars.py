@@ -1,10 +1,16 @@
-"""Custom scalars: exact decimals and nanosecond timestamps, never floats.
+r"""Custom scalars: exact decimals and nanosecond timestamps, never floats.
 
 * ``Decimal`` — money, prices and quantities. Serialised as a plain decimal string with no
   exponent (``"1234.50"``), because JSON numbers are binary floats in most clients and would
   silently round (ARCHITECTURE principle 5). Accepted as input from a string (preferred), an
   integer, or a literal number in the query text (its digits are taken verbatim); a JSON float
-  in variables is taken by its shortest round-trip text (``0.1`` -> ``"0.1"``).
+  in variables is taken by its shortest round-trip text (``0.1`` -> ``"0.1"``). Every form must
+  be plain ASCII positional notation — ``[0-9]`` digits only (``re``'s ``\d`` and ``Decimal()``
+  also read Arabic-Indic and full-width digits, so ``"١٠"`` would become 10), no exponent
+  (``1e-30`` is refused, not read as 0.000…1) — with at most :data:`MAX_INTEGER_DIGITS`
+  integer and :data:`MAX_FRACTION_DIGITS` fractional digits. The bound is checked on the text
+  *before* a ``Decimal`` is built, so a 100,000-digit number costs a length check, not a
+  bignum, and never reaches the write side.
 * ``Nanoseconds`` — integer UTC nanoseconds since the Unix epoch (``ts_event`` in the read
   models), serialised as a decimal string: the values exceed both GraphQL ``Int`` (32 bit) and
   the 2**53 integers a JavaScript number holds exactly.
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NewType
 
 import strawberry
@@ -29,9 +35,21 @@ Nanoseconds = NewType("Nanoseconds", int)
 UtcTimestamp = NewType("UtcTimestamp", int)
 """An instant held as integer UTC nanoseconds, shown to clients as ISO-8601 text."""
 
-_PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_INTEGER = re.compile(r"-?\d+")
-_ISO_UTC = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z")
+MAX_INTEGER_DIGITS = 20
+"""Most digits before the point (leading zeros aside): 10**20 exceeds any real quantity,
+price or amount of money, and keeps every product of two inputs within 28-digit precision."""
+MAX_FRACTION_DIGITS = 10
+"""Most digits after the point: finer than any tick or lot size a venue uses."""
+MAX_DECIMAL_TEXT = 64
+"""Longest decimal text looked at (sign, zeros, point and digits); longer is refused unread."""
+_SHOWN = 40
+
+# [0-9], never \d: \d matches every Unicode decimal digit ("١٠", "１０").
+_PLAIN_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?")
+_INTEGER = re.compile(r"-?[0-9]{1,19}")  # within a signed 64-bit integer's digits
+_ISO_UTC = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,9}))?Z"
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NS_PER_SECOND = 1_000_000_000
 
@@ -46,34 +64,70 @@ def serialize_decimal(value: Decimal | int) -> str:
     return format(Decimal(value), "f")
 
 
+def shown(value: object) -> str:
+    """``repr`` of a client's value cut to a few dozen characters: an error message must not
+    echo a 100,000-character input back (nor make the log line that long)."""
+    text = repr(value)
+    if len(text) <= _SHOWN:
+        return text
+    return f"{text[:_SHOWN]}... ({len(text)} characters)"
+
+
+def _plain_decimal(text: str) -> Decimal:
+    """The text as a Decimal if it is bounded plain ASCII notation (module doc); else refuse.
+
+    Length first, then the ``[0-9]`` grammar, then the digit counts — all on the text, so no
+    ``Decimal`` is built from anything unbounded or non-ASCII.
+    """
+    match = _PLAIN_DECIMAL.fullmatch(text) if len(text) <= MAX_DECIMAL_TEXT else None
+    if match is None or not (match[2] or match[3]):
+        if len(text) > MAX_DECIMAL_TEXT:
+            raise BadUserInput(
+                f"expected a decimal number of at most {MAX_INTEGER_DIGITS} integer and "
+                f"{MAX_FRACTION_DIGITS} fractional digits, got {len(text)} characters"
+            )
+        raise BadUserInput(
+            f'expected a decimal number written like "12.50" (ASCII digits 0-9, optional sign '
+            f"and point, no exponent), got {shown(text)}"
+        )
+    integer, fraction = match[2].lstrip("0"), match[3] or ""
+    if len(integer) > MAX_INTEGER_DIGITS or len(fraction) > MAX_FRACTION_DIGITS:
+        raise BadUserInput(
+            f"expected a decimal number of at most {MAX_INTEGER_DIGITS} integer and "
+            f"{MAX_FRACTION_DIGITS} fractional digits, got {shown(text)}"
+        )
+    return Decimal(text)
+
+
 def parse_decimal(value: Any) -> Decimal:
-    """Parse a client's decimal; reject what is not a finite plain decimal number."""
+    """Parse a client's decimal; refuse what is not a bounded, finite, plain decimal number."""
     if isinstance(value, bool):
         raise BadUserInput(f'expected a decimal number such as "12.50", got {value!r}')
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_INTEGER_DIGITS:
+            raise BadUserInput(
+                f"expected a decimal number of at most {MAX_INTEGER_DIGITS} integer digits, "
+                f"got an integer of {value.bit_length()} bits"
+            )
         return Decimal(value)
     if isinstance(value, float):
         text = repr(value)
         if text in ("nan", "inf", "-inf"):
             raise BadUserInput(f"expected a finite decimal number, got {text}")
-        return Decimal(text)
-    if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value):
-        return Decimal(value)
+        return _plain_decimal(text)  # 1e-30 and 1e+16 print with an exponent: refused
+    if isinstance(value, str):
+        return _plain_decimal(value)
     raise BadUserInput(
         f'expected a decimal number written like "12.50" (digits, optional sign and point), '
-        f"got {value!r}"
+        f"got {shown(value)}"
     )
 
 
 def parse_decimal_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> Decimal:
-    """A literal in the query text: numbers keep their exact digits, strings are parsed."""
-    if isinstance(node, IntValueNode | FloatValueNode):
-        try:
-            return Decimal(node.value)
-        except InvalidOperation:
-            raise BadUserInput(f"expected a decimal number, got {node.value!r}") from None
-    if isinstance(node, StringValueNode):
-        return parse_decimal(node.value)
+    """A literal in the query text: numbers keep their exact digits, strings are parsed; both
+    under the same grammar and bounds as variables (an ``1e-30`` literal is refused)."""
+    if isinstance(node, IntValueNode | FloatValueNode | StringValueNode):
+        return _plain_decimal(node.value)
     raise BadUserInput(f'expected a decimal number such as "12.50", got a {node.kind}')
 
 
@@ -87,12 +141,13 @@ def serialize_nanoseconds(value: int) -> str:
 
 
 def parse_nanoseconds(value: Any) -> int:
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
+    if isinstance(value, str) and _INTEGER.fullmatch(value) and -(2**63) <= int(value) < 2**63:
         return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
         return value
     raise BadUserInput(
-        f'expected integer nanoseconds as a string such as "1700000000000000000", got {value!r}'
+        "expected integer nanoseconds as a string such as "
+        f'"1700000000000000000", got {shown(value)}'
     )
 
 
@@ -119,7 +174,7 @@ def parse_utc_timestamp(value: Any) -> int:
     if match is None:
         raise BadUserInput(
             f'expected an ISO-8601 UTC timestamp such as "2024-01-02T14:30:00.123456Z", '
-            f"got {value!r}"
+            f"got {shown(value)}"
         )
     try:
         whole = datetime.strptime(match[1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)

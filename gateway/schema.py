@@ -42,6 +42,24 @@ def _context(info: strawberry.Info) -> GatewayContext:
     return info.context
 
 
+def _order_cursor(after: str) -> OrderCursor:
+    """A cursor we could have written: bounded text whose timestamp fits the read model's
+    ``bigint`` (a forged one with a 30-digit timestamp would otherwise fail in the query)."""
+    if len(after) > arguments.MAX_IDENTIFIER_LENGTH:
+        raise BadUserInput(
+            f"invalid cursor of {len(after)} characters: pass an endCursor or edge cursor "
+            "returned by orders",
+            field="after",
+        )
+    cursor = OrderCursor.decode(after, field="after")
+    if not -(2**63) <= cursor.ts_submitted < 2**63:
+        raise BadUserInput(
+            f"invalid cursor {after!r}: pass an endCursor or edge cursor returned by orders",
+            field="after",
+        )
+    return cursor
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Cash, P&L and positions of an account; null if unknown.")
@@ -76,7 +94,7 @@ class Query:
                 "status must name at least one status; omit it for all", field="status"
             )
         instrument = arguments.optional_identifier(instrument_id, field="instrumentId")
-        cursor = None if after is None else OrderCursor.decode(after, field="after")
+        cursor = None if after is None else _order_cursor(after)
         return await orders.fetch_order_page(
             _context(info).pool,
             account_id=account,

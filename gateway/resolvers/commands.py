@@ -24,9 +24,17 @@ from bounded_contexts.execution.domain.errors import (
     OrderNotFound,
     UnknownInstrument,
 )
+from events.store import StoreUnavailable
 from gateway import arguments
 from gateway.context import GatewayContext
-from gateway.errors import BadUserInput, GatewayError, IllegalState, NotFound, Rejected
+from gateway.errors import (
+    BadUserInput,
+    GatewayError,
+    IllegalState,
+    NotFound,
+    Rejected,
+    Unavailable,
+)
 from gateway.types import (
     CancelOrderPayload,
     OrderType,
@@ -36,6 +44,13 @@ from gateway.types import (
 
 _T = TypeVar("_T")
 
+_INPUT_FIELDS = {"quantity": "input.quantity", "limit_price": "input.limitPrice"}
+"""The execution command's field names as this mutation's input paths."""
+UNAVAILABLE_MESSAGE = (
+    "the write side is unreachable (its event store cannot be reached); nothing was recorded, "
+    "try again when it is back"
+)
+
 
 def _translate(error: ExecutionError, *, instrument_field: str | None = None) -> GatewayError:
     """The execution context's refusal as the gateway's coded error, message kept."""
@@ -43,7 +58,7 @@ def _translate(error: ExecutionError, *, instrument_field: str | None = None) ->
     if isinstance(error, UnknownInstrument):
         return BadUserInput(message, field=instrument_field)
     if isinstance(error, InvalidOrder):
-        return BadUserInput(message)
+        return BadUserInput(message, field=_INPUT_FIELDS.get(error.field or ""))
     if isinstance(error, OrderNotFound):
         return NotFound(message, field="orderId")
     if isinstance(error, IllegalOrderTransition):
@@ -56,6 +71,8 @@ async def _call_port(call: Callable[[], _T], *, instrument_field: str | None = N
         return await anyio.to_thread.run_sync(call)
     except ExecutionError as error:
         raise _translate(error, instrument_field=instrument_field) from error
+    except StoreUnavailable as error:
+        raise Unavailable(UNAVAILABLE_MESSAGE) from error
 
 
 def _checked_limit_price(order_input: PlaceOrderInput) -> Decimal | None:

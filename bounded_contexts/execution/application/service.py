@@ -34,6 +34,11 @@ from bounded_contexts.execution.domain.errors import (
     UnknownInstrument,
 )
 from bounded_contexts.execution.domain.events import AccountOpened, OrderSubmitted
+from bounded_contexts.execution.domain.instrument import (
+    DEFAULT_LOT_SIZE,
+    DEFAULT_TICK_SIZE,
+    InstrumentTerms,
+)
 from bounded_contexts.execution.domain.order import Order, order_id_for
 from bounded_contexts.execution.domain.pretrade import PreTradeLimits, pretrade_failures
 from events.effects import EventsToAppend
@@ -77,7 +82,7 @@ class ExecutionService:
         self.lock = threading.RLock()
         self.orders: dict[UUID, Order] = {}
         self.accounts: dict[str, Account] = {}
-        self.instruments: set[str] = set()
+        self.instruments: dict[str, InstrumentTerms] = {}
         self.bars: dict[str, deque[VenueBar]] = {}
         self.last_price: dict[str, Decimal] = {}
 
@@ -100,8 +105,26 @@ class ExecutionService:
                 order.correlation_id = first.correlation_id
                 self.orders[aggregate_id] = order
 
-    def instrument_listed(self, instrument_id: str) -> None:
-        self.instruments.add(instrument_id)
+    def instrument_listed(
+        self,
+        instrument_id: str,
+        lot_size: Decimal = DEFAULT_LOT_SIZE,
+        tick_size: Decimal = DEFAULT_TICK_SIZE,
+    ) -> None:
+        """The instrument becomes tradable on these terms (a relisting replaces them)."""
+        self.instruments[instrument_id] = InstrumentTerms(instrument_id, lot_size, tick_size)
+
+    def strategy_quantity(self, instrument_id: str, wanted: Decimal) -> Decimal:
+        """A strategy's wanted quantity rounded down to the instrument's lot (0: no order).
+
+        Rounded here rather than in the decision context because execution is where the
+        venue's terms are known: decision sizes from prices and risk limits and does not
+        consume reference data, and teaching it the lot size would duplicate the listing in a
+        second context. Rounding *down* keeps the order within every cap decision applied.
+        An unknown instrument is passed through so that ``submit`` refuses it as before.
+        """
+        terms = self.instruments.get(instrument_id)
+        return wanted if terms is None else terms.round_down_to_lot(wanted)
 
     def remember_bar(self, instrument_id: str, bar: VenueBar, close: Decimal) -> None:
         recent = self.bars.setdefault(instrument_id, deque(maxlen=MAX_CACHED_BARS))
@@ -127,9 +150,15 @@ class ExecutionService:
         """Validate, run pre-trade controls, accept or reject, and fill if the next bar is known.
 
         Raises ``UnknownInstrument``/``InvalidOrder`` for a malformed command (nothing is
-        recorded); a well-formed order that fails a control is recorded as rejected."""
-        if cmd.instrument_id not in self.instruments:
+        recorded) — including a quantity off the instrument's lot or a limit price off its
+        tick, and an absurdly large quantity (see ``InstrumentTerms``); a well-formed order
+        that fails a control is recorded as rejected."""
+        terms = self.instruments.get(cmd.instrument_id)
+        if terms is None:
             raise UnknownInstrument(cmd.instrument_id)
+        terms.check_quantity(cmd.quantity)
+        if cmd.limit_price is not None:
+            terms.check_limit_price(cmd.limit_price)
         if cmd.side not in ("BUY", "SELL"):
             raise InvalidOrder(f"side must be BUY or SELL, got {cmd.side!r}")
         if cmd.order_type not in ("MARKET", "LIMIT"):

@@ -14,7 +14,37 @@ class UnknownInstrument(ExecutionError):
 
 
 class InvalidOrder(ExecutionError):
-    """The order's own fields are malformed (quantity, side, type, price)."""
+    """The order's own fields are malformed (quantity, side, type, price).
+
+    ``field`` names the offending field of the command (``"quantity"``, ``"limit_price"``)
+    when one field is at fault, so an entrypoint can point its client at it.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class QuantityOffLot(InvalidOrder):
+    """The quantity is not a positive whole multiple of the instrument's lot size."""
+
+    def __init__(self, quantity: object, lot_size: object, instrument_id: str) -> None:
+        super().__init__(
+            f"quantity {quantity} is not a positive whole multiple of the lot size {lot_size} "
+            f"of {instrument_id}",
+            field="quantity",
+        )
+
+
+class PriceOffTick(InvalidOrder):
+    """The limit price is not a positive whole multiple of the instrument's tick size."""
+
+    def __init__(self, price: object, tick_size: object, instrument_id: str) -> None:
+        super().__init__(
+            f"limit price {price} is not a positive multiple of the tick size {tick_size} "
+            f"of {instrument_id}",
+            field="limit_price",
+        )
 
 
 class UnknownAccount(InvalidOrder):

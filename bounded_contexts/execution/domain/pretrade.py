@@ -15,6 +15,11 @@ from bounded_contexts.execution.domain.events import OrderSubmitted
 
 @dataclass(frozen=True)
 class PreTradeLimits:
+    """RTS 6 limits. ``max_order_quantity`` is the maximum order volume (Art. 15(1)(c)): a
+    fat-finger bound independent of price, so a tiny-priced instrument cannot take a huge
+    order under the notional limit."""
+
+    max_order_quantity: Decimal = Decimal(1_000_000)
     max_order_notional: Decimal = Decimal(100_000)
     max_position_notional: Decimal = Decimal(150_000)  # per instrument, absolute
     allow_short: bool = False
@@ -31,6 +36,10 @@ def pretrade_failures(
     price = order.limit_price or reference_price
     notional = order.quantity * price
     failures = []
+    if order.quantity > limits.max_order_quantity:
+        failures.append(
+            f"order quantity {order.quantity} exceeds the limit {limits.max_order_quantity}"
+        )
     if notional > limits.max_order_notional:
         failures.append(
             f"order notional {notional:.2f} exceeds the limit {limits.max_order_notional}"

@@ -1,6 +1,6 @@
 """Reactions of execution to other contexts:
 
-- ingestion.InstrumentListed -> the instrument becomes tradable;
+- ingestion.InstrumentListed -> the instrument becomes tradable on its lot and tick size;
 - ingestion.BarClosed -> the simulated venue fills resting orders against the bar;
 - decision.TradeDecided (not HOLD) -> submit a market order (the strategy path);
 - sagas.TradeLifecycleTimedOut -> cancel what remains of the order, if it is still open.
@@ -65,6 +65,11 @@ class ExecutionPolicy:
                 self._market_data(envelope, uow)
             elif isinstance(event, TradeDecided) and event.action != "HOLD":
                 assert event.side is not None
+                # Whole lots only (see ExecutionService.strategy_quantity); under one lot, the
+                # decision stands in the decision log but no order is submitted.
+                quantity = self.service.strategy_quantity(event.instrument_id, event.quantity)
+                if quantity == 0:
+                    continue
                 self.service.submit(
                     SubmitOrder(
                         order_id=strategy_order_id(envelope.event_id),
@@ -72,7 +77,7 @@ class ExecutionPolicy:
                         instrument_id=event.instrument_id,
                         side=event.side,
                         order_type="MARKET",
-                        quantity=event.quantity,
+                        quantity=quantity,
                         limit_price=None,
                         origin="STRATEGY",
                         decision_id=envelope.event_id,
@@ -98,7 +103,7 @@ class ExecutionPolicy:
     def _market_data(self, envelope: EventEnvelope, uow: EventsToAppend | None) -> None:
         event = envelope.event
         if isinstance(event, InstrumentListed):
-            self.service.instrument_listed(event.instrument_id)
+            self.service.instrument_listed(event.instrument_id, event.lot_size, event.tick_size)
         elif isinstance(event, BarClosed):
             bar = VenueBar(
                 event.ts_start,

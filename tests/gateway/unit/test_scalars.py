@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from gateway.errors import BadUserInput
 from gateway.scalars import (
+    MAX_FRACTION_DIGITS,
+    MAX_INTEGER_DIGITS,
     format_utc_ns,
     parse_decimal,
     parse_decimal_literal,
@@ -49,7 +51,9 @@ def test_a_float_is_never_serialised_as_a_decimal() -> None:
         ("7.", Decimal("7")),
         (42, Decimal(42)),
         (0.1, Decimal("0.1")),
-        (1e-7, Decimal("1e-7")),
+        (0.0001, Decimal("0.0001")),
+        ("0.0000001", Decimal("0.0000001")),
+        ("00000000000000000000000001.5", Decimal("1.5")),
     ],
 )
 def test_client_decimals_parse_exactly(value, expected) -> None:
@@ -84,12 +88,52 @@ def test_anything_but_a_finite_plain_decimal_is_refused_as_bad_user_input(value)
 
 
 def test_a_number_literal_in_the_query_keeps_its_exact_digits() -> None:
-    digits = "0.1000000000000000000000000000001"
+    digits = "0.1000000001"  # no binary float holds it
     assert parse_decimal_literal(FloatValueNode(value=digits)) == Decimal(digits)
-    assert parse_decimal_literal(IntValueNode(value="12345678901234567890123")) == Decimal(
-        "12345678901234567890123"
+    assert parse_decimal_literal(IntValueNode(value="12345678901234567890")) == Decimal(
+        "12345678901234567890"
     )
     assert parse_decimal_literal(StringValueNode(value="2.50")) == Decimal("2.50")
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("\u0661\u0660", "ASCII digits"),  # Arabic-Indic 10: Decimal() reads it as 10
+        ("\uff11\uff10", "ASCII digits"),  # full-width 10
+        ("1\u0660", "ASCII digits"),
+        ("1e-30", "no exponent"),
+        ("1E5", "no exponent"),
+        (1e-30, "no exponent"),  # a JSON float: its shortest text has an exponent
+        (1e16, "no exponent"),
+        ("1" * 21, "at most 20 integer"),
+        ("0." + "1" * 11, "10 fractional"),
+        ("9" * 100_000, "got 100000 characters"),
+        (10**20, "at most 20 integer digits"),
+        (-(10**4000), "at most 20 integer digits"),
+    ],
+)
+def test_non_ascii_exponent_and_oversized_decimals_are_refused_before_a_decimal_is_built(
+    value: object, fragment: str
+) -> None:
+    with pytest.raises(BadUserInput, match=fragment) as caught:
+        parse_decimal(value)
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("text", ["1e-30", "1" * 21, "0.00000000001", "١٠"])
+def test_literals_obey_the_same_grammar_and_bounds(text: str) -> None:
+    node = FloatValueNode(value=text) if "e" in text else StringValueNode(value=text)
+    with pytest.raises(BadUserInput):
+        parse_decimal_literal(node)
+
+
+@pytest.mark.parametrize("value", ["9" * 20, "\u0661", str(2**63), 2**63, -(2**63) - 1])
+def test_nanoseconds_outside_a_signed_64_bit_integer_or_in_other_digits_are_refused(
+    value: object,
+) -> None:
+    with pytest.raises(BadUserInput):
+        parse_nanoseconds(value)
 
 
 def test_a_boolean_literal_is_not_a_decimal() -> None:
@@ -98,8 +142,18 @@ def test_a_boolean_literal_is_not_a_decimal() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.decimals(allow_nan=False, allow_infinity=False))
-def test_every_finite_decimal_round_trips_through_its_string(value: Decimal) -> None:
+@given(
+    st.decimals(
+        min_value=-(Decimal(10) ** MAX_INTEGER_DIGITS) + 1,
+        max_value=Decimal(10) ** MAX_INTEGER_DIGITS - 1,
+        places=MAX_FRACTION_DIGITS,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+)
+def test_every_finite_decimal_within_the_bounds_round_trips_through_its_string(
+    value: Decimal,
+) -> None:
     text = serialize_decimal(value)
     assert "E" not in text.upper()
     assert parse_decimal(text) == value
