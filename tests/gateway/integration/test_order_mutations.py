@@ -10,7 +10,12 @@ from uuid import UUID
 
 import pytest
 
-from bounded_contexts.execution.domain.errors import ExecutionError, InvalidOrder
+from bounded_contexts.execution.domain.errors import (
+    ExecutionError,
+    InvalidOrder,
+    PriceOffTick,
+    QuantityOffLot,
+)
 from gateway.ports import Principal
 
 PLACE = """
@@ -232,3 +237,73 @@ def test_a_placed_order_keeps_its_id_when_reading_it_back_fails(
     assert body["data"] == {"placeOrder": {"orderId": PLACED, "order": None}}
     assert codes(body) == ["INTERNAL_SERVER_ERROR"]
     assert body["errors"][0]["path"] == ["placeOrder", "order"]
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        1e-30,  # issue 6: a JSON float, filled and charged the minimum fee
+        "1e-30",
+        "\u0661\u0660",  # issue 6: Arabic-Indic "10", read as 10
+        "\uff11\uff10",  # full-width "10"
+        "9" * 100_000,  # issue 6: stored in the event log
+        10**30,
+        "0.00000000001",
+    ],
+)
+def test_nonsense_quantities_in_variables_are_bad_user_input_naming_the_field(
+    graphql, codes, commands, quantity: object
+) -> None:
+    body = graphql(PLACE, {"input": order_input(quantity=quantity)})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "input.quantity"
+    assert len(body["errors"][0]["message"]) < 700
+    assert commands.placed == []
+
+
+@pytest.mark.parametrize("literal", ["1e-30", "1E5", '"1e-30"', '"\u0661\u0660"', "9" * 5_000])
+def test_nonsense_quantity_literals_are_bad_user_input_naming_the_field(
+    graphql, codes, commands, literal: str
+) -> None:
+    body = graphql(
+        'mutation { placeOrder(input: {accountId: "a", instrumentId: "AAPL", side: BUY, '
+        f"quantity: {literal}}}) {{ orderId }} }}"
+    )
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "input.quantity"
+    assert commands.placed == []
+
+
+@pytest.mark.parametrize(
+    ("error", "field"),
+    [
+        (QuantityOffLot(Decimal("0.0000001"), Decimal(1), "AAPL"), "input.quantity"),
+        (PriceOffTick(Decimal("150.001"), Decimal("0.01"), "AAPL"), "input.limitPrice"),
+    ],
+)
+def test_an_order_off_the_lot_or_tick_is_bad_user_input_naming_the_field(
+    graphql, codes, commands, error: InvalidOrder, field: str
+) -> None:
+    commands.refusal = error
+    body = graphql(PLACE, {"input": order_input(quantity="0.0000001")})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == field
+    assert body["errors"][0]["message"] == str(error)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"accountId": "a" * 129}, "input.accountId"),
+        ({"accountId": "acc\x00-1"}, "input.accountId"),
+        ({"instrumentId": "AAPL\x1b[31m"}, "input.instrumentId"),
+        ({"instrumentId": "AAPL\u202e"}, "input.instrumentId"),
+    ],
+)
+def test_overlong_identifiers_or_ones_with_control_characters_are_refused(
+    graphql, codes, commands, overrides: dict[str, str], field: str
+) -> None:
+    body = graphql(PLACE, {"input": order_input(**overrides)})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == field
+    assert commands.placed == []
