@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import lfilter
 
-from .conventions import ZERO_DISPERSION_RELATIVE_TOLERANCE
+from .conventions import ZERO_DISPERSION_FLOOR, ZERO_DISPERSION_RELATIVE_TOLERANCE
 
 
 def _rolling_reduce(values: np.ndarray, period: int, combine: np.ufunc) -> np.ndarray:
@@ -123,7 +123,12 @@ def centred_square_sum(total: np.ndarray, total_sq: np.ndarray, count: int) -> n
     """``sum((x - mean)**2)`` from window sums, exactly 0 on a flat window.
 
     The streaming form evaluates the same expression, ``total_sq - total * (total / count)``,
-    and applies the same flat-window threshold (``ZERO_DISPERSION_RELATIVE_TOLERANCE``).
+    and applies the same flat-window tests: at most ``ZERO_DISPERSION_RELATIVE_TOLERANCE`` of
+    ``total_sq`` (rounding residue), or ``total_sq`` below ``ZERO_DISPERSION_FLOOR`` (denormal
+    range, where the relative test cannot be resolved).
     """
     centred = total_sq - total * (total / count)
-    return np.where(centred <= ZERO_DISPERSION_RELATIVE_TOLERANCE * total_sq, 0.0, centred)
+    flat = (centred <= ZERO_DISPERSION_RELATIVE_TOLERANCE * total_sq) | (
+        total_sq < ZERO_DISPERSION_FLOOR
+    )
+    return np.where(flat, 0.0, centred)

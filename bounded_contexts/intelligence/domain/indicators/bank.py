@@ -127,10 +127,14 @@ class IndicatorBankConfig:
             check_positive_parameter("periods_per_year", self.periods_per_year)
 
 
+#: The desk defaults, one shared instance: the config is frozen, so sharing it is safe.
+DEFAULT_BANK_CONFIG = IndicatorBankConfig()
+
+
 class IndicatorBank:
     """All bank indicators for one instrument, updated together once per bar."""
 
-    def __init__(self, config: IndicatorBankConfig = IndicatorBankConfig()) -> None:
+    def __init__(self, config: IndicatorBankConfig = DEFAULT_BANK_CONFIG) -> None:
         if not isinstance(config, IndicatorBankConfig):
             raise InvalidParameterError(
                 f"config must be an IndicatorBankConfig, got {type(config).__name__}"

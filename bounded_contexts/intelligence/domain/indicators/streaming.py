@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, Self
 
 from .conventions import (
     PARKINSON_VARIANCE_FACTOR,
+    ZERO_DISPERSION_FLOOR,
     ZERO_DISPERSION_RELATIVE_TOLERANCE,
     ema_gain,
     wilder_decay,
@@ -44,9 +45,11 @@ from .volatility import LOG_NEEDS_POSITIVE, annualisation_scale
 
 
 def centred_square_sum(total: float, total_sq: float, count: int) -> float:
-    """Scalar twin of ``_windows.centred_square_sum``: same expression, same flat threshold."""
+    """Scalar twin of ``_windows.centred_square_sum``: same expression, same flat tests."""
     centred = total_sq - total * (total / count)
-    return 0.0 if centred <= ZERO_DISPERSION_RELATIVE_TOLERANCE * total_sq else centred
+    if total_sq < ZERO_DISPERSION_FLOOR or centred <= ZERO_DISPERSION_RELATIVE_TOLERANCE * total_sq:
+        return 0.0
+    return centred
 
 
 class StreamingIndicator(Stateful):
@@ -744,15 +747,15 @@ class RollingCorrelation(StreamingIndicator):
         period = self.period
         centred_a = centred_square_sum(sums.asset.value, sums.asset_sq.value, period)
         centred_b = centred_square_sum(sums.benchmark.value, sums.benchmark_sq.value, period)
-        scale = centred_a * centred_b
+        scale = math.sqrt(centred_a) * math.sqrt(centred_b)  # the batch form's order: no underflow
         if scale == 0.0:
             return 0.0
-        return min(1.0, max(-1.0, sums.co_moment() / math.sqrt(scale)))
+        return min(1.0, max(-1.0, sums.co_moment() / scale))
 
 
 class RollingBeta(StreamingIndicator):
-    """Rolling OLS beta of asset returns on benchmark returns; 0 when the benchmark is flat;
-    first value on update p."""
+    """Rolling OLS beta of asset returns on benchmark returns; 0 when either side is flat (a flat
+    side's covariance is exactly 0, see ``rolling_statistics``); first value on update p."""
 
     __slots__ = ("_sums", "period")
 
@@ -768,6 +771,7 @@ class RollingBeta(StreamingIndicator):
         if not sums.push(asset, benchmark):
             return None
         centred_b = centred_square_sum(sums.benchmark.value, sums.benchmark_sq.value, self.period)
-        if centred_b == 0.0:
+        centred_a = centred_square_sum(sums.asset.value, sums.asset_sq.value, self.period)
+        if centred_b == 0.0 or centred_a == 0.0:
             return 0.0
         return sums.co_moment() / centred_b
