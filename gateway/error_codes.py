@@ -72,7 +72,7 @@ DATABASE_UNREACHABLE: tuple[type[BaseException], ...] = (
 )
 """Failures of a query resolver that mean "the database is not there", not "a bug"."""
 
-_VARIABLE_PATH = re.compile(r"Variable '\$(\w+)' has invalid value at ((?:\.\w+|\[\d+\])+)")
+_VARIABLE_PATH = re.compile(r"Variable '\$(\w+)' has invalid value(?: at ((?:\.\w+|\[\d+\])+))?")
 
 
 def _argument_path(ancestors: Sequence[Any]) -> list[str]:
@@ -210,7 +210,7 @@ def _name_variable_field(error: GraphQLError) -> None:
     """
     match = _VARIABLE_PATH.match(error.message)
     if match is not None and "field" not in (error.extensions or {}):
-        inner = match[2].replace("[", ".").replace("]", "")
+        inner = (match[2] or "").replace("[", ".").replace("]", "")
         error.extensions = {**(error.extensions or {}), "field": match[1] + inner}
 
 
