@@ -262,7 +262,7 @@ def test_relayed_messages_carry_key_type_version_and_position(live_run, pulsar_u
         assert message.partition_key() == str(first.aggregate_id)
         assert message.properties() == {
             "type": "InstrumentListed",
-            "version": "1",
+            "version": "2",
             "position": "1",
             "aggregate_version": "1",
             "context": "ingestion",
