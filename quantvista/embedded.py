@@ -302,10 +302,11 @@ def _remove_stale_postmaster_pid(pgdata: Path) -> None:
         except (IndexError, ValueError):
             pid = 0
         live = pid != 0 and _is_postgres(abs(pid), pgdata if pid > 0 else None)
-        if live and pid > 0 and len(lines) == _POSTMASTER_PID_LINES:
-            if lines[-1].strip() == "ready":
-                return  # a running server: the library reuses it
-            # "starting" (a pg_ctl of a killed owner) or "stopping": wait for it to settle
+        ready = len(lines) == _POSTMASTER_PID_LINES and lines[-1].strip() == "ready"
+        if live and pid > 0 and ready:
+            return  # a running server: the library reuses it
+        # Live but not ready: "starting" (a pg_ctl of a killed owner), "stopping", or the
+        # bootstrap backend of an initdb still running: wait for it to settle.
         if not live:
             pid_file.unlink(missing_ok=True)
             log.info("embedded PostgreSQL: removed stale postmaster.pid (pid %s)", pid)
