@@ -17,8 +17,15 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/quantvista demo $(ARGS)
 
+# The whole suite on the embedded PostgreSQL, then the integration and e2e tiers again on the
+# real server at QUANTVISTA_TEST_EXTERNAL_PG when it answers (skipped with a line when it does
+# not; empty turns it off). Either pass failing fails the target.
+QUANTVISTA_TEST_EXTERNAL_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
+
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python tests/external_postgres.py --embedded-passed \
+		--server '$(QUANTVISTA_TEST_EXTERNAL_PG)' $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -32,6 +32,9 @@ class Settings:
         http_host, http_port: where the GraphQL gateway listens.
         fault_plan: crash-recovery tests only — where this process kills itself
             (``QUANTVISTA_FAULT_PLAN``; see :mod:`events.faults`). Unset in any real run.
+        mic_registry: an ISO 10383 file (``ISO10383_MIC.csv`` as ISO publishes it) that
+            decides which MICs instruments may be listed on (``QUANTVISTA_MIC_REGISTRY``, or
+            ``ingest --mic-registry``); ``None`` uses the snapshot in the ``iso10383`` package.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -41,6 +44,7 @@ class Settings:
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     fault_plan: str | None = None
+    mic_registry: Path | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -56,6 +60,9 @@ class Settings:
             http_host=env.get("QUANTVISTA_HTTP_HOST", "127.0.0.1"),
             http_port=int(port_text),
             fault_plan=env.get("QUANTVISTA_FAULT_PLAN") or None,
+            mic_registry=Path(env["QUANTVISTA_MIC_REGISTRY"])
+            if env.get("QUANTVISTA_MIC_REGISTRY")
+            else None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **given)
@@ -80,5 +87,9 @@ class Settings:
                 FaultPlan(self.fault_plan)
             except FaultPlanError as exc:
                 raise ConfigurationError(f"QUANTVISTA_FAULT_PLAN: {exc}") from None
+        if self.mic_registry is not None and not self.mic_registry.is_file():
+            raise ConfigurationError(
+                f"QUANTVISTA_MIC_REGISTRY: no such file {str(self.mic_registry)!r}"
+            )
         if not self.pulsar_tenant.replace("-", "").replace("_", "").isalnum():
             raise ConfigurationError(f"invalid Pulsar tenant {self.pulsar_tenant!r}")

@@ -14,7 +14,10 @@ from bounded_contexts.ingestion.domain.events import BarClosed, InstrumentListed
 from events.envelope import Cause
 from events.store import AlreadyTracked, ConcurrencyConflict, EventStore, datastore_from_url
 
-LISTING = InstrumentListed("SAP", "DE0007164600", "XETR", "EUR", "SAP SE")
+# A tick as fine as the round-trip test's prices: the store must keep every digit it is given.
+LISTING = InstrumentListed(
+    "SAP", "DE0007164600", "XETR", "EUR", "SAP SE", tick_size=Decimal("1E-16")
+)
 
 
 @pytest.fixture

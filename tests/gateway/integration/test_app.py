@@ -37,7 +37,8 @@ def test_the_pool_lives_in_lifespan_state_and_is_closed_on_shutdown(
 def test_a_libpq_connect_timeout_in_the_url_does_not_reach_the_server(
     read_model_url, commands
 ) -> None:
-    url = read_model_url + "&connect_timeout=5"
+    # The embedded server's URL already has a query (``?host=<socket dir>``); a TCP one has none.
+    url = read_model_url + ("&" if "?" in read_model_url else "?") + "connect_timeout=5"
     with TestClient(create_app(url, commands)) as test_client:
         assert test_client.get("/healthz").json() == {"status": "ok"}
 
