@@ -76,7 +76,6 @@ class PipelineConfig:
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     forecaster: ForecasterConfig = field(default_factory=ForecasterConfig)
     execution: ExecutionConfig = field(default_factory=ExecutionConfig)
-    lifecycle: TradeLifecycleConfig = field(default_factory=TradeLifecycleConfig)
 
 
 @dataclass(frozen=True)
@@ -211,7 +210,12 @@ class Platform:
         if "sagas" in wanted:
             consumers.append(
                 policy(
-                    TradeLifecycleSaga(s["sagas"], self.config.lifecycle), StoreEffects(s["sagas"])
+                    TradeLifecycleSaga(
+                        s["sagas"],
+                        # a trade is due when its order expires (GTD, enforced by execution)
+                        TradeLifecycleConfig(self.config.execution.strategy_order_ttl_ns),
+                    ),
+                    StoreEffects(s["sagas"]),
                 )
             )
         if "projections" in wanted or "support" in wanted:

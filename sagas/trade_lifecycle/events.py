@@ -42,7 +42,10 @@ class TradeLifecycleCompleted(_SagaEvent):
 
 @dataclass(frozen=True)
 class TradeLifecycleTimedOut(_SagaEvent):
-    """No fill by the deadline: execution is asked to cancel what remains of the order."""
+    """No fill by the deadline: execution is asked to cancel what remains of the order.
+
+    No longer recorded (the order's GTD expiry is the deadline; see ``saga.py``); kept so that
+    logs holding it stay readable and replay as they did."""
 
     order_id: UUID
     deadline_ts: int

@@ -1,7 +1,10 @@
 """The trade lifecycle of one decision, as an aggregate.
 
 started ──order placed──> working ──filled/rejected/cancelled──> completed
-                             └──deadline passed (bar clock)──> timed out ──> completed
+
+The deadline is the order's GTD expiry, enforced by execution (an expired order is cancelled).
+Logs written before that may hold ``TradeLifecycleTimedOut`` (the saga's own bar-clock timeout,
+removed because its outcome depended on delivery order): it is still applied on replay.
 """
 
 from __future__ import annotations
@@ -51,16 +54,6 @@ class TradeLifecycle(Aggregate):
     def complete(self, outcome: str) -> None:
         if not self.completed and self.order_id is not None:
             self._record(TradeLifecycleCompleted(self.order_id, outcome))  # type: ignore[arg-type]
-
-    def clock(self, bar_start: int) -> None:
-        """The bar clock ticked: time out a working order past its deadline (once)."""
-        if (
-            not self.completed
-            and not self.timed_out
-            and self.order_id is not None
-            and bar_start >= self.deadline_ts
-        ):
-            self._record(TradeLifecycleTimedOut(self.order_id, self.deadline_ts))
 
     def apply(self, event: DomainEvent) -> None:
         match event:

@@ -1,5 +1,5 @@
-"""The trade lifecycle of one decision: started, order placed, completed; timed out on the
-bar clock once its deadline has passed, at most once, and never after completion."""
+"""The trade lifecycle of one decision: started, order placed, completed once; a timeout that
+an older version recorded is still replayed."""
 
 from __future__ import annotations
 
@@ -71,59 +71,27 @@ def test_nothing_completes_before_an_order_is_placed() -> None:
     assert recorded(lifecycle) == [] and not lifecycle.completed
 
 
-def test_the_clock_before_the_deadline_times_nothing_out() -> None:
-    lifecycle = working()
-    lifecycle.clock(DECIDED)
-    lifecycle.clock(DEADLINE - 1)
-    assert recorded(lifecycle) == [] and not lifecycle.timed_out
-
-
-def test_the_first_bar_at_the_deadline_times_the_trade_out() -> None:
-    lifecycle = working()
-    lifecycle.clock(DEADLINE)
-    assert recorded(lifecycle) == [TradeLifecycleTimedOut(ORDER, DEADLINE)]
-    assert lifecycle.timed_out
-
-
-def test_a_bar_past_the_deadline_times_the_trade_out_only_once() -> None:
-    lifecycle = working()
-    for bar_start in (DEADLINE + 60, DEADLINE + 120, DEADLINE + 180):
-        lifecycle.clock(bar_start)
-    assert recorded(lifecycle) == [TradeLifecycleTimedOut(ORDER, DEADLINE)]
-
-
-def test_a_completed_trade_never_times_out() -> None:
-    lifecycle = working()
-    lifecycle.complete("FILLED")
-    lifecycle.collect_pending()
-    lifecycle.clock(DEADLINE + 1_000)
-    assert recorded(lifecycle) == []
-
-
-def test_without_an_order_there_is_nothing_to_time_out() -> None:
-    lifecycle = started()
-    lifecycle.clock(DEADLINE + 1_000)
-    assert recorded(lifecycle) == []
-
-
-def test_a_timed_out_trade_still_completes_when_its_order_ends() -> None:
-    lifecycle = working()
-    lifecycle.clock(DEADLINE)
-    lifecycle.complete("CANCELLED")
-    assert recorded(lifecycle) == [
-        TradeLifecycleTimedOut(ORDER, DEADLINE),
-        TradeLifecycleCompleted(ORDER, "CANCELLED"),
+def test_a_timeout_recorded_by_an_older_version_is_replayed_and_the_trade_still_completes() -> None:
+    history = [
+        TradeLifecycleStarted(DECISION, "SAP", DECIDED, DEADLINE),
+        TradeOrderPlaced(ORDER),
+        TradeLifecycleTimedOut(ORDER, DEADLINE),  # the saga's own bar-clock timeout, removed
     ]
+    replayed = TradeLifecycle.replay(lifecycle_id(DECISION), history)
+    assert (replayed.order_id, replayed.timed_out, replayed.completed) == (ORDER, True, False)
+    replayed.complete("CANCELLED")
+    assert recorded(replayed) == [TradeLifecycleCompleted(ORDER, "CANCELLED")]
+    assert replayed.version == 4
 
 
 def test_replaying_the_history_restores_the_live_state() -> None:
     live = TradeLifecycle.start(DECISION, "SAP", DECIDED, DEADLINE)
     live.order_placed(ORDER)
-    live.clock(DEADLINE)
+    live.complete("FILLED")
     history = [p.event for p in live.collect_pending()]
     replayed = TradeLifecycle.replay(live.id, history)
     fields = ("decision_id", "instrument_id", "deadline_ts", "order_id", "completed", "timed_out")
     assert [getattr(replayed, f) for f in fields] == [getattr(live, f) for f in fields]
     assert replayed.version == live.version == 3
-    replayed.clock(DEADLINE + 60)
-    assert recorded(replayed) == []  # the time-out is not repeated after a restart
+    replayed.complete("CANCELLED")
+    assert recorded(replayed) == []  # the outcome is not repeated after a restart
