@@ -83,6 +83,9 @@ def _encode(value: Any) -> Any:
         return [_encode(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # A value object inside a payload (a pre-trade breach): its fields, encoded alike.
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
 
 
@@ -93,9 +96,14 @@ def _encoder_for(hint: Any) -> Callable[[Any], Any] | None:
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
         return _encode if len(inner) != 1 or _encoder_for(inner[0]) is not None else None
-    if hint is Decimal or hint is UUID or origin in (tuple, dict):
+    if hint is Decimal or hint is UUID or origin in (tuple, dict) or _is_value_object(hint):
         return _encode
     return None
+
+
+def _is_value_object(hint: Any) -> bool:
+    """A frozen dataclass used as a payload field's type (not an event itself)."""
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
 
 
 _ENCODERS: dict[type, list[tuple[str, Callable[[Any], Any] | None]]] = {}
@@ -124,6 +132,20 @@ def _decoder_for(hint: Any) -> Decoder | None:
     if origin is dict:
         value = _decoder_for(typing.get_args(hint)[1])
         return None if value is None else (lambda v: {k: value(x) for k, x in v.items()})
+    if _is_value_object(hint):
+        hints = typing.get_type_hints(hint)
+        fields = [(f.name, _decoder_for(hints[f.name])) for f in dataclasses.fields(hint)]
+
+        def decode_value_object(v: dict[str, Any]) -> Any:
+            return hint(
+                **{
+                    name: raw if decode is None or raw is None else decode(raw)
+                    for name, decode in fields
+                    for raw in (v.get(name),)
+                }
+            )
+
+        return decode_value_object
     return None
 
 

@@ -58,4 +58,14 @@ def _schema_of(hint: Any) -> dict[str, Any]:
     }
     if hint in simple:
         return simple[hint]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        # A value object inside a payload: an object of its own fields, all required.
+        hints = typing.get_type_hints(hint)
+        fields = dataclasses.fields(hint)
+        return {
+            "type": "object",
+            "properties": {f.name: _schema_of(hints[f.name]) for f in fields},
+            "required": [f.name for f in fields],
+            "additionalProperties": False,
+        }
     raise TypeError(f"no JSON Schema mapping for payload type {hint!r}")

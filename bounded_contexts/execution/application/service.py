@@ -40,7 +40,11 @@ from bounded_contexts.execution.domain.instrument import (
     InstrumentTerms,
 )
 from bounded_contexts.execution.domain.order import Order, order_id_for
-from bounded_contexts.execution.domain.pretrade import PreTradeLimits, pretrade_failures
+from bounded_contexts.execution.domain.pretrade import (
+    PreTradeLimits,
+    no_reference_price,
+    pretrade_failures,
+)
 from events.effects import EventsToAppend
 from events.envelope import Cause, EventEnvelope
 from events.store import EventStore
@@ -186,7 +190,7 @@ class ExecutionService:
         reference = cmd.reference_price or self.last_price.get(cmd.instrument_id)
         order.reference_price = reference
         if reference is None and cmd.limit_price is None:
-            failures = [f"no market price known for {cmd.instrument_id} yet"]
+            failures = [no_reference_price(cmd.instrument_id)]
         else:
             failures = pretrade_failures(
                 submitted,
@@ -196,7 +200,7 @@ class ExecutionService:
                 limits=self.config.limits,
             )
         if failures:
-            order.reject("; ".join(failures))
+            order.reject("; ".join(f.message for f in failures), tuple(f.breach for f in failures))
         else:
             order.accept()
         self.orders[order.id] = order

@@ -49,11 +49,39 @@ class OrderAccepted(_ExecutionEvent):
 
 
 @dataclass(frozen=True)
+class ControlBreach:
+    """One pre-trade control an order broke (RTS 6 Art. 15): the control's name, its limit and
+    the order's value that broke it (both null for a control without a number, e.g. no market
+    price known to check against). Controls: ``max_order_quantity``, ``max_order_notional``,
+    ``max_position_notional``, ``short_selling`` (limit 0: the lowest position allowed),
+    ``cash`` (limit: the cash; value: this order's notional plus the open buys'),
+    ``reference_price``."""
+
+    control: str
+    limit: Decimal | None
+    value: Decimal | None
+
+
+@dataclass(frozen=True)
 class OrderRejected(_ExecutionEvent):
-    """Pre-trade controls refused the order (ISO 20022 REMO); the reason says which."""
+    """Pre-trade controls refused the order (ISO 20022 REMO); the reason says which.
+
+    Version 2 added ``breaches``: every control broken, with its limit and the value that broke
+    it, so that a regulator's trail and a client's error name them without parsing ``reason``.
+    Version-1 rejections are upcast with no breaches (their ``reason`` still names them)."""
+
+    SCHEMA_VERSION = 2
 
     order_id: UUID
     reason: str
+    breaches: tuple[ControlBreach, ...] = ()
+
+
+def _order_rejected_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {**payload, "breaches": []}
+
+
+OrderRejected.UPCASTERS = {1: _order_rejected_v1_to_v2}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from bounded_contexts.execution.domain.errors import IllegalOrderTransition, InvalidOrder
 from bounded_contexts.execution.domain.events import (
+    ControlBreach,
     OrderAccepted,
     OrderCancelled,
     OrderFilled,
@@ -75,9 +76,9 @@ class Order(Aggregate):
         self._guard("accept")
         self._record(OrderAccepted(self.id))
 
-    def reject(self, reason: str) -> None:
+    def reject(self, reason: str, breaches: tuple[ControlBreach, ...] = ()) -> None:
         self._guard("reject")
-        self._record(OrderRejected(self.id, reason))
+        self._record(OrderRejected(self.id, reason, breaches))
 
     def fill(self, quantity: Decimal, price: Decimal, fee: Decimal) -> None:
         self._guard("fill")

@@ -1,7 +1,8 @@
 """Pre-trade controls (RTS 6 Art. 15): every order passes them before it reaches a venue.
 
-Pure function of the order, the account and the open orders; returns the reasons it fails
-(empty when it passes), so a rejection records every limit breached, not only the first.
+Pure function of the order, the account and the open orders; returns every control it fails
+(empty when it passes), each with its limit, the order's value and a sentence, so a rejection
+records every limit breached, not only the first.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bounded_contexts.execution.domain.account import Account
-from bounded_contexts.execution.domain.events import OrderSubmitted
+from bounded_contexts.execution.domain.events import ControlBreach, OrderSubmitted
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class PreTradeLimits:
     allow_short: bool = False
 
 
+@dataclass(frozen=True)
+class PreTradeFailure:
+    """A control the order broke: the recorded breach and the sentence that explains it."""
+
+    breach: ControlBreach
+    message: str
+
+
 def pretrade_failures(
     order: OrderSubmitted,
     *,
@@ -32,30 +41,59 @@ def pretrade_failures(
     reference_price: Decimal,
     open_buy_notional: Decimal,
     limits: PreTradeLimits,
-) -> list[str]:
+) -> list[PreTradeFailure]:
     price = order.limit_price or reference_price
     notional = order.quantity * price
     failures = []
+
+    def breach(control: str, limit: Decimal, value: Decimal, message: str) -> None:
+        failures.append(PreTradeFailure(ControlBreach(control, limit, value), message))
+
     if order.quantity > limits.max_order_quantity:
-        failures.append(
-            f"order quantity {order.quantity} exceeds the limit {limits.max_order_quantity}"
+        breach(
+            "max_order_quantity",
+            limits.max_order_quantity,
+            order.quantity,
+            f"order quantity {order.quantity} exceeds the limit {limits.max_order_quantity}",
         )
     if notional > limits.max_order_notional:
-        failures.append(
-            f"order notional {notional:.2f} exceeds the limit {limits.max_order_notional}"
+        breach(
+            "max_order_notional",
+            limits.max_order_notional,
+            notional,
+            f"order notional {notional:.2f} exceeds the limit {limits.max_order_notional}",
         )
     signed = order.quantity if order.side == "BUY" else -order.quantity
     position_after = account.position(order.instrument_id) + signed
     if abs(position_after) * price > limits.max_position_notional:
-        failures.append(
+        breach(
+            "max_position_notional",
+            limits.max_position_notional,
+            abs(position_after) * price,
             f"position after the order {position_after} x {price} exceeds the per-instrument "
-            f"limit {limits.max_position_notional}"
+            f"limit {limits.max_position_notional}",
         )
     if position_after < 0 and not limits.allow_short:
-        failures.append(f"short selling is not allowed (position after would be {position_after})")
+        breach(
+            "short_selling",
+            Decimal(0),
+            position_after,
+            f"short selling is not allowed (position after would be {position_after})",
+        )
     if order.side == "BUY" and notional + open_buy_notional > account.cash:
-        failures.append(
+        breach(
+            "cash",
+            account.cash,
+            notional + open_buy_notional,
             f"not enough cash: order {notional:.2f} + open buys {open_buy_notional:.2f} > "
-            f"cash {account.cash:.2f}"
+            f"cash {account.cash:.2f}",
         )
     return failures
+
+
+def no_reference_price(instrument_id: str) -> PreTradeFailure:
+    """The order has no price to check against: a market order before the first bar."""
+    return PreTradeFailure(
+        ControlBreach("reference_price", None, None),
+        f"no market price known for {instrument_id} yet",
+    )

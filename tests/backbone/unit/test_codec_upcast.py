@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bounded_contexts.execution.domain.events import ControlBreach, OrderRejected
 from bounded_contexts.ingestion.domain.events import BarClosed
 from events.catalogue import default_catalogue, schema_path
 from events.codec import PoisonEvent, decode_state, upcast
@@ -186,3 +187,30 @@ def test_decoding_bytes_that_are_not_an_event_is_a_poison_event() -> None:
         decode(b"{not json")
     with pytest.raises(PoisonEvent, match=r"undecodable event at ingestion#11"):
         decode(json.dumps({"type": "BarClosed"}).encode())
+
+
+def test_an_order_rejected_v1_reads_as_v2_without_breaches_and_v2_round_trips_its_breaches() -> (
+    None
+):
+    order_id = "0f1e2d3c-4b5a-4697-8877-665544332211"
+    v1 = {"order_id": order_id, "reason": "order notional 200000.00 exceeds the limit 100000"}
+    upcast_payload = upcast(OrderRejected, 1, dict(v1), where="execution#3")
+    jsonschema.validate(upcast_payload, schema(OrderRejected, 2))
+    assert OrderRejected.from_payload(upcast_payload).breaches == ()
+
+    rejected = OrderRejected(
+        uuid.UUID(order_id),
+        "order notional 200000.00 exceeds the limit 100000; no market price known",
+        (
+            ControlBreach("max_order_notional", Decimal(100000), Decimal("200000.00")),
+            ControlBreach("reference_price", None, None),
+        ),
+    )
+    payload = rejected.to_payload()
+    jsonschema.validate(payload, schema(OrderRejected, 2))
+    assert payload["breaches"][0] == {
+        "control": "max_order_notional",
+        "limit": "100000",
+        "value": "200000.00",
+    }
+    assert OrderRejected.from_payload(json.loads(json.dumps(payload))) == rejected

@@ -47,10 +47,12 @@ def sample(hint: Any, *, fill_optionals: bool) -> Any:
         Decimal: Decimal("-1234.500"),
         uuid.UUID: uuid.UUID("0f1e2d3c-4b5a-4697-8877-665544332211"),
     }
+    if dataclasses.is_dataclass(hint):  # a value object inside a payload (ControlBreach)
+        return instance(hint, fill_optionals=fill_optionals)
     return samples[hint]
 
 
-def instance(cls: type[DomainEvent], *, fill_optionals: bool) -> DomainEvent:
+def instance(cls: type[Any], *, fill_optionals: bool) -> Any:
     hints = typing.get_type_hints(cls)
     return cls(
         **{

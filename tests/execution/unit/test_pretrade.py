@@ -56,9 +56,12 @@ def failures(
     open_buys: Decimal = Decimal(0),
     limits: PreTradeLimits = LIMITS,
 ) -> list[str]:
-    return pretrade_failures(
-        o, account=acc, reference_price=PRICE, open_buy_notional=open_buys, limits=limits
-    )
+    return [
+        failure.message
+        for failure in pretrade_failures(
+            o, account=acc, reference_price=PRICE, open_buy_notional=open_buys, limits=limits
+        )
+    ]
 
 
 def test_an_order_within_every_limit_passes() -> None:
@@ -131,3 +134,27 @@ def test_an_order_breaching_several_limits_lists_every_one_of_them() -> None:
 def test_a_buy_breaching_order_position_and_cash_limits_lists_all_three() -> None:
     reasons = failures(order("BUY", 2000), account(cash=1000))
     assert [r.split(" ")[0] for r in reasons] == ["order", "position", "not"]
+
+
+def breaches(o: OrderSubmitted, acc: Account) -> list[tuple[str, str, str]]:
+    found = pretrade_failures(
+        o, account=acc, reference_price=PRICE, open_buy_notional=Decimal(0), limits=LIMITS
+    )
+    return [(f.breach.control, str(f.breach.limit), str(f.breach.value)) for f in found]
+
+
+def test_each_breach_names_its_control_its_limit_and_the_value_that_broke_it() -> None:
+    assert breaches(order("BUY", 2000), account(cash=1000)) == [
+        ("max_order_notional", "100000", "200000"),
+        ("max_position_notional", "150000", "200000"),
+        ("cash", "1000", "200000"),
+    ]
+    assert breaches(order("SELL", 10), account()) == [("short_selling", "0", "-10")]
+    big = PreTradeLimits(max_order_quantity=Decimal(5), max_order_notional=Decimal(10**9))
+    found = pretrade_failures(
+        order("BUY", 6), account=account(), reference_price=PRICE,
+        open_buy_notional=Decimal(0), limits=big,
+    )  # fmt: skip
+    assert [(f.breach.control, f.breach.limit, f.breach.value) for f in found] == [
+        ("max_order_quantity", Decimal(5), Decimal(6))
+    ]
