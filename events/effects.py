@@ -3,7 +3,8 @@
 - :class:`StoreEffects`: a policy or saga appends events to its own context's store; the
   upstream position goes into that store's tracking table in the same transaction.
 - :class:`SqlEffects`: a projection writes read-model rows; the position goes into
-  ``projection_tracking`` in the same transaction.
+  ``projection_tracking`` in the same transaction, and a ``NOTIFY`` on
+  :data:`PROGRESS_CHANNEL` says so when it commits.
 
 Either way a position already applied is refused (:class:`AlreadyTracked`) and the whole
 effect rolls back — the duplicate is dropped, whatever the broker redelivered.
@@ -28,6 +29,10 @@ CREATE TABLE IF NOT EXISTS projection_tracking (
     PRIMARY KEY (projection, upstream)
 )
 """
+
+
+PROGRESS_CHANNEL = "quantvista_projection_progress"
+"""``NOTIFY`` channel: ``"<projection> <upstream> <position>"`` on every projection commit."""
 
 
 class Effects(Protocol):
@@ -86,12 +91,21 @@ class SqlEffects:
         self, consumer: str, upstream: str, position: int, work: Callable[[Any], None]
     ) -> None:
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cur:
+            # The notification goes out on commit, with the effects: the gateway waits on it
+            # for read-your-writes (minPosition) and to feed subscriptions, instead of polling.
             cur.execute(
-                "INSERT INTO projection_tracking (projection, upstream, position) "
+                "WITH tracked AS (INSERT INTO projection_tracking (projection, upstream, position) "
                 "VALUES (%s, %s, %s) ON CONFLICT (projection, upstream) DO UPDATE "
                 "SET position = EXCLUDED.position "
-                "WHERE projection_tracking.position < EXCLUDED.position RETURNING position",
-                (consumer, upstream, position),
+                "WHERE projection_tracking.position < EXCLUDED.position RETURNING position) "
+                "SELECT position, pg_notify(%s, %s) FROM tracked",
+                (
+                    consumer,
+                    upstream,
+                    position,
+                    PROGRESS_CHANNEL,
+                    f"{consumer} {upstream} {position}",
+                ),
             )
             if cur.fetchone() is None:
                 raise AlreadyTracked(f"{consumer} already applied {upstream}#{position}")

@@ -22,9 +22,22 @@ class MarketDataProjection(Projection):
         for envelope in events:
             e = envelope.event
             if isinstance(e, InstrumentListed):
-                listings.append((e.instrument_id, e.isin, e.mic, e.currency, e.name))
+                listings.append(
+                    (e.instrument_id, e.isin, e.mic, e.currency, e.name, e.lot_size, e.tick_size)
+                )
             elif isinstance(e, BarClosed):
-                bars.append((e.instrument_id, e.ts_end, e.open, e.high, e.low, e.close, e.volume))
+                bars.append(
+                    (
+                        e.instrument_id,
+                        e.ts_end,
+                        e.open,
+                        e.high,
+                        e.low,
+                        e.close,
+                        e.volume,
+                        envelope.position,
+                    )
+                )
             elif isinstance(e, BarQuarantined):
                 ts = envelope.ts_event or None
                 quarantined.append(
@@ -35,24 +48,26 @@ class MarketDataProjection(Projection):
                         ts,
                         storable(e.reason),
                         storable_json(e.raw),
+                        envelope.position,
                     )
                 )
         if listings:
             cur.executemany(
-                "INSERT INTO rm_instruments (instrument_id, isin, mic, currency, name) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (instrument_id) DO UPDATE SET "
-                "isin = EXCLUDED.isin, mic = EXCLUDED.mic, currency = EXCLUDED.currency, "
-                "name = EXCLUDED.name",
+                "INSERT INTO rm_instruments (instrument_id, isin, mic, currency, name, lot_size, "
+                "tick_size) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (instrument_id) "
+                "DO UPDATE SET isin = EXCLUDED.isin, mic = EXCLUDED.mic, "
+                "currency = EXCLUDED.currency, name = EXCLUDED.name, "
+                "lot_size = EXCLUDED.lot_size, tick_size = EXCLUDED.tick_size",
                 listings,
             )
         if bars:
             cur.executemany(
-                "INSERT INTO rm_bars (instrument_id, ts_event, open, high, low, close, volume) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "INSERT INTO rm_bars (instrument_id, ts_event, open, high, low, close, volume, "
+                "seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 bars,
             )
             latest: dict[str, tuple[int, object]] = {}
-            for instrument_id, ts, *_, close, _volume in bars:
+            for instrument_id, ts, *_, close, _volume, _seq in bars:
                 if instrument_id not in latest or ts > latest[instrument_id][0]:
                     latest[instrument_id] = (ts, close)
             cur.executemany(
@@ -62,7 +77,7 @@ class MarketDataProjection(Projection):
             )
         if quarantined:
             cur.executemany(
-                "INSERT INTO rm_quarantine (source, line, instrument_id, ts_event, reason, raw) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "INSERT INTO rm_quarantine (source, line, instrument_id, ts_event, reason, raw, "
+                "seq) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 quarantined,
             )

@@ -1,4 +1,8 @@
-"""Orders (current state), their full event history, and their fills."""
+"""Orders (current state), their full event history, and their fills.
+
+Every row carries the execution store position of the event that created it (``seq``) and,
+for an order, of the last event that changed it (``updated_seq``): lists page by them and
+subscriptions resume from them (see schema.sql)."""
 
 from __future__ import annotations
 
@@ -38,26 +42,28 @@ class OrdersProjection(Projection):
                     envelope.event_type,
                     envelope.ts_event,
                     json.dumps({**envelope.payload, "actor": envelope.actor}),
+                    envelope.position,
                 )
             )
             self._apply(e, envelope, cur)
         if history:
             cur.executemany(
-                "INSERT INTO rm_order_events (order_id, version, event_type, ts_event, payload) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "INSERT INTO rm_order_events (order_id, version, event_type, ts_event, payload, "
+                "seq) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 history,
             )
 
     def _apply(self, e: object, envelope: EventEnvelope, cur: Cursor) -> None:  # type: ignore[type-arg]
-        ts, version = envelope.ts_event, envelope.aggregate_version
+        ts, version, seq = envelope.ts_event, envelope.aggregate_version, envelope.position
         match e:
             case OrderSubmitted():
                 cur.execute(
                     "INSERT INTO rm_orders (order_id, account_id, instrument_id, side, order_type, "
                     "quantity, limit_price, status, filled_quantity, origin, decision_id, "
-                    "ts_submitted, ts_updated, version) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s, 'NEW', 0, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT DO NOTHING",
+                    "algo_id, actor, time_in_force, expire_at, ts_submitted, ts_updated, "
+                    "version, seq, updated_seq) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, 'NEW', 0, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                    "%s, %s) ON CONFLICT DO NOTHING",
                     (
                         e.order_id,
                         e.account_id,
@@ -68,39 +74,71 @@ class OrdersProjection(Projection):
                         e.limit_price,
                         e.origin,
                         e.decision_id,
+                        e.algo_id,
+                        envelope.actor,
+                        e.time_in_force,
+                        e.expire_at,
                         ts,
                         ts,
                         version,
+                        seq,
+                        seq,
                     ),
                 )
             case OrderAccepted():
-                self._status(cur, e.order_id, "ACCEPTED", ts, version)
+                self._status(cur, e.order_id, "ACCEPTED", envelope)
             case OrderRejected():
-                self._status(cur, e.order_id, "REJECTED", ts, version, reason=e.reason)
+                breaches = json.dumps(e.to_payload()["breaches"])
+                self._status(cur, e.order_id, "REJECTED", envelope, e.reason, breaches)
             case OrderCancelled():
-                self._status(cur, e.order_id, "CANCELLED", ts, version, reason=e.reason)
+                self._status(cur, e.order_id, "CANCELLED", envelope, e.reason)
             case OrderFilled():
                 status = "FILLED" if e.remaining_quantity == 0 else "PARTIALLY_FILLED"
                 cur.execute(
                     "UPDATE rm_orders SET status = %s, filled_quantity = %s, "
-                    "average_fill_price = %s, ts_updated = %s, version = %s "
+                    "average_fill_price = %s, ts_updated = %s, version = %s, updated_seq = %s "
                     "WHERE order_id = %s AND version < %s",
-                    (status, e.filled_quantity, e.average_price, ts, version, e.order_id, version),
+                    (
+                        status,
+                        e.filled_quantity,
+                        e.average_price,
+                        ts,
+                        version,
+                        seq,
+                        e.order_id,
+                        version,
+                    ),
                 )
                 cur.execute(
                     "INSERT INTO rm_fills (order_id, fill_seq, account_id, instrument_id, side, "
-                    "quantity, price, fee, ts_event) SELECT order_id, %s, account_id, "
-                    "instrument_id, side, %s, %s, %s, %s FROM rm_orders WHERE order_id = %s "
+                    "quantity, price, fee, ts_event, seq) SELECT order_id, %s, account_id, "
+                    "instrument_id, side, %s, %s, %s, %s, %s FROM rm_orders WHERE order_id = %s "
                     "ON CONFLICT DO NOTHING",
-                    (e.fill_seq, e.quantity, e.price, e.fee, ts, e.order_id),
+                    (e.fill_seq, e.quantity, e.price, e.fee, ts, seq, e.order_id),
                 )
 
     @staticmethod
     def _status(
-        cur: Cursor, order_id: object, status: str, ts: int, version: int, reason: str | None = None
-    ) -> None:  # type: ignore[type-arg]
+        cur: Cursor,  # type: ignore[type-arg]
+        order_id: object,
+        status: str,
+        envelope: EventEnvelope,
+        reason: str | None = None,
+        breaches: str | None = None,
+    ) -> None:
+        version = envelope.aggregate_version
         cur.execute(
             "UPDATE rm_orders SET status = %s, reject_reason = COALESCE(%s, reject_reason), "
-            "ts_updated = %s, version = %s WHERE order_id = %s AND version < %s",
-            (status, reason, ts, version, order_id, version),
+            "breaches = COALESCE(%s::jsonb, breaches), ts_updated = %s, version = %s, "
+            "updated_seq = %s WHERE order_id = %s AND version < %s",
+            (
+                status,
+                reason,
+                breaches,
+                envelope.ts_event,
+                version,
+                envelope.position,
+                order_id,
+                version,
+            ),
         )

@@ -61,14 +61,14 @@ class PortfolioProjection(Projection):
             if isinstance(e, AccountOpened):
                 cur.execute(
                     "INSERT INTO rm_portfolio (account_id, base_currency, initial_cash, cash, "
-                    "fees_paid, realised_pnl) VALUES (%s, %s, %s, %s, 0, 0) "
+                    "fees_paid, realised_pnl, updated_seq) VALUES (%s, %s, %s, %s, 0, 0, %s) "
                     "ON CONFLICT DO NOTHING",
-                    (e.account_id, e.currency, e.initial_cash, e.initial_cash),
+                    (e.account_id, e.currency, e.initial_cash, e.initial_cash, envelope.position),
                 )
             elif isinstance(e, FillBooked):
-                self._book(e, cur)
+                self._book(e, envelope.position, cur)
 
-    def _book(self, e: FillBooked, cur: Cursor) -> None:  # type: ignore[type-arg]
+    def _book(self, e: FillBooked, seq: int, cur: Cursor) -> None:  # type: ignore[type-arg]
         cur.execute(
             "SELECT quantity, cost_basis, realised_pnl FROM rm_positions "
             "WHERE account_id = %s AND instrument_id = %s",
@@ -83,10 +83,11 @@ class PortfolioProjection(Projection):
         quantity, cost, gained = fold_position(quantity, cost, signed, e.price)
         cur.execute(
             "INSERT INTO rm_positions (account_id, instrument_id, quantity, average_price, "
-            "cost_basis, realised_pnl) VALUES (%s, %s, %s, %s, %s, %s) "
+            "cost_basis, realised_pnl, updated_seq) VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (account_id, instrument_id) DO UPDATE SET "
             "quantity = EXCLUDED.quantity, average_price = EXCLUDED.average_price, "
-            "cost_basis = EXCLUDED.cost_basis, realised_pnl = EXCLUDED.realised_pnl",
+            "cost_basis = EXCLUDED.cost_basis, realised_pnl = EXCLUDED.realised_pnl, "
+            "updated_seq = EXCLUDED.updated_seq",
             (
                 e.account_id,
                 e.instrument_id,
@@ -94,10 +95,11 @@ class PortfolioProjection(Projection):
                 average_price(quantity, cost),
                 cost,
                 realised + gained,
+                seq,
             ),
         )
         cur.execute(
             "UPDATE rm_portfolio SET cash = %s, fees_paid = fees_paid + %s, "
-            "realised_pnl = realised_pnl + %s WHERE account_id = %s",
-            (e.cash_after, e.fee, gained, e.account_id),
+            "realised_pnl = realised_pnl + %s, updated_seq = %s WHERE account_id = %s",
+            (e.cash_after, e.fee, gained, seq, e.account_id),
         )

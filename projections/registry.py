@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import psycopg
 from psycopg import Cursor
 
 from projections.base import SCHEMA_SQL, Projection
@@ -20,8 +23,80 @@ def all_projections() -> list[Projection]:
     ]
 
 
-def create_read_model_tables(cur: Cursor) -> None:  # type: ignore[type-arg]
+READ_MODEL_VERSION = 2
+"""Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
+every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
+algorithm, actor and time in force, instruments' lot and tick sizes."""
+
+_VERSION_DDL = """
+CREATE TABLE IF NOT EXISTS rm_schema_version (
+    version     INTEGER NOT NULL,
+    installed   TIMESTAMPTZ NOT NULL DEFAULT now()
+)
+"""
+_MIGRATION_LOCK = 0x716D_7276  # "qmrv": one process at a time checks and migrates
+_EVERY_READ_MODEL = (
+    "rm_instruments",
+    "rm_bars",
+    "rm_quarantine",
+    "rm_predictions",
+    "rm_orders",
+    "rm_order_events",
+    "rm_fills",
+    "rm_positions",
+    "rm_portfolio",
+)
+"""Every read-model table any version created (dropped when the version changes)."""
+
+log = logging.getLogger(__name__)
+
+
+def create_read_model_tables(cur: Cursor) -> bool:  # type: ignore[type-arg]
+    """Create the read-model tables; returns True when tables of an older version were dropped.
+
+    Read models are disposable (ARCHITECTURE principle 2): when their stored version is not
+    :data:`READ_MODEL_VERSION`, every table is dropped and every projection's position
+    forgotten (with its dead letters), in this transaction, so the projections rebuild them
+    from the log as they start. Concurrent callers are serialised by an advisory lock.
+    """
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+    cur.execute(_VERSION_DDL)
+    cur.execute("SELECT max(version) AS version FROM rm_schema_version")
+    row = cur.fetchone()
+    stored = None if row is None else _value(row, "version")
+    cur.execute("SELECT to_regclass('rm_orders') IS NOT NULL AS present")
+    present = bool(_value(cur.fetchone(), "present"))
+    migrated = False
+    if stored != READ_MODEL_VERSION and (present or stored is not None):
+        log.warning(
+            "read models are version %s, this release needs %s: dropping them; the "
+            "projections rebuild them from the event log",
+            stored or 1,
+            READ_MODEL_VERSION,
+        )
+        cur.execute("DROP TABLE IF EXISTS " + ", ".join(_EVERY_READ_MODEL))
+        cur.execute("DELETE FROM rm_schema_version")
+        for statement in (
+            "DELETE FROM projection_tracking WHERE projection LIKE 'projection.%%'",
+            "DELETE FROM dead_letters WHERE consumer LIKE 'projection.%%'",
+        ):
+            cur.execute("SAVEPOINT forget")
+            try:
+                cur.execute(statement)
+            except psycopg.errors.UndefinedTable:  # created later in a fresh database
+                cur.execute("ROLLBACK TO SAVEPOINT forget")
+        migrated = True
     cur.execute(SCHEMA_SQL.read_text())
+    if stored != READ_MODEL_VERSION:
+        cur.execute("INSERT INTO rm_schema_version (version) VALUES (%s)", (READ_MODEL_VERSION,))
+    return migrated
+
+
+def _value(row: object, key: str) -> object:
+    """A column of a row from a dict-row or a tuple-row cursor."""
+    if row is None:
+        return None
+    return row[key] if isinstance(row, dict) else row[0]  # type: ignore[index]
 
 
 def projection_named(name: str) -> Projection:

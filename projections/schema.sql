@@ -2,6 +2,13 @@
 -- drops it and folds it again from the event stores. Money and quantities are NUMERIC (exact),
 -- timestamps are UTC nanoseconds (BIGINT) taken from the event's ts_event (simulated clock), never
 -- from the wall clock, so a replay of the same log yields the same rows.
+--
+-- `seq` columns hold the store position of the event that created the row (`updated_seq`: of the
+-- last event that changed it). Positions follow commit order and the projections apply events in
+-- position order, so a new row always sorts after every row already there: lists page by `seq`
+-- (never by a business timestamp, which a late manual order can place before a saved cursor), and
+-- subscriptions resume from a `seq`. A change to this file raises READ_MODEL_VERSION
+-- (projections/registry.py): read models of an older version are dropped and rebuilt from the log.
 
 CREATE TABLE IF NOT EXISTS rm_instruments (
     instrument_id  TEXT PRIMARY KEY,          -- symbol, e.g. 'AAPL'
@@ -10,7 +17,9 @@ CREATE TABLE IF NOT EXISTS rm_instruments (
     currency       TEXT NOT NULL,
     name           TEXT NOT NULL,
     last_price     NUMERIC,                   -- close of the latest bar by ts_event
-    last_bar_ts    BIGINT
+    last_bar_ts    BIGINT,
+    lot_size       NUMERIC NOT NULL,
+    tick_size      NUMERIC NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS rm_bars (
@@ -21,8 +30,10 @@ CREATE TABLE IF NOT EXISTS rm_bars (
     low            NUMERIC NOT NULL,
     close          NUMERIC NOT NULL,
     volume         NUMERIC NOT NULL,
+    seq            BIGINT NOT NULL,           -- ingestion position of the BarClosed
     PRIMARY KEY (instrument_id, ts_event)
 );
+CREATE INDEX IF NOT EXISTS rm_bars_by_seq ON rm_bars (instrument_id, seq);
 
 CREATE TABLE IF NOT EXISTS rm_quarantine (
     source         TEXT NOT NULL,             -- file name or feed name
@@ -31,8 +42,10 @@ CREATE TABLE IF NOT EXISTS rm_quarantine (
     ts_event       BIGINT,
     reason         TEXT NOT NULL,
     raw            JSONB NOT NULL,
+    seq            BIGINT NOT NULL,           -- ingestion position of the BarQuarantined
     PRIMARY KEY (source, line)
 );
+CREATE UNIQUE INDEX IF NOT EXISTS rm_quarantine_by_seq ON rm_quarantine (seq);
 
 CREATE TABLE IF NOT EXISTS rm_predictions (
     instrument_id   TEXT NOT NULL,
@@ -54,13 +67,21 @@ CREATE TABLE IF NOT EXISTS rm_orders (
     filled_quantity     NUMERIC NOT NULL,
     average_fill_price  NUMERIC,
     reject_reason       TEXT,
+    breaches            JSONB NOT NULL DEFAULT '[]', -- [{control, limit, value}] of a rejection
     origin              TEXT NOT NULL,        -- STRATEGY | MANUAL
     decision_id         UUID,                 -- the TradeDecided event that caused it (strategy orders)
+    algo_id             TEXT,                 -- the deciding algorithm (strategy orders)
+    actor               TEXT NOT NULL,        -- who submitted it: person:<subject> or algo:<id>
+    time_in_force       TEXT NOT NULL,        -- GTC | GTD
+    expire_at           BIGINT,               -- GTD: expires at the first bar starting at/after it
     ts_submitted        BIGINT NOT NULL,
     ts_updated          BIGINT NOT NULL,
-    version             INTEGER NOT NULL
+    version             INTEGER NOT NULL,
+    seq                 BIGINT NOT NULL,      -- execution position of the OrderSubmitted
+    updated_seq         BIGINT NOT NULL       -- execution position of the last event applied
 );
-CREATE INDEX IF NOT EXISTS rm_orders_by_account ON rm_orders (account_id, ts_submitted, order_id);
+CREATE UNIQUE INDEX IF NOT EXISTS rm_orders_by_seq ON rm_orders (account_id, seq);
+CREATE INDEX IF NOT EXISTS rm_orders_by_update ON rm_orders (account_id, updated_seq);
 
 CREATE TABLE IF NOT EXISTS rm_order_events (
     order_id     UUID NOT NULL,
@@ -68,6 +89,7 @@ CREATE TABLE IF NOT EXISTS rm_order_events (
     event_type   TEXT NOT NULL,
     ts_event     BIGINT NOT NULL,
     payload      JSONB NOT NULL,
+    seq          BIGINT NOT NULL,             -- execution position of the event
     PRIMARY KEY (order_id, version)
 );
 
@@ -81,8 +103,10 @@ CREATE TABLE IF NOT EXISTS rm_fills (
     price          NUMERIC NOT NULL,
     fee            NUMERIC NOT NULL,
     ts_event       BIGINT NOT NULL,
+    seq            BIGINT NOT NULL,           -- execution position of the OrderFilled
     PRIMARY KEY (order_id, fill_seq)
 );
+CREATE UNIQUE INDEX IF NOT EXISTS rm_fills_by_seq ON rm_fills (account_id, seq);
 
 CREATE TABLE IF NOT EXISTS rm_positions (
     account_id      TEXT NOT NULL,
@@ -91,6 +115,7 @@ CREATE TABLE IF NOT EXISTS rm_positions (
     average_price   NUMERIC NOT NULL,     -- display: |cost_basis / quantity|, 6 decimals
     cost_basis      NUMERIC NOT NULL,     -- signed sum of quantity x price of the open position
     realised_pnl    NUMERIC NOT NULL,
+    updated_seq     BIGINT NOT NULL,      -- execution position of the last FillBooked applied
     PRIMARY KEY (account_id, instrument_id)
 );
 
@@ -100,5 +125,6 @@ CREATE TABLE IF NOT EXISTS rm_portfolio (
     initial_cash    NUMERIC NOT NULL,
     cash            NUMERIC NOT NULL,
     fees_paid       NUMERIC NOT NULL,
-    realised_pnl    NUMERIC NOT NULL
+    realised_pnl    NUMERIC NOT NULL,
+    updated_seq     BIGINT NOT NULL       -- execution position of the last event applied
 );
