@@ -242,6 +242,17 @@ class EventStore:
         with self._reaching_the_database():
             return self.recorder.max_notification_id() or 0
 
+    def position_of(self, aggregate_id: UUID, version: int) -> int | None:
+        """The position of one aggregate's event (None if it is not stored)."""
+        with self._reaching_the_database(), self.datastore.transaction(commit=False) as cur:
+            cur.execute(
+                f"SELECT notification_id FROM {self.events_table} "
+                "WHERE originator_id = %s AND originator_version = %s",
+                (aggregate_id, version),
+            )
+            row = cur.fetchone()
+        return None if row is None else int(row["notification_id"])
+
     def tracked_position(self, upstream: str) -> int:
         with self._reaching_the_database():
             return self.recorder.max_tracking_id(upstream) or 0

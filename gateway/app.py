@@ -1,29 +1,41 @@
-"""The HTTP application: GraphQL on ``/graphql`` (GraphiQL in a browser), ``/healthz`` (the
-read-model database answers) and ``/readyz`` (the process is fit to serve: the composition
-root's readiness report — database, components, broker, lag — or, without one, the same check
-as ``/healthz``).
+"""The HTTP application: GraphQL on ``/graphql`` (GraphQL over HTTP, :mod:`gateway.http`;
+subscriptions over WebSocket with ``graphql-transport-ws``; GraphiQL for a browser),
+``/healthz`` (the read-model database answers) and ``/readyz`` (the process is fit to serve:
+the composition root's readiness report — database, components, broker, lag — or, without one,
+the same check as ``/healthz``).
 
 The composition root builds it once per process::
 
     app = create_app(settings.database_url, execution_order_commands)
     uvicorn.run(app, host=settings.http_host, port=settings.http_port)
 
-The asyncpg pool is opened in the lifespan and handed to requests through lifespan state
-(``request.state.pool``), never a module global, so two apps in one process (tests) never
-share connections; it is closed on shutdown.
+The asyncpg pool and the projection-progress listener are opened in the lifespan and handed to
+requests through lifespan state (``request.state``), never a module global, so two apps in one
+process (tests) never share connections; they are closed on shutdown.
+
+Load shedding: at most ``config.max_in_flight`` GraphQL requests run at once; one more is
+answered at once with 503, ``Retry-After`` and the code ``OVERLOADED`` rather than queued
+without bound (an open-loop load beyond capacity would otherwise grow every latency).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
 
 import anyio.to_thread
 import asyncpg
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from graphql import OperationType
+from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from gateway.config import GatewayConfig
 from gateway.context import (
@@ -34,17 +46,42 @@ from gateway.context import (
     principal_from_header,
 )
 from gateway.database import asyncpg_connect_args, create_read_model_pool
+from gateway.graphiql import graphiql_router
+from gateway.http import (
+    BAD_REQUEST,
+    GraphQLParams,
+    PersistedQueries,
+    RequestRefused,
+    error_body,
+    get_params,
+    post_params,
+    refusal_response,
+    response_media_type,
+    run_operation,
+    status_for,
+)
 from gateway.ports import OrderCommands
+from gateway.progress import ProjectionProgress
 from gateway.resolvers.orders import order_events_loader, order_fills_loader, orders_loader
-from gateway.schema import schema
+from gateway.schema import GatewaySchema, build_schema
+
+OVERLOADED = "OVERLOADED"
 
 
 class _LifespanState(TypedDict):
     pool: asyncpg.Pool
+    progress: ProjectionProgress
 
 
 Readiness = Callable[[], dict[str, Any]]
 """Returns ``{"status": "ready" | "unavailable", "checks": {...}}`` (blocking; run on a thread)."""
+
+
+class _InFlight:
+    """Counts GraphQL requests being served, to shed load beyond ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.now = limit, 0
 
 
 def create_app(
@@ -62,24 +99,31 @@ def create_app(
     gateway calls it on a worker thread as the request's principal.
     """
     settings = config or GatewayConfig()
-    asyncpg_connect_args(database_url)  # refuse a malformed URL now, not at first request
+    connect_args = asyncpg_connect_args(database_url)  # a malformed URL fails now
+    schema = build_schema(settings.limits)
+    persisted = PersistedQueries(settings.http.persisted_queries, settings.allowlist)
+    in_flight = _InFlight(settings.max_in_flight)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[_LifespanState]:
         pool = await create_read_model_pool(
             database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
+        progress = ProjectionProgress(
+            pool, lambda: asyncpg.connect(connect_args.dsn, **connect_args.options)
+        )
+        await progress.start()
         try:
-            yield {"pool": pool}
+            yield {"pool": pool, "progress": progress}
         finally:
+            await progress.stop()
             await pool.close()
 
-    async def get_context(request: Request) -> GatewayContext:
-        try:
-            principal = principal_from_header(request.headers.get(PRINCIPAL_HEADER))
-        except InvalidPrincipalHeader as error:
-            raise HTTPException(status_code=400, detail=str(error)) from None
+    def context_for(request: Request | WebSocket) -> GatewayContext:
+        """The request's context (raises :class:`InvalidPrincipalHeader`)."""
+        principal = principal_from_header(request.headers.get(PRINCIPAL_HEADER))
         pool: asyncpg.Pool = request.state.pool
+        # One set of loaders per operation: a batch's operations never share cached rows.
         return GatewayContext(
             pool=pool,
             commands=commands,
@@ -89,14 +133,97 @@ def create_app(
                 order_events=order_events_loader(pool),
                 order_fills=order_fills_loader(pool),
             ),
+            progress=request.state.progress,
+            config=settings,
         )
 
+    async def websocket_context(request: WebSocket) -> GatewayContext:
+        return context_for(request)
+
     app = FastAPI(title="QuantVista gateway", lifespan=lifespan)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Accept", "Authorization", PRINCIPAL_HEADER],
+            max_age=600,
+        )
+    if settings.graphiql:  # our offline GraphiQL; its page route takes only browsers' GETs
+        app.include_router(graphiql_router("/graphql"))
+
+    async def serve_graphql(request: Request) -> Response:
+        try:
+            media_type = response_media_type(request.headers.get("accept"))
+        except RequestRefused as refused:
+            return refusal_response(refused)
+        if in_flight.now >= in_flight.limit:
+            return refusal_response(
+                RequestRefused(
+                    503,
+                    OVERLOADED,
+                    "the gateway is at capacity; retry after the time in Retry-After",
+                    {"Retry-After": str(settings.retry_after_s)},
+                ),
+                media_type,
+            )
+        in_flight.now += 1
+        try:
+            return await _serve(request, media_type)
+        except RequestRefused as refused:
+            return refusal_response(refused, media_type)
+        finally:
+            in_flight.now -= 1
+
+    async def _serve(request: Request, media_type: str) -> Response:
+        try:  # refuse a bad principal header before reading the body
+            principal_from_header(request.headers.get(PRINCIPAL_HEADER))
+        except InvalidPrincipalHeader as error:
+            raise RequestRefused(400, BAD_REQUEST, str(error)) from None
+        if request.method == "GET":
+            batch: list[GraphQLParams] | GraphQLParams = get_params(request)
+        else:
+            batch = await post_params(request, settings.http)
+
+        async def execute(
+            query: str, params: GraphQLParams, kind: OperationType
+        ) -> ExecutionResult:
+            return await schema.execute(
+                query,
+                variable_values=params.variables,
+                context_value=context_for(request),
+                operation_name=params.operation_name,
+                allowed_operation_types=(StrawberryOperationType(kind.value),),
+            )
+
+        async def run(params: GraphQLParams) -> tuple[dict[str, Any], int]:
+            try:
+                body = await run_operation(
+                    params,
+                    method=request.method,
+                    persisted=persisted,
+                    execute=execute,
+                    limits=settings.http,
+                )
+            except RequestRefused as refused:
+                if not isinstance(batch, list):
+                    raise
+                return error_body(refused.code, str(refused)), refused.status
+            return body, status_for(body, media_type)
+
+        if isinstance(batch, list):
+            bodies = [(await run(params))[0] for params in batch]  # in order: may be mutations
+            return Response(json.dumps(bodies), media_type=media_type)
+        body, status = await run(batch)
+        return Response(json.dumps(body), status_code=status, media_type=media_type)
+
+    app.add_api_route("/graphql", serve_graphql, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(
         GraphQLRouter(
             schema,
-            context_getter=get_context,
-            graphql_ide="graphiql" if settings.graphiql else None,
+            context_getter=websocket_context,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         ),
         prefix="/graphql",
     )
@@ -138,3 +265,5 @@ def create_app(
 
 READ_TIMEOUT_S = 3.0
 """A health probe that has not answered by then counts as a failure (a hung database)."""
+
+__all__ = ["GatewaySchema", "create_app"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gateway.http import HttpLimits
+from gateway.limits import Limits
 
 
 class GatewayConfigError(ValueError):
@@ -17,11 +21,27 @@ class GatewayConfig:
         pool_min_size: connections opened at startup (and kept) for read-model queries.
         pool_max_size: most connections the gateway holds; requests beyond wait for one.
         graphiql: serve the GraphiQL IDE on ``GET /graphql`` from a browser.
+        consistency_timeout_s: how long a query given ``minPosition`` waits for the read
+            model to reach it before answering ``CONSISTENCY_TIMEOUT``.
+        limits: depth, alias and cost limits of one operation (:mod:`gateway.limits`).
+        http: body size, batch size, query time budget, persisted-query memory.
+        max_in_flight: GraphQL requests served at once; more are shed with 503.
+        retry_after_s: the ``Retry-After`` of a shed request.
+        cors_origins: browser origins allowed to call the API cross-origin (none by default:
+            GraphiQL is served from the gateway's own origin).
+        allowlist: ``{sha256: document}``; when given, the only documents the gateway runs.
     """
 
     pool_min_size: int = 1
     pool_max_size: int = 10
     graphiql: bool = True
+    consistency_timeout_s: float = 5.0
+    limits: Limits = field(default_factory=Limits)
+    http: HttpLimits = field(default_factory=HttpLimits)
+    max_in_flight: int = 64
+    retry_after_s: int = 1
+    cors_origins: tuple[str, ...] = ()
+    allowlist: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.pool_min_size < 0:
@@ -31,3 +51,15 @@ class GatewayConfig:
                 f"pool_max_size must be >= max(1, pool_min_size={self.pool_min_size}), "
                 f"got {self.pool_max_size}"
             )
+        if self.consistency_timeout_s <= 0:
+            raise GatewayConfigError(
+                f"consistency_timeout_s must be > 0, got {self.consistency_timeout_s}"
+            )
+        if self.max_in_flight < 1:
+            raise GatewayConfigError(f"max_in_flight must be >= 1, got {self.max_in_flight}")
+        for origin in self.cors_origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise GatewayConfigError(
+                    f"a CORS origin is a scheme and host such as https://app.example.com, "
+                    f"got {origin!r}"
+                )

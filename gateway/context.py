@@ -1,25 +1,37 @@
-"""Per-request context: the read-model pool, the write-side port, the acting principal, and
-the request's data loaders.
+"""Per-request context: the read-model pool, the write-side port, the acting principal, the
+request's data loaders, and read-your-writes.
 
-Built by :func:`gateway.app.create_app`'s context getter for every request, so nothing here is
-shared between requests except the pool and the port, which live in the app's lifespan state.
+Built by :func:`gateway.app.create_app`'s context getter for every request (HTTP or
+WebSocket), so nothing here is shared between requests except what lives in the app's
+lifespan state (the pool, the port, the projection-progress listener).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 import asyncpg
+from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from gateway.config import GatewayConfig
+from gateway.errors import ConsistencyTimeout
 from gateway.ports import OrderCommands, Principal
+from gateway.progress import ProjectionProgress
 from gateway.types import Fill, Order, OrderEvent
 
 PRINCIPAL_HEADER = "X-QuantVista-Principal"
 DEFAULT_PRINCIPAL = "local-operator"
 _MAX_SUBJECT_LENGTH = 200
+
+READ_MODELS: dict[str, tuple[str, ...]] = {
+    "orders": ("projection.orders",),
+    "portfolio": ("projection.portfolio",),
+    "accounts": ("projection.portfolio", "projection.orders"),
+}
+"""Which projections of the execution store a query reads, for ``minPosition``."""
 
 
 class InvalidPrincipalHeader(ValueError):
@@ -57,19 +69,42 @@ class Loaders:
     order_fills: DataLoader[UUID, list[Fill]]
 
 
+@dataclass
 class GatewayContext(BaseContext):
     """What every resolver sees as ``info.context``."""
 
-    def __init__(
-        self,
-        *,
-        pool: asyncpg.Pool,
-        commands: OrderCommands,
-        principal: Principal,
-        loaders: Loaders,
-    ) -> None:
+    pool: asyncpg.Pool
+    commands: OrderCommands
+    principal: Principal
+    loaders: Loaders
+    progress: ProjectionProgress
+    config: GatewayConfig
+    reported_errors: list[GraphQLError] = field(default_factory=list)
+    """Errors a resolver reports *beside* the data it returns (a rejected order is recorded
+    and returned, and its rejection is also an error); the schema appends them."""
+
+    def __post_init__(self) -> None:
         super().__init__()
-        self.pool = pool
-        self.commands = commands
-        self.principal = principal
-        self.loaders = loaders
+
+    async def read_after(self, position: int | None, read_model: str) -> None:
+        """Wait until the read model has applied the execution store up to ``position``
+        (``minPosition``), at most ``config.consistency_timeout_s``; ``None``: no wait."""
+        if position is None:
+            return
+        projections = READ_MODELS[read_model]
+        standing = await self.progress.wait_for(
+            projections,
+            "execution",
+            position,
+            timeout_s=self.config.consistency_timeout_s,
+        )
+        if standing is not None:
+            behind = ", ".join(f"{name} at {at}" for name, at in sorted(standing.items()))
+            raise ConsistencyTimeout(
+                f"the read model has not reached execution position {position} within "
+                f"{self.config.consistency_timeout_s:g} s ({behind}); retry, or read without "
+                "minPosition"
+            )
+
+    def report(self, error: GraphQLError) -> None:
+        self.reported_errors.append(error)

@@ -153,8 +153,12 @@ class ErrorCodes(SchemaExtension):
         self._phase = "execution"
         yield
         result = context.result
-        if result is not None and result.errors:
-            result.errors = [self._with_code(error) for error in result.errors]
+        if result is None:
+            return
+        errors = [self._with_code(error) for error in result.errors or ()]
+        # Errors a resolver reported beside the data it returned (a rejected order).
+        errors += getattr(context.context, "reported_errors", None) or []
+        result.errors = errors or None
 
     def on_parse(self) -> Iterator[None]:
         yield

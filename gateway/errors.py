@@ -12,6 +12,12 @@ a scalar parser is all it takes. The codes (documented in ``docs/graphql.md``):
 ``UNAVAILABLE``      a database the request needs cannot be reached (the write side's event
                      store for a mutation, the read models for a query); nothing was recorded,
                      the request may be retried once it is back
+``CONSISTENCY_TIMEOUT`` a query's ``minPosition`` was not reached by the read model in time
+``QUERY_TOO_DEEP`` / ``QUERY_TOO_COMPLEX`` / ``TOO_MANY_ALIASES`` / ``BATCH_TOO_LARGE`` /
+``REQUEST_TOO_LARGE`` / ``TIMEOUT`` / ``OVERLOADED`` / ``PERSISTED_QUERY_NOT_FOUND`` /
+``PERSISTED_QUERY_NOT_ALLOWED`` / ``BAD_REQUEST`` / ``METHOD_NOT_ALLOWED``
+                     the request broke a limit or the GraphQL-over-HTTP protocol (see
+                     :mod:`gateway.limits` and :mod:`gateway.http`)
 ``GRAPHQL_PARSE_FAILED`` / ``GRAPHQL_VALIDATION_FAILED`` / ``INTERNAL_SERVER_ERROR``
                      assigned by :mod:`gateway.error_codes` to errors that are not ours
 """
@@ -28,6 +34,7 @@ UNAVAILABLE = "UNAVAILABLE"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+CONSISTENCY_TIMEOUT = "CONSISTENCY_TIMEOUT"
 
 
 class GatewayError(ValueError):
@@ -35,17 +42,21 @@ class GatewayError(ValueError):
 
     code: str = BAD_USER_INPUT
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.details = details or {}
 
     @property
     def extensions(self) -> dict[str, Any]:
         """What graphql-core copies into the error's ``extensions`` (see the module doc)."""
-        details: dict[str, Any] = {"code": self.code}
+        extensions: dict[str, Any] = {"code": self.code}
         if self.field is not None:
-            details["field"] = self.field
-        return details
+            extensions["field"] = self.field
+        extensions.update(self.details)
+        return extensions
 
 
 class BadUserInput(GatewayError):
@@ -80,3 +91,9 @@ class Unavailable(GatewayError):
     """
 
     code = UNAVAILABLE
+
+
+class ConsistencyTimeout(GatewayError):
+    """The read model did not reach the ``minPosition`` a query asked for in time."""
+
+    code = CONSISTENCY_TIMEOUT

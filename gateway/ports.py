@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
+from bounded_contexts.execution.domain.events import ControlBreach
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -24,6 +26,45 @@ class Principal:
     roles: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RecordedOrder:
+    """An order as the execution context recorded it, at the end of the command that touched
+    it: what a mutation answers with (read-your-writes without waiting for a projection).
+    Plain data; ``breaches`` are the execution context's :class:`ControlBreach` values."""
+
+    order_id: UUID
+    account_id: str
+    instrument_id: str
+    side: str
+    order_type: str
+    quantity: Decimal
+    limit_price: Decimal | None
+    time_in_force: str
+    expire_at: int | None
+    status: str
+    filled_quantity: Decimal
+    average_fill_price: Decimal | None
+    reject_reason: str | None
+    breaches: tuple[ControlBreach, ...]
+    origin: str
+    decision_id: UUID | None
+    algo_id: str | None
+    actor: str
+    ts_submitted: int
+    ts_updated: int
+    version: int
+    submitted_position: int  # execution store position of its OrderSubmitted
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    """What an order command did: the order as recorded, and the execution store position of
+    the last event it wrote (queries given ``minPosition`` of at least this read its effects)."""
+
+    order: RecordedOrder
+    position: int
+
+
 class OrderCommands(Protocol):
     def place_order(
         self,
@@ -35,10 +76,12 @@ class OrderCommands(Protocol):
         quantity: Decimal,
         order_type: str,
         limit_price: Decimal | None,
-    ) -> UUID:
-        """Submit an order; returns its id. Raises ``ExecutionError`` subclasses on bad input."""
+    ) -> OrderOutcome:
+        """Submit an order; returns what was recorded — accepted, or rejected by a pre-trade
+        control (which is recorded too). Raises ``ExecutionError`` subclasses on bad input
+        (nothing recorded), ``StoreUnavailable`` when the store cannot be reached."""
         ...
 
-    def cancel_order(self, principal: Principal, *, order_id: UUID) -> None:
+    def cancel_order(self, principal: Principal, *, order_id: UUID) -> OrderOutcome:
         """Cancel an open order. Raises ``OrderNotFound`` / ``IllegalOrderTransition``."""
         ...

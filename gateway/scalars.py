@@ -14,6 +14,8 @@ r"""Custom scalars: exact decimals and nanosecond timestamps, never floats.
 * ``Nanoseconds`` — integer UTC nanoseconds since the Unix epoch (``ts_event`` in the read
   models), serialised as a decimal string: the values exceed both GraphQL ``Int`` (32 bit) and
   the 2**53 integers a JavaScript number holds exactly.
+* ``StorePosition`` — a position in an event store, as a string of digits (positions grow
+  past GraphQL's 32-bit ``Int``).
 * ``UtcTimestamp`` — the same instant as ISO-8601 UTC with exactly nine fractional digits,
   ``2024-01-02T14:30:00.123456789Z``, so no precision is lost (RTS 25 asks for >= 6).
 """
@@ -32,6 +34,8 @@ from strawberry.types.scalar import ScalarDefinition
 from gateway.errors import BadUserInput
 
 Nanoseconds = NewType("Nanoseconds", int)
+StorePosition = NewType("StorePosition", int)
+"""A position in an event store (its notification id): digits as text, like Nanoseconds."""
 UtcTimestamp = NewType("UtcTimestamp", int)
 """An instant held as integer UTC nanoseconds, shown to clients as ISO-8601 text."""
 
@@ -151,6 +155,16 @@ def parse_nanoseconds(value: Any) -> int:
     )
 
 
+def parse_store_position(value: Any) -> int:
+    if isinstance(value, str) and _INTEGER.fullmatch(value) and 0 <= int(value) < 2**63:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+        return value
+    raise BadUserInput(
+        f'expected a store position as a string of digits such as "1234", got {shown(value)}'
+    )
+
+
 # --- UtcTimestamp ----------------------------------------------------------------------------
 
 
@@ -214,6 +228,16 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         serialize=serialize_nanoseconds,
         parse_value=parse_nanoseconds,
         parse_literal=_parse_literal_with(parse_nanoseconds),
+    ),
+    StorePosition: strawberry.scalar(
+        name="StorePosition",
+        description=(
+            'A position in an event store (0 and up) as a string of digits, e.g. "1234": '
+            "what a mutation answers with and `minPosition` waits for."
+        ),
+        serialize=serialize_nanoseconds,
+        parse_value=parse_store_position,
+        parse_literal=_parse_literal_with(parse_store_position),
     ),
     UtcTimestamp: strawberry.scalar(
         name="UtcTimestamp",

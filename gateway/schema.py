@@ -1,14 +1,20 @@
 """The GraphQL schema: root fields wired to :mod:`gateway.resolvers`, nothing more.
 
 Resolvers here parse arguments (see :mod:`gateway.arguments`) and delegate; the SQL lives in
-the topic modules. ``schema.as_str()`` is the public contract, snapshotted in
+the topic modules. ``build_schema().as_str()`` is the public contract, snapshotted in
 ``tests/contract/schema.graphql``.
+
+Queries that read what the execution context writes (orders, fills, portfolios) take
+``minPosition``: the execution store position a mutation answered with; the query first waits
+(at most the configured consistency timeout) until the read model has applied it, so a client
+reads its own writes.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -17,101 +23,257 @@ from strawberry.types import ExecutionContext
 
 from gateway import arguments
 from gateway.context import GatewayContext
-from gateway.cursors import OrderCursor
+from gateway.documents import DocumentCache
 from gateway.error_codes import ErrorCodes
 from gateway.errors import BadUserInput, GatewayError
-from gateway.resolvers import commands, market, orders, portfolio
-from gateway.scalars import SCALAR_MAP
+from gateway.ids import parse_cursor, parse_global_id
+from gateway.limits import Limits, OperationLimits
+from gateway.resolvers import commands, live, market, operations, orders, portfolio
+from gateway.resolvers.pages import PageRequest
+from gateway.scalars import SCALAR_MAP, StorePosition, UtcTimestamp
 from gateway.types import (
+    BarUpdate,
     CancelOrderPayload,
+    Candle,
+    DeadLetterConnection,
+    EquityPoint,
+    FillConnection,
+    FillEdge,
     Instrument,
+    Interval,
+    Node,
     Order,
     OrderConnection,
+    OrderOrigin,
+    OrderSide,
     OrderStatus,
+    OrderUpdate,
+    Performance,
     PlaceOrderInput,
     PlaceOrderPayload,
     Portfolio,
     Position,
     Prediction,
+    QuarantineConnection,
+    SortOrder,
 )
 
 log = logging.getLogger("gateway.errors")
+
+PAGE_ARGUMENTS = (
+    "`first`/`after` walk forward, `last`/`before` back from the end (1..500, 50 by default); "
+    "cursors are the store positions of the rows, so rows added while a client pages never "
+    "shift the pages it has not read."
+)
 
 
 def _context(info: strawberry.Info) -> GatewayContext:
     return info.context
 
 
-def _order_cursor(after: str) -> OrderCursor:
-    """A cursor we could have written: bounded text whose timestamp fits the read model's
-    ``bigint`` (a forged one with a 30-digit timestamp would otherwise fail in the query)."""
-    if len(after) > arguments.MAX_IDENTIFIER_LENGTH:
-        raise BadUserInput(
-            f"invalid cursor of {len(after)} characters: pass an endCursor or edge cursor "
-            "returned by orders",
-            field="after",
-        )
-    cursor = OrderCursor.decode(after, field="after")
-    if not -(2**63) <= cursor.ts_submitted < 2**63:
-        raise BadUserInput(
-            f"invalid cursor {after!r}: pass an endCursor or edge cursor returned by orders",
-            field="after",
-        )
-    return cursor
+def _range(ts_from: int | None, ts_to: int | None) -> tuple[int | None, int | None]:
+    if ts_from is not None and ts_to is not None and ts_to <= ts_from:
+        raise BadUserInput("`to` must be after `from`", field="to")
+    return ts_from, ts_to
+
+
+def _after(value: str | None, field: str = "after") -> int | None:
+    return None if value is None else parse_cursor(value, field=field)
 
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="Any object with a global id (Order, Fill, Instrument, "
+        "Portfolio); null if unknown."
+    )
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+        type_name, key = parse_global_id(id)
+        pool = _context(info).pool
+        if type_name == "Order" and len(key) == 1:
+            return await orders.fetch_order(pool, arguments.uuid(key[0], field="id"))
+        if type_name == "Fill" and len(key) == 2 and key[1].isdigit() and len(key[1]) < 10:
+            return await orders.fetch_fill(pool, arguments.uuid(key[0], field="id"), int(key[1]))
+        if type_name == "Instrument" and len(key) == 1:
+            return await market.fetch_instrument(pool, key[0])
+        if type_name == "Portfolio" and len(key) == 1:
+            return await portfolio.fetch_portfolio(pool, key[0])
+        raise BadUserInput(f"invalid id {id[:60]!r}: pass an id returned by this API", field="id")
+
     @strawberry.field(description="Cash, P&L and positions of an account; null if unknown.")
-    async def portfolio(self, info: strawberry.Info, account_id: str) -> Portfolio | None:
+    async def portfolio(
+        self,
+        info: strawberry.Info,
+        account_id: str,
+        min_position: StorePosition | None = None,
+    ) -> Portfolio | None:
         account = arguments.identifier(account_id, field="accountId")
+        await _context(info).read_after(min_position, "portfolio")
         return await portfolio.fetch_portfolio(_context(info).pool, account)
 
+    @strawberry.field(description="Every account's portfolio, by account id.")
+    async def accounts(
+        self, info: strawberry.Info, min_position: StorePosition | None = None
+    ) -> list[Portfolio]:
+        await _context(info).read_after(min_position, "portfolio")
+        return await portfolio.fetch_portfolios(_context(info).pool, None)
+
     @strawberry.field(description="Positions of an account by instrument id (flat ones too).")
-    async def positions(self, info: strawberry.Info, account_id: str) -> list[Position]:
+    async def positions(
+        self,
+        info: strawberry.Info,
+        account_id: str,
+        min_position: StorePosition | None = None,
+    ) -> list[Position]:
         account = arguments.identifier(account_id, field="accountId")
+        await _context(info).read_after(min_position, "portfolio")
         return await portfolio.fetch_positions(_context(info).pool, account)
 
     @strawberry.field(
-        description=(
-            "Orders of an account, oldest submission first, `first` (1..500) at a time after "
-            "the cursor `after`. `status` (non-empty) and `instrumentId` filter."
-        )
+        description="Orders of an account, newest first unless `sort` says otherwise. "
+        "Filters: `status` (non-empty), `side`, `instrumentId`, `origin`, `algoId`, and "
+        "`from`/`to` on the submission time. " + PAGE_ARGUMENTS
     )
     async def orders(
         self,
         info: strawberry.Info,
         account_id: str,
         status: list[OrderStatus] | None = None,
+        side: OrderSide | None = None,
         instrument_id: str | None = None,
-        first: int = 50,
+        origin: OrderOrigin | None = None,
+        algo_id: str | None = None,
+        from_: Annotated[UtcTimestamp | None, strawberry.argument(name="from")] = None,
+        to: UtcTimestamp | None = None,
+        sort: SortOrder = SortOrder.NEWEST_FIRST,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        min_position: StorePosition | None = None,
     ) -> OrderConnection:
-        account = arguments.identifier(account_id, field="accountId")
-        size = arguments.page_size(first, field="first")
         if status is not None and not status:
             raise BadUserInput(
                 "status must name at least one status; omit it for all", field="status"
             )
-        instrument = arguments.optional_identifier(instrument_id, field="instrumentId")
-        cursor = None if after is None else _order_cursor(after)
-        return await orders.fetch_order_page(
-            _context(info).pool,
-            account_id=account,
+        filters = orders.OrderFilters(
+            account_id=arguments.identifier(account_id, field="accountId"),
             statuses=status,
-            instrument_id=instrument,
-            first=size,
-            after=cursor,
+            side=side,
+            instrument_id=arguments.optional_identifier(instrument_id, field="instrumentId"),
+            origin=origin,
+            algo_id=arguments.optional_identifier(algo_id, field="algoId"),
+            submitted_from=_range(from_, to)[0],
+            submitted_to=to,
         )
+        request = PageRequest.of(first=first, after=after, last=last, before=before, sort=sort)
+        await _context(info).read_after(min_position, "orders")
+        return await orders.fetch_order_page(_context(info).pool, filters, request)
 
-    @strawberry.field(description="One order with its event history and fills; null if unknown.")
-    async def order(self, info: strawberry.Info, id: strawberry.ID) -> Order | None:
+    @strawberry.field(
+        description="One order with its event history and fills; null if unknown. `id` is "
+        "the order's UUID or its global id."
+    )
+    async def order(
+        self, info: strawberry.Info, id: strawberry.ID, min_position: StorePosition | None = None
+    ) -> Order | None:
+        if len(id) > 36 and "-" not in id:
+            type_name, key = parse_global_id(id)
+            if type_name != "Order":
+                raise BadUserInput(f"{id[:60]!r} is not an order's id", field="id")
+            id = strawberry.ID(key[0])
         order_id = arguments.uuid(id, field="id")
+        await _context(info).read_after(min_position, "orders")
         return await orders.fetch_order(_context(info).pool, order_id)
+
+    @strawberry.field(
+        description="Executions of an account, newest first unless `sort` says otherwise. "
+        "Filters: `side`, `instrumentId`, `orderId`, `from`/`to` on the execution time. "
+        + PAGE_ARGUMENTS
+    )
+    async def fills(
+        self,
+        info: strawberry.Info,
+        account_id: str,
+        side: OrderSide | None = None,
+        instrument_id: str | None = None,
+        order_id: strawberry.ID | None = None,
+        from_: Annotated[UtcTimestamp | None, strawberry.argument(name="from")] = None,
+        to: UtcTimestamp | None = None,
+        sort: SortOrder = SortOrder.NEWEST_FIRST,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        min_position: StorePosition | None = None,
+    ) -> FillConnection:
+        filters = orders.FillFilters(
+            account_id=arguments.identifier(account_id, field="accountId"),
+            side=side,
+            instrument_id=arguments.optional_identifier(instrument_id, field="instrumentId"),
+            order_id=None if order_id is None else arguments.uuid(order_id, field="orderId"),
+            executed_from=_range(from_, to)[0],
+            executed_to=to,
+        )
+        request = PageRequest.of(first=first, after=after, last=last, before=before, sort=sort)
+        await _context(info).read_after(min_position, "orders")
+        return await orders.fetch_fill_page(_context(info).pool, filters, request)
 
     @strawberry.field(description="Every instrument, by instrument id.")
     async def instruments(self, info: strawberry.Info) -> list[Instrument]:
         return await market.fetch_instruments(_context(info).pool)
+
+    @strawberry.field(
+        description="Candles of an instrument: its one-minute bars grouped by `interval`, "
+        "oldest first, for bars starting in [`from`, `to`); at most 5,000 (the latest)."
+    )
+    async def bars(
+        self,
+        info: strawberry.Info,
+        instrument_id: str,
+        interval: Interval = Interval.ONE_MINUTE,
+        from_: Annotated[UtcTimestamp | None, strawberry.argument(name="from")] = None,
+        to: UtcTimestamp | None = None,
+    ) -> list[Candle]:
+        instrument = arguments.identifier(instrument_id, field="instrumentId")
+        ts_from, ts_to = _range(from_, to)
+        return await market.fetch_candles(
+            _context(info).pool, instrument, interval=interval, ts_from=ts_from, ts_to=ts_to
+        )
+
+    @strawberry.field(
+        description="Equity of an account at the last bar close of each `interval` in "
+        "[`from`, `to`), oldest first."
+    )
+    async def equity_curve(
+        self,
+        info: strawberry.Info,
+        account_id: str,
+        interval: Interval = Interval.FIVE_MINUTES,
+        from_: Annotated[UtcTimestamp | None, strawberry.argument(name="from")] = None,
+        to: UtcTimestamp | None = None,
+    ) -> list[EquityPoint]:
+        account = arguments.identifier(account_id, field="accountId")
+        ts_from, ts_to = _range(from_, to)
+        return await portfolio.fetch_equity_curve(
+            _context(info).pool, account, ts_from=ts_from, ts_to=ts_to, interval=interval
+        )
+
+    @strawberry.field(
+        description="The KPIs the session report computes, for an account over [`from`, `to`)."
+    )
+    async def performance(
+        self,
+        info: strawberry.Info,
+        account_id: str,
+        from_: Annotated[UtcTimestamp | None, strawberry.argument(name="from")] = None,
+        to: UtcTimestamp | None = None,
+    ) -> Performance | None:
+        account = arguments.identifier(account_id, field="accountId")
+        ts_from, ts_to = _range(from_, to)
+        return await portfolio.fetch_performance(
+            _context(info).pool, account, ts_from=ts_from, ts_to=ts_to
+        )
 
     @strawberry.field(
         description="The `last` (1..500) most recent predictions, of one instrument or of all, "
@@ -126,18 +288,107 @@ class Query:
             _context(info).pool, instrument_id=instrument, last=size
         )
 
+    @strawberry.field(
+        description="Bars ingestion refused (with the reason and the raw row), newest first; "
+        "`source` filters by file or feed. " + PAGE_ARGUMENTS
+    )
+    async def quarantine(
+        self,
+        info: strawberry.Info,
+        source: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> QuarantineConnection:
+        request = PageRequest.of(
+            first=first, after=after, last=last, before=before, sort=SortOrder.NEWEST_FIRST
+        )
+        return await operations.fetch_quarantine(
+            _context(info).pool,
+            source=arguments.optional_identifier(source, field="source"),
+            request=request,
+        )
+
+    @strawberry.field(
+        description="Events consumers could not apply (stepped over, kept for replay), newest "
+        "first; `consumer` filters. " + PAGE_ARGUMENTS
+    )
+    async def dead_letters(
+        self,
+        info: strawberry.Info,
+        consumer: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> DeadLetterConnection:
+        request = PageRequest.of(
+            first=first, after=after, last=last, before=before, sort=SortOrder.NEWEST_FIRST
+        )
+        return await operations.fetch_dead_letters(
+            _context(info).pool,
+            consumer=arguments.optional_identifier(consumer, field="consumer"),
+            request=request,
+        )
+
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Submit a manual order through the execution context.")
+    @strawberry.mutation(
+        description="Submit a manual order through the execution context; answers with the "
+        "order as recorded (a rejection is recorded too, and also reported as a REJECTED "
+        "error naming the control, its limit and the value)."
+    )
     async def place_order(self, info: strawberry.Info, input: PlaceOrderInput) -> PlaceOrderPayload:
-        return await commands.place_order(_context(info), input)
+        return await commands.place_order(info, _context(info), input)
 
     @strawberry.mutation(description="Ask the execution context to cancel an open order.")
     async def cancel_order(
         self, info: strawberry.Info, order_id: strawberry.ID
     ) -> CancelOrderPayload:
         return await commands.cancel_order(_context(info), order_id)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Orders of an account as they change (each update carries the order's "
+        "state at that time). Pass the last `cursor` as `after` to resume; without it, only "
+        "changes from now on."
+    )
+    async def order_updates(
+        self, info: strawberry.Info, account_id: str, after: str | None = None
+    ) -> AsyncGenerator[OrderUpdate, None]:
+        account = arguments.identifier(account_id, field="accountId")
+        async for update in live.order_updates(_context(info), account, _after(after)):
+            yield update
+
+    @strawberry.subscription(description="Fills of an account as they are booked; resumable.")
+    async def fills(
+        self, info: strawberry.Info, account_id: str, after: str | None = None
+    ) -> AsyncGenerator[FillEdge, None]:
+        account = arguments.identifier(account_id, field="accountId")
+        async for fill in live.fills(_context(info), account, _after(after)):
+            yield fill
+
+    @strawberry.subscription(
+        description="The account's portfolio now, then whenever it changes (fills or prices)."
+    )
+    async def portfolio(
+        self, info: strawberry.Info, account_id: str
+    ) -> AsyncGenerator[Portfolio | None, None]:
+        account = arguments.identifier(account_id, field="accountId")
+        async for current in live.portfolio(_context(info), account):
+            yield current
+
+    @strawberry.subscription(description="One-minute bars of an instrument as they close.")
+    async def bars(
+        self, info: strawberry.Info, instrument_id: str, after: str | None = None
+    ) -> AsyncGenerator[BarUpdate, None]:
+        instrument = arguments.identifier(instrument_id, field="instrumentId")
+        async for bar in live.bars(_context(info), instrument, _after(after)):
+            yield bar
 
 
 class GatewaySchema(strawberry.Schema):
@@ -154,11 +405,14 @@ class GatewaySchema(strawberry.Schema):
                 log.error("resolver failed at %s", error.path, exc_info=original)
 
 
-def build_schema() -> GatewaySchema:
+def build_schema(limits: Limits | None = None) -> GatewaySchema:
+    chosen = limits or Limits()
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ErrorCodes],
+        subscription=Subscription,
+        types=[Order, Instrument, Portfolio],
+        extensions=[ErrorCodes, lambda: OperationLimits(chosen), DocumentCache],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 

@@ -2,11 +2,18 @@
 
 Every instant is exposed twice: ``tsX`` as raw integer nanoseconds (:data:`Nanoseconds`, the
 value stored in the read model) and ``tsXIso`` as ISO-8601 UTC text (:data:`UtcTimestamp`).
-Money and quantities are :class:`~decimal.Decimal` (the ``Decimal`` scalar, a string).
+Money, prices and quantities are :class:`~decimal.Decimal` (the ``Decimal`` scalar, a string)
+at the scale of their kind (:mod:`gateway.decimals`). ``position`` fields are the store
+position of the event behind a row (:data:`StorePosition`): the projection's own sequence,
+what lists page by and what ``minPosition`` waits for.
+
+Objects a client may fetch again by id implement ``Node``: ``id`` is a global id
+(:mod:`gateway.ids`), ``node(id)`` loads it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -15,7 +22,15 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.scalars import Nanoseconds, UtcTimestamp
+from gateway import decimals
+from gateway.ids import global_id
+from gateway.ports import RecordedOrder
+from gateway.scalars import Nanoseconds, StorePosition, UtcTimestamp
+
+
+@strawberry.interface(description="An object with a global id, fetched again with `node(id)`.")
+class Node:
+    id: strawberry.ID
 
 
 @strawberry.enum(description="Lifecycle state of an order (execution context state machine).")
@@ -40,19 +55,46 @@ class OrderType(Enum):
     LIMIT = "LIMIT"
 
 
+@strawberry.enum(description="GTC rests until cancelled; GTD expires at `expireAt`.")
+class TimeInForce(Enum):
+    GTC = "GTC"
+    GTD = "GTD"
+
+
 @strawberry.enum(description="Who originated the order: a strategy decision or a person.")
 class OrderOrigin(Enum):
     STRATEGY = "STRATEGY"
     MANUAL = "MANUAL"
 
 
-@strawberry.type(description="A tradable instrument and its latest bar close.")
-class Instrument:
+@strawberry.enum(description="List order: by the store position of the row's first event.")
+class SortOrder(Enum):
+    NEWEST_FIRST = "NEWEST_FIRST"
+    OLDEST_FIRST = "OLDEST_FIRST"
+
+
+@strawberry.enum(description="Candle and equity-curve bucket width (UTC, from the epoch).")
+class Interval(Enum):
+    ONE_MINUTE = 60
+    FIVE_MINUTES = 300
+    FIFTEEN_MINUTES = 900
+    ONE_HOUR = 3600
+    ONE_DAY = 86400
+
+    @property
+    def nanoseconds(self) -> int:
+        return int(self.value) * 1_000_000_000
+
+
+@strawberry.type(description="A tradable instrument, its trading terms and its latest close.")
+class Instrument(Node):
     instrument_id: str
     isin: str
     mic: str = strawberry.field(description="ISO 10383 market identifier code of the venue.")
     currency: str
     name: str
+    lot_size: Decimal = strawberry.field(description="Every quantity is a multiple of it.")
+    tick_size: Decimal = strawberry.field(description="Every limit price is a multiple of it.")
     last_price: Decimal | None = strawberry.field(
         description="Close of the latest bar; null before the first bar."
     )
@@ -82,7 +124,7 @@ class Position:
 
 
 @strawberry.type(description="Cash and positions of one account, marked to last prices.")
-class Portfolio:
+class Portfolio(Node):
     account_id: str
     base_currency: str
     cash: Decimal
@@ -99,7 +141,20 @@ class Portfolio:
         description="sum(quantity * (lastPrice - averagePrice)) over open positions; null as "
         "for equity."
     )
+    position: StorePosition = strawberry.field(
+        description="Execution store position of the last event reflected here."
+    )
     positions: list[Position]
+
+
+@strawberry.type(description="One pre-trade control an order broke (RTS 6 Art. 15).")
+class ControlBreach:
+    control: str = strawberry.field(
+        description="max_order_quantity, max_order_notional, max_position_notional, "
+        "short_selling, cash or reference_price."
+    )
+    limit: Decimal | None = strawberry.field(description="The control's limit.")
+    value: Decimal | None = strawberry.field(description="The order's value that broke it.")
 
 
 @strawberry.type(description="One event in an order's history, as stored in the event log.")
@@ -108,6 +163,7 @@ class OrderEvent:
     version: int = strawberry.field(description="Aggregate version: 1, 2, 3 … without gaps.")
     type: str = strawberry.field(description="Event type, e.g. OrderSubmitted, OrderFilled.")
     ts_event: Nanoseconds
+    position: StorePosition = strawberry.field(description="Its execution store position.")
     payload: JSON = strawberry.field(description="The event's payload; decimals are strings.")
 
     @strawberry.field
@@ -116,7 +172,7 @@ class OrderEvent:
 
 
 @strawberry.type(description="One (partial) execution of an order.")
-class Fill:
+class Fill(Node):
     order_id: strawberry.ID
     fill_seq: int = strawberry.field(description="1-based sequence of the fill within its order.")
     account_id: str
@@ -126,33 +182,63 @@ class Fill:
     price: Decimal
     fee: Decimal
     ts_event: Nanoseconds
+    position: StorePosition = strawberry.field(description="Execution position of the fill.")
 
     @strawberry.field
     def ts_event_iso(self) -> UtcTimestamp:
         return UtcTimestamp(self.ts_event)
 
 
-@strawberry.type(description="An order as the order read model holds it.")
-class Order:
-    id: strawberry.ID
+@strawberry.type(
+    description="An order: as the order read model holds it, or — in a mutation's "
+    "answer — as the execution context recorded it."
+)
+class Order(Node):
+    order_id: strawberry.ID = strawberry.field(description="The order's UUID.")
     account_id: str
     instrument_id: str
     side: OrderSide
     order_type: OrderType
     quantity: Decimal
     limit_price: Decimal | None
+    time_in_force: TimeInForce
+    expire_at: Nanoseconds | None = strawberry.field(
+        description="GTD: expires unfilled at the first bar starting at or after it."
+    )
     status: OrderStatus
     filled_quantity: Decimal
     average_fill_price: Decimal | None
-    reject_reason: str | None
+    reject_reason: str | None = strawberry.field(
+        description="Why it was rejected or cancelled; null otherwise."
+    )
+    breaches: list[ControlBreach] = strawberry.field(
+        description="The pre-trade controls a REJECTED order broke; empty otherwise."
+    )
     origin: OrderOrigin
     decision_id: strawberry.ID | None = strawberry.field(
         description="The TradeDecided event that caused a strategy order; null for manual ones."
     )
+    algo_id: str | None = strawberry.field(
+        description="The algorithm that decided a strategy order (MiFID II decision maker)."
+    )
+    actor: str = strawberry.field(description="Who submitted it: person:<subject> or algo:<id>.")
     ts_submitted: Nanoseconds
     ts_updated: Nanoseconds
     version: int
+    position: StorePosition = strawberry.field(
+        description="Execution position of its OrderSubmitted (what lists page by)."
+    )
+    updated_position: StorePosition = strawberry.field(
+        description="Execution position of the last event reflected here."
+    )
     order_uuid: strawberry.Private[UUID]
+    written_at: strawberry.Private[int | None] = None
+    """Set on an order a mutation answers with: its children are read from the read model
+    once the projection has applied this position (read-your-writes)."""
+
+    @strawberry.field
+    def expire_at_iso(self) -> UtcTimestamp | None:
+        return None if self.expire_at is None else UtcTimestamp(self.expire_at)
 
     @strawberry.field
     def ts_submitted_iso(self) -> UtcTimestamp:
@@ -162,30 +248,182 @@ class Order:
     def ts_updated_iso(self) -> UtcTimestamp:
         return UtcTimestamp(self.ts_updated)
 
-    @strawberry.field(description="Full history, in version order.")
+    @strawberry.field(description="Full history, in version order (from the read model).")
     async def events(self, info: strawberry.Info) -> list[OrderEvent]:
+        await info.context.read_after(self.written_at, "orders")
         return await info.context.loaders.order_events.load(self.order_uuid)
 
-    @strawberry.field(description="Fills, in sequence order.")
+    @strawberry.field(description="Fills, in sequence order (from the read model).")
     async def fills(self, info: strawberry.Info) -> list[Fill]:
+        await info.context.read_after(self.written_at, "orders")
         return await info.context.loaders.order_fills.load(self.order_uuid)
+
+
+@strawberry.type(description="Where a page stands in the whole list (Relay cursor connections).")
+class PageInfo:
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+    has_next: strawberry.Private[Callable[[], Awaitable[bool]]]
+    has_previous: strawberry.Private[Callable[[], Awaitable[bool]]]
+
+    @strawberry.field(description="More rows follow the last edge in the list's order.")
+    async def has_next_page(self) -> bool:
+        return await self.has_next()
+
+    @strawberry.field(description="Rows precede the first edge in the list's order.")
+    async def has_previous_page(self) -> bool:
+        return await self.has_previous()
 
 
 @strawberry.type
 class OrderEdge:
-    cursor: str = strawberry.field(description="Opaque; pass as `after` to continue past it.")
+    cursor: str = strawberry.field(description="Opaque; pass as `after` or `before`.")
     node: Order
 
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None = strawberry.field(description="Cursor of the last edge; null if none.")
-
-
-@strawberry.type(description="A page of orders, oldest submission first.")
+@strawberry.type(description="A page of orders in the requested order.")
 class OrderConnection:
     edges: list[OrderEdge]
+    page_info: PageInfo
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="Orders matching the filters, on every page.")
+    async def total_count(self) -> int:
+        return int(await self.count())
+
+
+@strawberry.type
+class FillEdge:
+    cursor: str = strawberry.field(description="Opaque; pass as `after` or `before`.")
+    node: Fill
+
+
+@strawberry.type(description="A page of fills in the requested order.")
+class FillConnection:
+    edges: list[FillEdge]
+    page_info: PageInfo
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="Fills matching the filters, on every page.")
+    async def total_count(self) -> int:
+        return int(await self.count())
+
+
+@strawberry.type(description="A candle: the bars of one instrument within one interval.")
+class Candle:
+    instrument_id: str
+    ts_start: Nanoseconds = strawberry.field(description="Start of the interval.")
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    bars: int = strawberry.field(description="One-minute bars in the candle.")
+
+    @strawberry.field
+    def ts_start_iso(self) -> UtcTimestamp:
+        return UtcTimestamp(self.ts_start)
+
+
+@strawberry.type(description="A one-minute bar as it closed (the bars subscription).")
+class BarUpdate:
+    cursor: str = strawberry.field(description="Resume the subscription after this bar.")
+    instrument_id: str
+    ts_end: Nanoseconds
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+    @strawberry.field
+    def ts_end_iso(self) -> UtcTimestamp:
+        return UtcTimestamp(self.ts_end)
+
+
+@strawberry.type(description="Account equity at the end of an interval (last bar close in it).")
+class EquityPoint:
+    ts: Nanoseconds
+    equity: Decimal
+    gross_exposure: Decimal = strawberry.field(description="Sum of |position value|.")
+
+    @strawberry.field
+    def ts_iso(self) -> UtcTimestamp:
+        return UtcTimestamp(self.ts)
+
+
+@strawberry.type(
+    description="KPIs of an account over a time range, from its equity curve (one point per "
+    "one-minute bar close) and its round trips. Null means undefined (too few points, no "
+    "losses…), never zero. Fractions: 0.1 is 10 %."
+)
+class Performance:
+    account_id: str
+    ts_from: Nanoseconds | None
+    ts_to: Nanoseconds | None
+    periods: int
+    start_equity: Decimal
+    end_equity: Decimal
+    total_return: float
+    annualised_volatility: float | None
+    sharpe_ratio: float | None
+    sortino_ratio: float | None
+    max_drawdown: float
+    trade_count: int
+    win_rate: float | None
+    profit_factor: float | None = strawberry.field(
+        description="Gross wins / gross losses; null without losses (infinite)."
+    )
+    net_profit: Decimal
+    fills: int
+
+
+@strawberry.type(description="A bar ingestion refused, with the reason and the raw row kept.")
+class QuarantinedBar:
+    source: str
+    line: int
+    instrument_id: str | None
+    ts_event: Nanoseconds | None
+    reason: str
+    raw: JSON
+    position: StorePosition
+
+
+@strawberry.type
+class QuarantineEdge:
+    cursor: str
+    node: QuarantinedBar
+
+
+@strawberry.type(description="A page of quarantined bars, newest first.")
+class QuarantineConnection:
+    edges: list[QuarantineEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="An event a consumer could not apply, stepped over and kept.")
+class DeadLetter:
+    dead_letter_id: int
+    consumer: str
+    upstream: str
+    upstream_position: StorePosition | None
+    reason: str
+    ts_recorded: Nanoseconds
+
+    @strawberry.field
+    def ts_recorded_iso(self) -> UtcTimestamp:
+        return UtcTimestamp(self.ts_recorded)
+
+
+@strawberry.type
+class DeadLetterEdge:
+    cursor: str
+    node: DeadLetter
+
+
+@strawberry.type(description="A page of dead letters, newest first.")
+class DeadLetterConnection:
+    edges: list[DeadLetterEdge]
     page_info: PageInfo
 
 
@@ -201,64 +439,144 @@ class Prediction:
         return UtcTimestamp(self.ts_event)
 
 
+@strawberry.type(description="An order that changed (the orderUpdates subscription).")
+class OrderUpdate:
+    cursor: str = strawberry.field(description="Resume the subscription after this change.")
+    order: Order
+
+
 @strawberry.input(description="A manual order. Quantities and prices are Decimal strings.")
 class PlaceOrderInput:
     account_id: str
     instrument_id: str
     side: OrderSide
-    quantity: Decimal = strawberry.field(description="Strictly positive.")
+    quantity: Decimal = strawberry.field(
+        description="Strictly positive, a whole multiple of the instrument's lot size."
+    )
     order_type: OrderType = OrderType.MARKET
     limit_price: Decimal | None = strawberry.field(
-        default=None, description="Required (and > 0) for LIMIT orders; absent for MARKET."
+        default=None,
+        description="Required (> 0, on the instrument's tick) for LIMIT orders; absent for MARKET.",
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="What the execution context recorded for the command. A rejected order is "
+    "recorded too: `order.status` is REJECTED, and the response also carries a REJECTED error."
+)
 class PlaceOrderPayload:
     order_id: strawberry.ID
-    order_uuid: strawberry.Private[UUID]
-
-    @strawberry.field(
-        description="The order as the read model holds it; null until its projection has "
-        "caught up (the read side is eventually consistent)."
+    order: Order | None = strawberry.field(
+        description="The order as the execution context recorded it (null only when a field "
+        "read from the read model, `events` or `fills`, failed: the order was still recorded)."
     )
-    async def order(self, info: strawberry.Info) -> Order | None:
-        # Resolved apart from orderId: should the read fail, the client still learns the
-        # order was placed (and does not place it again).
-        return await info.context.loaders.orders.load(self.order_uuid)
+    position: StorePosition = strawberry.field(
+        description="Execution position of the last event written: pass it as `minPosition` "
+        "to read your write from the read models."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="What the execution context recorded for the cancellation.")
 class CancelOrderPayload:
     order_id: strawberry.ID
-    order_uuid: strawberry.Private[UUID]
-
-    @strawberry.field(
-        description="The order as the read model holds it right after the request; its "
-        "status turns CANCELLED once the projection has caught up."
+    order: Order | None = strawberry.field(
+        description="The order as the execution context recorded it (null only as for placeOrder)."
     )
-    async def order(self, info: strawberry.Info) -> Order | None:
-        return await info.context.loaders.orders.load(self.order_uuid)
+    position: StorePosition = strawberry.field(
+        description="Execution position of the cancellation: pass it as `minPosition`."
+    )
+
+
+def _breaches(raw: Any) -> list[ControlBreach]:
+    return [
+        ControlBreach(
+            control=b["control"] if isinstance(b, dict) else b.control,
+            limit=_decimal(b["limit"] if isinstance(b, dict) else b.limit),
+            value=_decimal(b["value"] if isinstance(b, dict) else b.value),
+        )
+        for b in raw or ()
+    ]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
 def order_from_row(row: Any) -> Order:
     """Map an ``rm_orders`` record onto :class:`Order`."""
+    order_id = row["order_id"]
     return Order(
-        id=strawberry.ID(str(row["order_id"])),
+        id=strawberry.ID(global_id("Order", order_id)),
+        order_id=strawberry.ID(str(order_id)),
         account_id=row["account_id"],
         instrument_id=row["instrument_id"],
         side=OrderSide(row["side"]),
         order_type=OrderType(row["order_type"]),
-        quantity=row["quantity"],
-        limit_price=row["limit_price"],
+        quantity=decimals.quantity(row["quantity"]),  # type: ignore[arg-type]
+        limit_price=decimals.price(row["limit_price"]),
+        time_in_force=TimeInForce(row["time_in_force"]),
+        expire_at=None if row["expire_at"] is None else Nanoseconds(row["expire_at"]),
         status=OrderStatus(row["status"]),
-        filled_quantity=row["filled_quantity"],
-        average_fill_price=row["average_fill_price"],
+        filled_quantity=decimals.quantity(row["filled_quantity"]),  # type: ignore[arg-type]
+        average_fill_price=decimals.average_price(row["average_fill_price"]),
         reject_reason=row["reject_reason"],
+        breaches=_breaches(row["breaches"]),
         origin=OrderOrigin(row["origin"]),
         decision_id=None if row["decision_id"] is None else strawberry.ID(str(row["decision_id"])),
+        algo_id=row["algo_id"],
+        actor=row["actor"],
         ts_submitted=Nanoseconds(row["ts_submitted"]),
         ts_updated=Nanoseconds(row["ts_updated"]),
         version=row["version"],
-        order_uuid=row["order_id"],
+        position=StorePosition(row["seq"]),
+        updated_position=StorePosition(row["updated_seq"]),
+        order_uuid=order_id,
+    )
+
+
+def order_from_record(record: RecordedOrder, *, position: int) -> Order:
+    """The order as a command recorded it; ``position``: the command's last event."""
+    return Order(
+        id=strawberry.ID(global_id("Order", record.order_id)),
+        order_id=strawberry.ID(str(record.order_id)),
+        account_id=record.account_id,
+        instrument_id=record.instrument_id,
+        side=OrderSide(record.side),
+        order_type=OrderType(record.order_type),
+        quantity=decimals.quantity(record.quantity),  # type: ignore[arg-type]
+        limit_price=decimals.price(record.limit_price),
+        time_in_force=TimeInForce(record.time_in_force),
+        expire_at=None if record.expire_at is None else Nanoseconds(record.expire_at),
+        status=OrderStatus(record.status),
+        filled_quantity=decimals.quantity(record.filled_quantity),  # type: ignore[arg-type]
+        average_fill_price=decimals.average_price(record.average_fill_price),
+        reject_reason=record.reject_reason,
+        breaches=_breaches(record.breaches),
+        origin=OrderOrigin(record.origin),
+        decision_id=None if record.decision_id is None else strawberry.ID(str(record.decision_id)),
+        algo_id=record.algo_id,
+        actor=record.actor,
+        ts_submitted=Nanoseconds(record.ts_submitted),
+        ts_updated=Nanoseconds(record.ts_updated),
+        version=record.version,
+        position=StorePosition(record.submitted_position),
+        updated_position=StorePosition(position),
+        order_uuid=record.order_id,
+        written_at=position,
+    )
+
+
+def fill_from_row(row: Any) -> Fill:
+    return Fill(
+        id=strawberry.ID(global_id("Fill", row["order_id"], row["fill_seq"])),
+        order_id=strawberry.ID(str(row["order_id"])),
+        fill_seq=row["fill_seq"],
+        account_id=row["account_id"],
+        instrument_id=row["instrument_id"],
+        side=OrderSide(row["side"]),
+        quantity=decimals.quantity(row["quantity"]),  # type: ignore[arg-type]
+        price=decimals.price(row["price"]),  # type: ignore[arg-type]
+        fee=decimals.money(row["fee"]),  # type: ignore[arg-type]
+        ts_event=Nanoseconds(row["ts_event"]),
+        position=StorePosition(row["seq"]),
     )

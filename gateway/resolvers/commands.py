@@ -1,5 +1,12 @@
 """``placeOrder`` and ``cancelOrder``: parse the input, call the :class:`OrderCommands` port as
-the request's principal, translate the execution context's refusals into coded errors.
+the request's principal, answer with what the write side recorded.
+
+The answer is the write side's, in the same request: the order as the execution context
+recorded it (accepted, or rejected by a pre-trade control — a rejection is recorded, so it is
+data) and the store position of the last event written, which a client passes as
+``minPosition`` to read its write from the read models. A rejection is also reported as a
+``REJECTED`` error beside the data, naming the control, its limit and the value that broke
+it, so that a client checking only ``errors`` cannot take a refused order for a placed one.
 
 The port is synchronous (the execution context appends to its event store with a blocking
 driver), so it runs on a worker thread: one slow append must not stall every other request
@@ -11,11 +18,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeVar
-from uuid import UUID
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import strawberry
+from graphql import GraphQLError
 
 from bounded_contexts.execution.domain.errors import (
     ExecutionError,
@@ -28,6 +35,7 @@ from events.store import StoreUnavailable
 from gateway import arguments
 from gateway.context import GatewayContext
 from gateway.errors import (
+    REJECTED,
     BadUserInput,
     GatewayError,
     IllegalState,
@@ -35,11 +43,14 @@ from gateway.errors import (
     Rejected,
     Unavailable,
 )
+from gateway.ports import OrderOutcome
+from gateway.scalars import StorePosition, serialize_decimal
 from gateway.types import (
     CancelOrderPayload,
     OrderType,
     PlaceOrderInput,
     PlaceOrderPayload,
+    order_from_record,
 )
 
 _T = TypeVar("_T")
@@ -91,7 +102,40 @@ def _checked_limit_price(order_input: PlaceOrderInput) -> Decimal | None:
     return price
 
 
-async def place_order(context: GatewayContext, order_input: PlaceOrderInput) -> PlaceOrderPayload:
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else serialize_decimal(value)
+
+
+def rejection(outcome: OrderOutcome, path: list[Any]) -> GraphQLError:
+    """The ``REJECTED`` error reported beside a recorded rejection: the reason, every control
+    broken (the first also flat, for clients that show one), the order id and position."""
+    order = outcome.order
+    breaches = [
+        {
+            "control": b.control,
+            "limit": _decimal_text(b.limit),
+            "value": _decimal_text(b.value),
+        }
+        for b in order.breaches
+    ]
+    first = breaches[0] if breaches else {"control": None, "limit": None, "value": None}
+    return GraphQLError(
+        f"order rejected: {order.reject_reason}",
+        path=path,
+        extensions={
+            "code": REJECTED,
+            "reason": order.reject_reason,
+            **first,
+            "breaches": breaches,
+            "orderId": str(order.order_id),
+            "position": str(outcome.position),
+        },
+    )
+
+
+async def place_order(
+    info: strawberry.Info, context: GatewayContext, order_input: PlaceOrderInput
+) -> PlaceOrderPayload:
     account_id = arguments.identifier(order_input.account_id, field="input.accountId")
     instrument_id = arguments.identifier(order_input.instrument_id, field="input.instrumentId")
     if order_input.quantity <= 0:
@@ -99,7 +143,7 @@ async def place_order(context: GatewayContext, order_input: PlaceOrderInput) -> 
             f"quantity must be greater than 0, got {order_input.quantity}", field="input.quantity"
         )
     limit_price = _checked_limit_price(order_input)
-    order_id: UUID = await _call_port(
+    outcome: OrderOutcome = await _call_port(
         functools.partial(
             context.commands.place_order,
             context.principal,
@@ -112,12 +156,22 @@ async def place_order(context: GatewayContext, order_input: PlaceOrderInput) -> 
         ),
         instrument_field="input.instrumentId",
     )
-    return PlaceOrderPayload(order_id=strawberry.ID(str(order_id)), order_uuid=order_id)
+    if outcome.order.status == "REJECTED":
+        context.report(rejection(outcome, info.path.as_list()))
+    return PlaceOrderPayload(
+        order_id=strawberry.ID(str(outcome.order.order_id)),
+        order=order_from_record(outcome.order, position=outcome.position),
+        position=StorePosition(outcome.position),
+    )
 
 
 async def cancel_order(context: GatewayContext, order_id_text: str) -> CancelOrderPayload:
     order_id = arguments.uuid(order_id_text, field="orderId")
-    await _call_port(
+    outcome: OrderOutcome = await _call_port(
         functools.partial(context.commands.cancel_order, context.principal, order_id=order_id)
     )
-    return CancelOrderPayload(order_id=strawberry.ID(str(order_id)), order_uuid=order_id)
+    return CancelOrderPayload(
+        order_id=strawberry.ID(str(order_id)),
+        order=order_from_record(outcome.order, position=outcome.position),
+        position=StorePosition(outcome.position),
+    )

@@ -1,13 +1,14 @@
-"""``orders`` (keyset-paginated), ``order`` and the batch loaders for an order's children.
+"""``orders`` and ``fills`` (Relay connections over the execution positions), ``order``, and the
+batch loaders for an order's children.
 
-Pages follow the ``rm_orders_by_account (account_id, ts_submitted, order_id)`` index, oldest
-submission first, ties broken by order id, so the walk is total and stable: every order is
-seen exactly once however the pages are cut.
-"""
+Filters become ``WHERE`` conditions only when given, so each combination is its own small
+statement the planner sees plainly; pages follow the ``(account_id, seq)`` indexes (see
+:mod:`gateway.resolvers.pages`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 from uuid import UUID
 
@@ -15,97 +16,141 @@ import asyncpg
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from gateway.cursors import OrderCursor
-from gateway.scalars import Nanoseconds
+from gateway.resolvers.pages import Filter, PageRequest, edges_of, fetch_page
+from gateway.scalars import Nanoseconds, StorePosition
 from gateway.types import (
     Fill,
+    FillConnection,
+    FillEdge,
     Order,
     OrderConnection,
     OrderEdge,
     OrderEvent,
+    OrderOrigin,
     OrderSide,
     OrderStatus,
-    PageInfo,
+    fill_from_row,
     order_from_row,
 )
 
 _T = TypeVar("_T")
 
-_ORDER_COLUMNS = """order_id, account_id, instrument_id, side, order_type, quantity, limit_price,
-       status, filled_quantity, average_fill_price, reject_reason, origin, decision_id,
-       ts_submitted, ts_updated, version"""
+ORDER_COLUMNS = """order_id, account_id, instrument_id, side, order_type, quantity, limit_price,
+       status, filled_quantity, average_fill_price, reject_reason, breaches, origin,
+       decision_id, algo_id, actor, time_in_force, expire_at, ts_submitted, ts_updated,
+       version, seq, updated_seq"""
+FILL_COLUMNS = (
+    "order_id, fill_seq, account_id, instrument_id, side, quantity, price, fee, ts_event, seq"
+)
 
-# $2/$3: NULL means "no filter"; $4/$5: NULL means "from the start". One statement for every
-# combination keeps a single cached plan; the planner folds the constant NULL tests away.
-_ORDERS_PAGE_SQL = f"""
-SELECT {_ORDER_COLUMNS}
-  FROM rm_orders
- WHERE account_id = $1
-   AND ($2::text[] IS NULL OR status = ANY($2::text[]))
-   AND ($3::text IS NULL OR instrument_id = $3::text)
-   AND ($4::bigint IS NULL OR (ts_submitted, order_id) > ($4::bigint, $5::uuid))
- ORDER BY ts_submitted, order_id
- LIMIT $6
-"""
-
-_ORDER_SQL = f"SELECT {_ORDER_COLUMNS} FROM rm_orders WHERE order_id = $1"
-
-_ORDERS_BY_ID_SQL = f"SELECT {_ORDER_COLUMNS} FROM rm_orders WHERE order_id = ANY($1::uuid[])"
-
+_ORDER_SQL = f"SELECT {ORDER_COLUMNS} FROM rm_orders WHERE order_id = $1"
+_ORDERS_BY_ID_SQL = f"SELECT {ORDER_COLUMNS} FROM rm_orders WHERE order_id = ANY($1::uuid[])"
 _EVENTS_SQL = """
-SELECT order_id, version, event_type, ts_event, payload
+SELECT order_id, version, event_type, ts_event, payload, seq
   FROM rm_order_events
  WHERE order_id = ANY($1::uuid[])
  ORDER BY order_id, version
 """
-
-_FILLS_SQL = """
-SELECT order_id, fill_seq, account_id, instrument_id, side, quantity, price, fee, ts_event
+_FILLS_SQL = f"""
+SELECT {FILL_COLUMNS}
   FROM rm_fills
  WHERE order_id = ANY($1::uuid[])
  ORDER BY order_id, fill_seq
 """
 
 
+@dataclass(frozen=True)
+class OrderFilters:
+    account_id: str
+    statuses: Sequence[OrderStatus] | None = None
+    side: OrderSide | None = None
+    instrument_id: str | None = None
+    origin: OrderOrigin | None = None
+    algo_id: str | None = None
+    submitted_from: int | None = None
+    submitted_to: int | None = None
+
+    def where(self) -> Filter:
+        conditions: list[tuple[str, object]] = [("account_id = {}", self.account_id)]
+        if self.statuses is not None:
+            conditions.append(("status = ANY({}::text[])", [s.value for s in self.statuses]))
+        if self.side is not None:
+            conditions.append(("side = {}", self.side.value))
+        if self.instrument_id is not None:
+            conditions.append(("instrument_id = {}", self.instrument_id))
+        if self.origin is not None:
+            conditions.append(("origin = {}", self.origin.value))
+        if self.algo_id is not None:
+            conditions.append(("algo_id = {}", self.algo_id))
+        if self.submitted_from is not None:
+            conditions.append(("ts_submitted >= {}", self.submitted_from))
+        if self.submitted_to is not None:
+            conditions.append(("ts_submitted < {}", self.submitted_to))
+        return Filter(tuple(conditions))
+
+
+@dataclass(frozen=True)
+class FillFilters:
+    account_id: str
+    side: OrderSide | None = None
+    instrument_id: str | None = None
+    order_id: UUID | None = None
+    executed_from: int | None = None
+    executed_to: int | None = None
+
+    def where(self) -> Filter:
+        conditions: list[tuple[str, object]] = [("account_id = {}", self.account_id)]
+        if self.side is not None:
+            conditions.append(("side = {}", self.side.value))
+        if self.instrument_id is not None:
+            conditions.append(("instrument_id = {}", self.instrument_id))
+        if self.order_id is not None:
+            conditions.append(("order_id = {}", self.order_id))
+        if self.executed_from is not None:
+            conditions.append(("ts_event >= {}", self.executed_from))
+        if self.executed_to is not None:
+            conditions.append(("ts_event < {}", self.executed_to))
+        return Filter(tuple(conditions))
+
+
 async def fetch_order_page(
-    pool: asyncpg.Pool,
-    *,
-    account_id: str,
-    statuses: Sequence[OrderStatus] | None,
-    instrument_id: str | None,
-    first: int,
-    after: OrderCursor | None,
+    pool: asyncpg.Pool, filters: OrderFilters, request: PageRequest
 ) -> OrderConnection:
-    """Up to ``first`` orders after ``after``; reads one extra row to learn if more follow."""
-    rows = await pool.fetch(
-        _ORDERS_PAGE_SQL,
-        account_id,
-        None if statuses is None else [status.value for status in statuses],
-        instrument_id,
-        None if after is None else after.ts_submitted,
-        None if after is None else after.order_id,
-        first + 1,
+    page = await fetch_page(
+        pool, columns=ORDER_COLUMNS, table="rm_orders", where=filters.where(), request=request
     )
-    page = rows[:first]
-    edges = [
-        OrderEdge(
-            cursor=OrderCursor(row["ts_submitted"], row["order_id"]).encode(),
-            node=order_from_row(row),
-        )
-        for row in page
-    ]
     return OrderConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
+        edges=edges_of(page, order_from_row, OrderEdge),
+        page_info=page.page_info,
+        count=page.count,
+    )
+
+
+async def fetch_fill_page(
+    pool: asyncpg.Pool, filters: FillFilters, request: PageRequest
+) -> FillConnection:
+    page = await fetch_page(
+        pool, columns=FILL_COLUMNS, table="rm_fills", where=filters.where(), request=request
+    )
+    return FillConnection(
+        edges=edges_of(page, fill_from_row, FillEdge),
+        page_info=page.page_info,
+        count=page.count,
     )
 
 
 async def fetch_order(pool: asyncpg.Pool | asyncpg.Connection, order_id: UUID) -> Order | None:
     row = await pool.fetchrow(_ORDER_SQL, order_id)
     return None if row is None else order_from_row(row)
+
+
+async def fetch_fill(pool: asyncpg.Pool, order_id: UUID, fill_seq: int) -> Fill | None:
+    row = await pool.fetchrow(
+        f"SELECT {FILL_COLUMNS} FROM rm_fills WHERE order_id = $1 AND fill_seq = $2",
+        order_id,
+        fill_seq,
+    )
+    return None if row is None else fill_from_row(row)
 
 
 def _group_by_order(
@@ -124,21 +169,8 @@ def _event(row: asyncpg.Record) -> OrderEvent:
         version=row["version"],
         type=row["event_type"],
         ts_event=Nanoseconds(row["ts_event"]),
+        position=StorePosition(row["seq"]),
         payload=row["payload"],
-    )
-
-
-def _fill(row: asyncpg.Record) -> Fill:
-    return Fill(
-        order_id=strawberry.ID(str(row["order_id"])),
-        fill_seq=row["fill_seq"],
-        account_id=row["account_id"],
-        instrument_id=row["instrument_id"],
-        side=OrderSide(row["side"]),
-        quantity=row["quantity"],
-        price=row["price"],
-        fee=row["fee"],
-        ts_event=Nanoseconds(row["ts_event"]),
     )
 
 
@@ -170,6 +202,6 @@ def order_fills_loader(pool: asyncpg.Pool) -> DataLoader[UUID, list[Fill]]:
 
     async def load(keys: list[UUID]) -> list[list[Fill]]:
         rows = await pool.fetch(_FILLS_SQL, keys)
-        return _group_by_order(keys, rows, _fill)
+        return _group_by_order(keys, rows, fill_from_row)
 
     return DataLoader(load_fn=load)

@@ -51,12 +51,16 @@ def test_the_graphql_schema_matches_its_checked_in_sdl() -> None:
 def test_the_snapshot_declares_the_documented_root_fields() -> None:
     recorded = SNAPSHOT.read_text(encoding="utf-8")
     for signature in (
-        "portfolio(accountId: String!): Portfolio",
-        "positions(accountId: String!): [Position!]!",
-        "order(id: ID!): Order",
+        "node(id: ID!): Node",
+        "portfolio(accountId: String!, minPosition: StorePosition = null): Portfolio",
+        "positions(accountId: String!, minPosition: StorePosition = null): [Position!]!",
+        "order(id: ID!, minPosition: StorePosition = null): Order",
         "instruments: [Instrument!]!",
         "placeOrder(input: PlaceOrderInput!): PlaceOrderPayload!",
         "cancelOrder(orderId: ID!): CancelOrderPayload!",
+        "orderUpdates(accountId: String!, after: String = null): OrderUpdate!",
+        "interface Node",
         "scalar Decimal",
+        "scalar StorePosition",
     ):
         assert signature in recorded, signature

@@ -26,8 +26,10 @@ from bounded_contexts.execution.domain.errors import (
     OrderNotFound,
     UnknownInstrument,
 )
+from bounded_contexts.execution.domain.events import ControlBreach
+from events.effects import PROJECTION_TRACKING_DDL
 from gateway import GatewayConfig, create_app
-from gateway.ports import Principal
+from gateway.ports import OrderOutcome, Principal, RecordedOrder
 from quantvista.embedded import Infrastructure
 
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "projections" / "schema.sql"
@@ -42,14 +44,18 @@ class FakeOrderCommands:
     """Records every call; refuses like the execution context would.
 
     Knows the instruments in ``instruments`` and the open/closed orders in ``order_status``;
-    ``refusal`` (if set) is raised by every ``place_order`` after the instrument check.
+    ``refusal`` (if set) is raised by every ``place_order`` after the instrument check;
+    ``breaches`` (if set) make every order recorded as REJECTED by those controls. Each
+    command answers with the order as recorded at the next position (``position``).
     """
 
     instruments: set[str] = field(default_factory=lambda: {"AAPL", "MSFT"})
     order_status: dict[UUID, str] = field(default_factory=dict)
     refusal: ExecutionError | None = None
+    breaches: tuple[ControlBreach, ...] = ()
     placed: list[tuple[Principal, dict[str, Any]]] = field(default_factory=list)
     cancelled: list[tuple[Principal, UUID]] = field(default_factory=list)
+    position: int = 100
 
     def place_order(
         self,
@@ -61,33 +67,91 @@ class FakeOrderCommands:
         quantity: Decimal,
         order_type: str,
         limit_price: Decimal | None,
-    ) -> UUID:
+    ) -> OrderOutcome:
         if instrument_id not in self.instruments:
             raise UnknownInstrument(instrument_id)
         if self.refusal is not None:
             raise self.refusal
-        self.placed.append(
-            (
+        fields = {
+            "account_id": account_id,
+            "instrument_id": instrument_id,
+            "side": side,
+            "quantity": quantity,
+            "order_type": order_type,
+            "limit_price": limit_price,
+        }
+        self.placed.append((principal, fields))
+        rejected = bool(self.breaches)
+        self.position += 2
+        return OrderOutcome(
+            recorded(
+                PLACED_ORDER_ID,
                 principal,
-                {
-                    "account_id": account_id,
-                    "instrument_id": instrument_id,
-                    "side": side,
-                    "quantity": quantity,
-                    "order_type": order_type,
-                    "limit_price": limit_price,
-                },
-            )
+                status="REJECTED" if rejected else "ACCEPTED",
+                reason="; ".join(f"{b.control} breached" for b in self.breaches) or None,
+                breaches=self.breaches,
+                submitted_position=self.position - 1,
+                **fields,
+            ),
+            self.position,
         )
-        return PLACED_ORDER_ID
 
-    def cancel_order(self, principal: Principal, *, order_id: UUID) -> None:
+    def cancel_order(self, principal: Principal, *, order_id: UUID) -> OrderOutcome:
         status = self.order_status.get(order_id)
         if status is None:
             raise OrderNotFound(order_id)
         if status in ("FILLED", "CANCELLED", "REJECTED"):
             raise IllegalOrderTransition(order_id, status, "cancel")
         self.cancelled.append((principal, order_id))
+        self.position += 1
+        return OrderOutcome(
+            recorded(
+                order_id,
+                Principal("someone-else"),
+                status="CANCELLED",
+                reason=f"cancelled by {principal.subject}",
+                submitted_position=7,
+                account_id="acc-1",
+                instrument_id="AAPL",
+                side="BUY",
+                quantity=Decimal(10),
+                order_type="MARKET",
+                limit_price=None,
+            ),
+            self.position,
+        )
+
+
+def recorded(
+    order_id: UUID,
+    principal: Principal,
+    *,
+    status: str,
+    reason: str | None,
+    submitted_position: int,
+    breaches: tuple[ControlBreach, ...] = (),
+    **fields: Any,
+) -> RecordedOrder:
+    """What the execution context would have recorded for a manual order."""
+    return RecordedOrder(
+        order_id=order_id,
+        time_in_force="GTC",
+        expire_at=None,
+        status=status,
+        filled_quantity=Decimal(0),
+        average_fill_price=None,
+        reject_reason=reason,
+        breaches=breaches,
+        origin="MANUAL",
+        decision_id=None,
+        algo_id=None,
+        actor=f"person:{principal.subject}",
+        ts_submitted=1_704_205_800_000_000_000,
+        ts_updated=1_704_205_800_000_000_000,
+        version=2,
+        submitted_position=submitted_position,
+        **fields,
+    )
 
 
 READ_MODEL_TABLES = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA_SQL.read_text())
@@ -110,6 +174,7 @@ def module_read_model_url(infrastructure: Infrastructure) -> str:
     url = f"{head.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(SCHEMA_SQL.read_text())
+        conn.execute(PROJECTION_TRACKING_DDL)  # what minPosition waits on
     return url
 
 
@@ -117,18 +182,36 @@ def module_read_model_url(infrastructure: Infrastructure) -> str:
 def read_model_url(module_read_model_url: str) -> str:
     """The module's read-model database with every table empty."""
     with psycopg.connect(module_read_model_url, autocommit=True) as conn, conn.transaction():
-        for table in READ_MODEL_TABLES:
+        for table in (*READ_MODEL_TABLES, "projection_tracking"):
             conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
     return module_read_model_url
 
 
+COLUMN_DEFAULTS: dict[str, dict[str, Any]] = {
+    "rm_instruments": {"lot_size": Decimal(1), "tick_size": Decimal("0.0001")},
+    "rm_orders": {"actor": "algo:test", "time_in_force": "GTC"},
+    "rm_portfolio": {"updated_seq": 1},
+    "rm_positions": {"updated_seq": 1},
+}
+"""Columns tests need not spell out; ``seq`` (and ``updated_seq``) follow insertion order."""
+SEQUENCED = ("rm_orders", "rm_fills", "rm_order_events", "rm_bars", "rm_quarantine")
+
+
 @pytest.fixture
 def insert(read_model_url: str) -> Insert:
-    """``insert(table, rows)``: rows as dicts; dict/list values are stored as JSONB."""
+    """``insert(table, rows)``: rows as dicts; dict/list values are stored as JSONB. Columns
+    a row leaves out get :data:`COLUMN_DEFAULTS`, and ``seq`` counts up per test in insertion
+    order (the store position a projection would have written)."""
+    sequence = iter(range(1, 1_000_000))
 
     def insert_rows(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         with psycopg.connect(read_model_url, autocommit=True) as conn:
-            for row in rows:
+            for given in rows:
+                row = {**COLUMN_DEFAULTS.get(table, {}), **given}
+                if table in SEQUENCED and "seq" not in row:
+                    row["seq"] = next(sequence)
+                if table == "rm_orders" and "updated_seq" not in row:
+                    row["updated_seq"] = row["seq"]
                 statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
                     sql.Identifier(table),
                     sql.SQL(", ").join(map(sql.Identifier, row)),

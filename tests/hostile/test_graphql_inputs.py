@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 
 from bounded_contexts.execution.domain.errors import UnknownInstrument
 from gateway import GatewayConfig, create_app
-from gateway.ports import Principal
+from gateway.ports import OrderOutcome, Principal
 from gateway.scalars import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS
 from quantvista.embedded import Infrastructure
+from tests.gateway.conftest import recorded
 
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "projections" / "schema.sql"
 HOSTILE = settings(
@@ -47,11 +48,17 @@ class RecordingOrderCommands:
     def __init__(self) -> None:
         self.placed: list[dict[str, Any]] = []
 
-    def place_order(self, principal: Principal, **fields: Any) -> UUID:
+    def place_order(self, principal: Principal, **fields: Any) -> OrderOutcome:
         if fields["instrument_id"] != "AAPL":
             raise UnknownInstrument(fields["instrument_id"])
         self.placed.append(fields)
-        return UUID(int=1)
+        return OrderOutcome(
+            recorded(
+                UUID(int=1), principal, status="ACCEPTED", reason=None, submitted_position=1,
+                **fields,
+            ),
+            2,
+        )  # fmt: skip
 
     def cancel_order(self, principal: Principal, *, order_id: UUID) -> None:
         from bounded_contexts.execution.domain.errors import OrderNotFound
@@ -132,21 +139,14 @@ def post(client: TestClient, query: str, variables: Any) -> dict[str, Any]:
         "/graphql", content=payload, headers={"content-type": "application/json"}
     )
     assert response.status_code in (200, 400), response.text[:500]
-    if response.status_code == 400 and not response.headers["content-type"].startswith(
-        "application/json"
-    ):
-        # Strawberry's HTTP layer refuses variables that are not a JSON object with a plain
-        # 400 before any GraphQL processing: a refusal, though not a coded GraphQL error.
-        assert not isinstance(variables, dict)
-        return {
-            "errors": [
-                {
-                    "message": response.text,
-                    "extensions": {"code": "BAD_USER_INPUT", "field": "variables"},
-                }
-            ]
-        }
+    assert response.headers["content-type"].startswith("application/json")
     body = response.json()
+    if response.status_code == 400:
+        # Variables that are not a JSON object: refused before any GraphQL processing, with
+        # the same coded body as every other refusal (GraphQL over HTTP).
+        assert not isinstance(variables, dict) and variables is not None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_REQUEST"]
+        return body
     for error in body.get("errors") or []:
         code = error.get("extensions", {}).get("code")
         assert code in CODES, error

@@ -10,10 +10,11 @@ from decimal import Decimal
 from uuid import UUID
 
 from bounded_contexts.execution.application.service import ExecutionService, SubmitOrder
+from bounded_contexts.execution.domain.order import Order
 from events.effects import EventsToAppend
 from events.envelope import Cause
 from events.store import ConcurrencyConflict, StoreUnavailable
-from gateway.ports import Principal
+from gateway.ports import OrderOutcome, Principal, RecordedOrder
 
 
 class ExecutionCommands:
@@ -51,7 +52,7 @@ class ExecutionCommands:
         quantity: Decimal,
         order_type: str,
         limit_price: Decimal | None,
-    ) -> UUID:
+    ) -> OrderOutcome:
         order_id = self.new_id()
         command = SubmitOrder(
             order_id=order_id,
@@ -63,25 +64,32 @@ class ExecutionCommands:
             limit_price=limit_price,
             origin="MANUAL",
         )
-        self._run(
+        return self._run(
             principal,
             f"manual-order/{order_id}",
+            order_id,
             lambda uow, c: self.service.submit(command, uow, c),
         )
-        return order_id
 
-    def cancel_order(self, principal: Principal, *, order_id: UUID) -> None:
-        self._run(
+    def cancel_order(self, principal: Principal, *, order_id: UUID) -> OrderOutcome:
+        return self._run(
             principal,
             f"manual-cancel/{order_id}/{self.clock_ns()}",
+            order_id,
             lambda uow, c: self.service.cancel(
                 order_id, f"cancelled by {principal.subject}", uow, c
             ),
         )
 
     def _run(
-        self, principal: Principal, key: str, work: Callable[[EventsToAppend, Cause], object]
-    ) -> None:
+        self,
+        principal: Principal,
+        key: str,
+        order_id: UUID,
+        work: Callable[[EventsToAppend, Cause], object],
+    ) -> OrderOutcome:
+        """Run ``work`` under the service's lock and append what it recorded; returns the
+        order as recorded (read under the same lock) and the last position written."""
         for attempt in range(3):
             with self.service.lock:
                 if self._stale:
@@ -94,8 +102,12 @@ class ExecutionCommands:
                 uow = EventsToAppend()
                 try:
                     work(uow, cause)
-                    self.service.store.append(uow.items)
-                    return
+                    positions = self.service.store.append(uow.items)
+                    order = self.service.orders[order_id]
+                    return OrderOutcome(
+                        recorded_order(order, uow, self._submitted_at(order, uow, positions)),
+                        max(positions),
+                    )
                 except ConcurrencyConflict:
                     self.service.reload_own_state()
                     if attempt == 2:
@@ -109,3 +121,43 @@ class ExecutionCommands:
                     # A refused command may have touched in-memory aggregates: reload them.
                     self.service.reload_own_state()
                     raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _submitted_at(self, order: Order, uow: EventsToAppend, positions: list[int]) -> int:
+        """Where the order's OrderSubmitted is stored: appended just now, or looked up."""
+        for (pending, _), position in zip(uow.items, positions, strict=True):
+            if pending.aggregate_id == order.id and pending.aggregate_version == 1:
+                return position
+        return self.service.store.position_of(order.id, 1) or 0
+
+
+def recorded_order(order: Order, uow: EventsToAppend, submitted_position: int) -> RecordedOrder:
+    """The order as the command left it; ``ts_updated`` is the domain time of the last event
+    the command recorded for it (a fill on a cached bar carries that bar's start)."""
+    submitted = order.submitted
+    assert submitted is not None
+    touched = [cause.ts_event for pending, cause in uow.items if pending.aggregate_id == order.id]
+    return RecordedOrder(
+        order_id=order.id,
+        account_id=submitted.account_id,
+        instrument_id=submitted.instrument_id,
+        side=submitted.side,
+        order_type=submitted.order_type,
+        quantity=submitted.quantity,
+        limit_price=submitted.limit_price,
+        time_in_force=submitted.time_in_force,
+        expire_at=submitted.expire_at,
+        status=order.status.value,
+        filled_quantity=order.filled,
+        average_fill_price=order.average_price,
+        reject_reason=order.reject_reason,
+        breaches=order.breaches,
+        origin=submitted.origin,
+        decision_id=submitted.decision_id,
+        algo_id=submitted.algo_id,
+        actor=order.submitted_by,
+        ts_submitted=order.ts_submitted,
+        ts_updated=max(touched, default=order.ts_submitted),
+        version=order.version,
+        submitted_position=submitted_position,
+    )

@@ -107,6 +107,7 @@ class ExecutionService:
                 order = Order.replay(aggregate_id, events)
                 order.ts_submitted = first.ts_event
                 order.correlation_id = first.correlation_id
+                order.submitted_by = first.actor
                 self.orders[aggregate_id] = order
 
     def instrument_listed(
@@ -187,6 +188,7 @@ class ExecutionService:
         account = self.account(uow, cause, cmd.account_id)
         order.ts_submitted = cause.ts_event
         order.correlation_id = cause.correlation_id
+        order.submitted_by = cause.actor
         reference = cmd.reference_price or self.last_price.get(cmd.instrument_id)
         order.reference_price = reference
         if reference is None and cmd.limit_price is None:

@@ -53,8 +53,12 @@ class Order(Aggregate):
         self.notional = Decimal(0)
         self.fills = 0
         self.ts_submitted = 0
+        self.average_price: Decimal | None = None
+        self.reject_reason: str | None = None
+        self.breaches: tuple[ControlBreach, ...] = ()
         self.reference_price: Decimal | None = None  # the price pre-trade checks used
         self.correlation_id: uuid.UUID | None = None  # the chain the order belongs to
+        self.submitted_by = ""  # the actor of its OrderSubmitted (person:… or algo:…)
 
     @classmethod
     def submit(cls, submitted: OrderSubmitted) -> Order:
@@ -129,10 +133,12 @@ class Order(Aggregate):
                 self.status = OrderStatus.ACCEPTED
             case OrderRejected():
                 self.status = OrderStatus.REJECTED
+                self.reject_reason, self.breaches = event.reason, event.breaches
             case OrderFilled():
                 self.filled = event.filled_quantity
                 self.notional += event.quantity * event.price
                 self.fills = event.fill_seq
+                self.average_price = event.average_price
                 self.status = (
                     OrderStatus.FILLED
                     if event.remaining_quantity == 0
@@ -140,6 +146,7 @@ class Order(Aggregate):
                 )
             case OrderCancelled():
                 self.status = OrderStatus.CANCELLED
+                self.reject_reason = event.reason
             case _:
                 super().apply(event)
 

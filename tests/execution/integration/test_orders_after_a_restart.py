@@ -22,7 +22,7 @@ def test_a_manual_order_is_accepted_right_after_a_restart(database_url, make_pla
 
     restarted = make_platform(database_url, with_bus=False)
     restarted.build()  # no consumer has run: nothing upstream is new
-    order_id = restarted.execution_commands.place_order(
+    outcome = restarted.execution_commands.place_order(
         Principal("trader-1"),
         account_id="DEMO-001",
         instrument_id="SAP",
@@ -31,5 +31,6 @@ def test_a_manual_order_is_accepted_right_after_a_restart(database_url, make_pla
         order_type="LIMIT",
         limit_price=Decimal(1),
     )
-    order = restarted.execution.orders[order_id]
-    assert order.status.value == "ACCEPTED"
+    order = restarted.execution.orders[outcome.order.order_id]
+    assert order.status.value == outcome.order.status == "ACCEPTED"
+    assert outcome.position == restarted.stores["execution"].head()

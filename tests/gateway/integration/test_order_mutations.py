@@ -1,6 +1,7 @@
 """``placeOrder`` / ``cancelOrder`` parse their input, call the OrderCommands port (a fake
-here: the port is the boundary) as the request's principal, and turn every refusal, the
-gateway's or the execution context's, into an error with its code."""
+here: the port is the boundary) as the request's principal, answer with what the write side
+recorded — a rejection too, also reported as a REJECTED error naming the control — and turn
+every refusal, the gateway's or the execution context's, into an error with its code."""
 
 from __future__ import annotations
 
@@ -16,16 +17,19 @@ from bounded_contexts.execution.domain.errors import (
     PriceOffTick,
     QuantityOffLot,
 )
+from bounded_contexts.execution.domain.events import ControlBreach
 from gateway.ports import Principal
 
 PLACE = """
 mutation ($input: PlaceOrderInput!) {
-  placeOrder(input: $input) { orderId order { id status quantity } }
+  placeOrder(input: $input) { orderId position order { orderId status quantity } }
 }
 """
 
 CANCEL = """
-mutation ($id: ID!) { cancelOrder(orderId: $id) { orderId order { id status } } }
+mutation ($id: ID!) {
+  cancelOrder(orderId: $id) { orderId position order { orderId status rejectReason } }
+}
 """
 
 PLACED = "00000000-0000-4000-8000-0000000000aa"
@@ -43,7 +47,15 @@ def test_a_market_order_reaches_the_port_with_decimal_quantity_and_the_default_p
     graphql, commands
 ) -> None:
     body = graphql(PLACE, {"input": order_input()})
-    assert body == {"data": {"placeOrder": {"orderId": PLACED, "order": None}}}
+    assert body == {
+        "data": {
+            "placeOrder": {
+                "orderId": PLACED,
+                "position": "102",
+                "order": {"orderId": PLACED, "status": "ACCEPTED", "quantity": "1.5"},
+            }
+        }
+    }
     assert commands.placed == [
         (
             Principal(subject="local-operator"),
@@ -95,12 +107,88 @@ def test_number_literals_in_the_query_text_reach_the_port_with_their_exact_digit
     )
 
 
-def test_the_payload_shows_the_order_once_the_read_model_has_it(
-    graphql, insert, make_order_row
+def test_a_rejected_order_is_answered_as_recorded_and_reported_as_rejected(
+    graphql, commands
 ) -> None:
+    commands.breaches = (
+        ControlBreach("max_order_notional", Decimal(100000), Decimal("10000000000.00")),
+        ControlBreach("cash", Decimal("1000000"), Decimal("10000000000.00")),
+    )
+    body = graphql(PLACE, {"input": order_input(quantity="100000000")})
+    assert body["data"]["placeOrder"] == {
+        "orderId": PLACED,
+        "position": "102",
+        "order": {"orderId": PLACED, "status": "REJECTED", "quantity": "100000000"},
+    }
+    [error] = body["errors"]
+    assert error["path"] == ["placeOrder"]
+    assert error["message"] == "order rejected: max_order_notional breached; cash breached"
+    assert error["extensions"] == {
+        "code": "REJECTED",
+        "reason": "max_order_notional breached; cash breached",
+        "control": "max_order_notional",
+        "limit": "100000",
+        "value": "10000000000.00",
+        "breaches": [
+            {"control": "max_order_notional", "limit": "100000", "value": "10000000000.00"},
+            {"control": "cash", "limit": "1000000", "value": "10000000000.00"},
+        ],
+        "orderId": PLACED,
+        "position": "102",
+    }
+
+
+def test_an_aliased_rejection_names_the_alias_in_its_path(graphql, commands) -> None:
+    commands.breaches = (ControlBreach("short_selling", Decimal(0), Decimal(-1)),)
+    body = graphql(
+        'mutation { mine: placeOrder(input: {accountId: "acc-1", instrumentId: "AAPL", '
+        'side: SELL, quantity: "1"}) { order { status breaches { control limit value } } } }'
+    )
+    assert body["data"]["mine"]["order"] == {
+        "status": "REJECTED",
+        "breaches": [{"control": "short_selling", "limit": "0", "value": "-1"}],
+    }
+    assert body["errors"][0]["path"] == ["mine"]
+
+
+def test_the_order_children_of_a_placed_order_are_read_once_the_projection_has_them(
+    graphql, insert, make_order_row, read_model_url
+) -> None:
+    """The payload's order comes from the write side; its events and fills from the read
+    model, after waiting for the projection to reach the mutation's position."""
+    import threading
+
+    import psycopg
+
     insert("rm_orders", [make_order_row(1, order_id=UUID(PLACED), status="NEW")])
-    body = graphql(PLACE, {"input": order_input()})
-    assert body["data"]["placeOrder"]["order"] == {"id": PLACED, "status": "NEW", "quantity": "10"}
+    insert(
+        "rm_order_events",
+        [{"order_id": UUID(PLACED), "version": 1, "event_type": "OrderSubmitted",
+          "ts_event": 1, "payload": {}}],
+    )  # fmt: skip
+
+    def projection_catches_up() -> None:
+        with psycopg.connect(read_model_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO projection_tracking VALUES ('projection.orders', 'execution', 102)"
+            )
+            conn.execute(
+                "SELECT pg_notify('quantvista_projection_progress', "
+                "'projection.orders execution 102')"
+            )
+
+    timer = threading.Timer(0.3, projection_catches_up)
+    timer.start()
+    body = graphql(
+        "mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) "
+        "{ order { status events { type } } } }",
+        {"input": order_input()},
+    )
+    timer.join()
+    assert body == {
+        "data": {"placeOrder": {"order": {"status": "ACCEPTED", "events": [
+            {"type": "OrderSubmitted"}]}}}
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -186,11 +274,8 @@ def test_any_other_refusal_of_the_execution_context_is_rejected(graphql, codes, 
     assert body["errors"][0]["message"] == "kill switch engaged: no new orders"
 
 
-def test_cancel_calls_the_port_with_the_order_uuid_and_principal(
-    graphql, commands, insert, make_order_row
-) -> None:
+def test_cancel_calls_the_port_with_the_order_uuid_and_principal(graphql, commands) -> None:
     commands.order_status[OPEN_ORDER] = "ACCEPTED"
-    insert("rm_orders", [make_order_row(1, order_id=OPEN_ORDER, status="ACCEPTED")])
     body = graphql(
         CANCEL, {"id": str(OPEN_ORDER).upper()}, headers={"X-QuantVista-Principal": "risk-desk"}
     )
@@ -198,7 +283,12 @@ def test_cancel_calls_the_port_with_the_order_uuid_and_principal(
         "data": {
             "cancelOrder": {
                 "orderId": str(OPEN_ORDER),
-                "order": {"id": str(OPEN_ORDER), "status": "ACCEPTED"},
+                "position": "101",
+                "order": {
+                    "orderId": str(OPEN_ORDER),
+                    "status": "CANCELLED",
+                    "rejectReason": "cancelled by risk-desk",
+                },
             }
         }
     }
@@ -229,14 +319,29 @@ def test_cancelling_with_an_id_that_is_not_a_uuid_is_bad_user_input(
     assert commands.cancelled == []
 
 
-def test_a_placed_order_keeps_its_id_when_reading_it_back_fails(
-    graphql, codes, insert, make_order_row
+def test_a_placed_order_keeps_its_answer_when_reading_its_history_fails(
+    graphql, codes, read_model_url
 ) -> None:
-    insert("rm_orders", [make_order_row(1, order_id=UUID(PLACED), status="HALF_DONE")])
-    body = graphql(PLACE, {"input": order_input()})
+    import psycopg
+
+    with psycopg.connect(read_model_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO projection_tracking VALUES ('projection.orders', 'execution', 9999)"
+        )
+    with psycopg.connect(read_model_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE rm_order_events RENAME TO rm_order_events_gone")
+    try:
+        body = graphql(
+            "mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) "
+            "{ orderId order { status events { type } } } }",
+            {"input": order_input()},
+        )
+    finally:
+        with psycopg.connect(read_model_url, autocommit=True) as conn:
+            conn.execute("ALTER TABLE rm_order_events_gone RENAME TO rm_order_events")
     assert body["data"] == {"placeOrder": {"orderId": PLACED, "order": None}}
     assert codes(body) == ["INTERNAL_SERVER_ERROR"]
-    assert body["errors"][0]["path"] == ["placeOrder", "order"]
+    assert body["errors"][0]["path"] == ["placeOrder", "order", "events"]
 
 
 @pytest.mark.parametrize(

@@ -97,11 +97,12 @@ def test_equity_is_cash_plus_the_market_value_of_open_positions(graphql, seeded)
     assert Decimal(portfolio["equity"]) == cash + aapl_value + msft_value
     assert Decimal(portfolio["unrealisedPnl"]) == aapl_unrealised + msft_unrealised
     assert portfolio["equity"] == "98442.4044"
+    # Money at one scale, four places, whatever scale the row or the arithmetic had.
     assert {key: portfolio[key] for key in ("cash", "initialCash", "feesPaid", "realisedPnl")} == {
         "cash": "98443.6544",
-        "initialCash": "100000.00",
+        "initialCash": "100000.0000",
         "feesPaid": "12.3456",
-        "realisedPnl": "-45.60",
+        "realisedPnl": "-45.6000",
     }
     assert (portfolio["accountId"], portfolio["baseCurrency"]) == ("acc-1", "USD")
 
@@ -113,28 +114,28 @@ def test_positions_are_marked_to_the_last_price_and_listed_by_instrument(graphql
             "accountId": "acc-1",
             "instrumentId": "AAPL",
             "quantity": "10",
-            "averagePrice": "150.2500",
-            "realisedPnl": "0",
-            "lastPrice": "155.125",
-            "marketValue": "1551.250",
+            "averagePrice": "150.250000",
+            "realisedPnl": "0.0000",
+            "lastPrice": "155.1250",
+            "marketValue": "1551.2500",
             "unrealisedPnl": "48.7500",
         },
         {
             "accountId": "acc-1",
             "instrumentId": "MSFT",
             "quantity": "-5",
-            "averagePrice": "300.00",
-            "realisedPnl": "0",
-            "lastPrice": "310.50",
-            "marketValue": "-1552.50",
-            "unrealisedPnl": "-52.50",
+            "averagePrice": "300.000000",
+            "realisedPnl": "0.0000",
+            "lastPrice": "310.5000",
+            "marketValue": "-1552.5000",
+            "unrealisedPnl": "-52.5000",
         },
         {
             "accountId": "acc-1",
             "instrumentId": "TSLA",
             "quantity": "0",
-            "averagePrice": "0",
-            "realisedPnl": "12.34",
+            "averagePrice": "0.000000",
+            "realisedPnl": "12.3400",
             "lastPrice": None,
             "marketValue": None,
             "unrealisedPnl": None,
@@ -157,15 +158,15 @@ def test_an_open_position_without_a_price_makes_equity_unknown_not_guessed(
     insert("rm_positions", [_position("acc-2", "TSLA", "3", "200", "0")])
     portfolio = graphql(PORTFOLIO_QUERY, {"account": "acc-2"})["data"]["portfolio"]
     assert (portfolio["equity"], portfolio["unrealisedPnl"]) == (None, None)
-    assert portfolio["cash"] == "100000.00"
+    assert portfolio["cash"] == "100000.0000"
 
 
 def test_an_account_without_positions_has_equity_equal_to_cash(graphql, insert) -> None:
     insert("rm_portfolio", [_portfolio("fresh", "100000.00")])
     portfolio = graphql(PORTFOLIO_QUERY, {"account": "fresh"})["data"]["portfolio"]
     assert (portfolio["equity"], portfolio["unrealisedPnl"], portfolio["positions"]) == (
-        "100000.00",
-        "0",
+        "100000.0000",
+        "0.0000",
         [],
     )
 
@@ -177,9 +178,10 @@ def test_equity_is_exact_beyond_the_precision_of_floats_and_python_decimal(graph
     insert("rm_positions", [_position("big", "BIG", quantity, "1", "0")])
     portfolio = graphql(PORTFOLIO_QUERY, {"account": "big"})["data"]["portfolio"]
     with localcontext(prec=200):
-        expected = Decimal("0.000000001") + Decimal(quantity) * Decimal(price)
-    assert Decimal(portfolio["equity"]) == expected
+        exact = Decimal("0.000000001") + Decimal(quantity) * Decimal(price)
+        expected = exact.quantize(Decimal("0.0001"))  # money is shown at four places
     assert portfolio["equity"] == format(expected, "f")
+    assert len(portfolio["equity"].split(".")[0]) == 40  # every integer digit kept
 
 
 def test_an_unknown_account_has_no_portfolio_and_no_positions(graphql, seeded) -> None:

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from events.store import StoreUnavailable
+from gateway.config import GatewayConfig
 from gateway.context import GatewayContext, Loaders
 from gateway.ports import Principal
+from gateway.progress import ProjectionProgress
 from gateway.resolvers.orders import order_events_loader, order_fills_loader, orders_loader
 from gateway.schema import schema
 
@@ -66,6 +68,8 @@ def execute(query: str, pool: Any = None, commands: Any = None) -> Any:
         commands=commands or UnreachableWriteSide(),
         principal=Principal("local-operator"),
         loaders=loaders,
+        progress=ProjectionProgress(pool, connect=pool.connect),
+        config=GatewayConfig(),
     )
     return asyncio.run(schema.execute(query, context_value=context))
 
