@@ -90,13 +90,16 @@ def create_app(
     *,
     config: GatewayConfig | None = None,
     readiness: Readiness | None = None,
+    on_shutdown: Callable[[], None] | None = None,
 ) -> FastAPI:
     """Build the gateway app on the read models at ``database_url``.
 
     ``database_url`` is a libpq URL (``DATABASE_URL``, or the embedded server's socket URL);
     it is checked here, and connected to when the app starts (lifespan), which fails loudly
     if the database is unreachable. ``commands`` is the execution context's order port; the
-    gateway calls it on a worker thread as the request's principal.
+    gateway calls it on a worker thread as the request's principal. ``on_shutdown`` runs
+    (on a worker thread) when the app stops, after the pool is closed: a process that built
+    its own write side for the gateway stops it there.
     """
     settings = config or GatewayConfig()
     connect_args = asyncpg_connect_args(database_url)  # a malformed URL fails now
@@ -118,6 +121,8 @@ def create_app(
         finally:
             await progress.stop()
             await pool.close()
+            if on_shutdown is not None:
+                await anyio.to_thread.run_sync(on_shutdown)
 
     def context_for(request: Request | WebSocket) -> GatewayContext:
         """The request's context (raises :class:`InvalidPrincipalHeader`)."""

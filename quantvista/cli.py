@@ -32,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     console = Console()
     try:
-        settings = Settings.from_env(data_dir=args.data_dir, http_port=getattr(args, "port", None))
+        settings = Settings.from_env(
+            data_dir=args.data_dir,
+            http_port=getattr(args, "port", None),
+            gateway_workers=getattr(args, "workers", None),
+        )
         return int(args.run(args, settings, console) or 0)
     except (ConfigurationError, FileNotFoundError, LookupError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}")
@@ -106,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run one context (or the gateway) as its own process")
     serve.add_argument("component", choices=[*CONTEXT_COMPONENTS, "gateway"])
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gateway only: worker processes (default QUANTVISTA_GATEWAY_WORKERS, else 1)",
+    )
     serve.set_defaults(run=_serve)
 
     ingest = sub.add_parser("ingest", help="validate and record bars from a CSV file")
@@ -173,7 +183,11 @@ def _running(settings: Settings) -> Iterator[tuple[Infrastructure, Platform]]:
 
 def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     with _running(settings) as (infra, platform):
-        if args.component == "gateway":
+        if args.component == "gateway" and settings.gateway_workers > 1:
+            from quantvista.serving import serve_gateway_workers
+
+            serve_gateway_workers(infra.database_url, infra.pulsar_url, settings, console)
+        elif args.component == "gateway":
             # The gateway hosts the execution command path, so it follows execution like any
             # execution worker (the store arbitrates between instances).
             from quantvista.serving import serve_gateway

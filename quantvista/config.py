@@ -35,6 +35,13 @@ class Settings:
         mic_registry: an ISO 10383 file (``ISO10383_MIC.csv`` as ISO publishes it) that
             decides which MICs instruments may be listed on (``QUANTVISTA_MIC_REGISTRY``, or
             ``ingest --mic-registry``); ``None`` uses the snapshot in the ``iso10383`` package.
+        cors_origins: browser origins allowed to call the gateway cross-origin
+            (``QUANTVISTA_CORS_ORIGINS``, comma-separated; none by default).
+        graphql_allowlist: a JSON file ``{"<sha256>": "<document>", …}``: when set, the only
+            GraphQL documents the gateway runs (``QUANTVISTA_GRAPHQL_ALLOWLIST``).
+        graphiql: serve GraphiQL to browsers (``QUANTVISTA_GRAPHIQL``, ``1`` by default).
+        gateway_workers: processes ``serve gateway`` runs (``QUANTVISTA_GATEWAY_WORKERS`` or
+            ``--workers``; 1 by default).
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -45,6 +52,10 @@ class Settings:
     http_port: int = 8000
     fault_plan: str | None = None
     mic_registry: Path | None = None
+    cors_origins: tuple[str, ...] = ()
+    graphql_allowlist: Path | None = None
+    graphiql: bool = True
+    gateway_workers: int = 1
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -63,6 +74,16 @@ class Settings:
             mic_registry=Path(env["QUANTVISTA_MIC_REGISTRY"])
             if env.get("QUANTVISTA_MIC_REGISTRY")
             else None,
+            cors_origins=tuple(
+                origin.strip()
+                for origin in env.get("QUANTVISTA_CORS_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
+            graphql_allowlist=Path(env["QUANTVISTA_GRAPHQL_ALLOWLIST"])
+            if env.get("QUANTVISTA_GRAPHQL_ALLOWLIST")
+            else None,
+            graphiql=env.get("QUANTVISTA_GRAPHIQL", "1") not in ("0", "false", "no", "off"),
+            gateway_workers=_positive_int(env, "QUANTVISTA_GATEWAY_WORKERS", 1),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **given)
@@ -87,9 +108,24 @@ class Settings:
                 FaultPlan(self.fault_plan)
             except FaultPlanError as exc:
                 raise ConfigurationError(f"QUANTVISTA_FAULT_PLAN: {exc}") from None
+        if self.graphql_allowlist is not None and not self.graphql_allowlist.is_file():
+            raise ConfigurationError(
+                f"QUANTVISTA_GRAPHQL_ALLOWLIST: no such file {str(self.graphql_allowlist)!r}"
+            )
+        if self.gateway_workers < 1:
+            raise ConfigurationError(
+                f"gateway workers must be at least 1, got {self.gateway_workers}"
+            )
         if self.mic_registry is not None and not self.mic_registry.is_file():
             raise ConfigurationError(
                 f"QUANTVISTA_MIC_REGISTRY: no such file {str(self.mic_registry)!r}"
             )
         if not self.pulsar_tenant.replace("-", "").replace("_", "").isalnum():
             raise ConfigurationError(f"invalid Pulsar tenant {self.pulsar_tenant!r}")
+
+
+def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, str(default))
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigurationError(f"{name} must be a positive integer, got {text!r}")
+    return int(text)

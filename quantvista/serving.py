@@ -1,31 +1,72 @@
 """Serving GraphQL from a running platform: the one way ``demo`` and ``serve gateway`` do it.
 
-The HTTP server blocks the main thread, so the database watch cannot raise there: a small
-thread asks it twice a second and, once the database is lost, tells the server to exit; the
-loss is then raised to the command, which ends with one line and a non-zero status. ``/readyz``
-answers from the platform's readiness report.
+One process (``demo``, or ``serve gateway`` with one worker): the HTTP server blocks the main
+thread, so the database watch cannot raise there; a small thread asks it twice a second and,
+once the database is lost, tells the server to exit; the loss is then raised to the command,
+which ends with one line and a non-zero status. ``/readyz`` answers from the platform's
+readiness report.
+
+Several workers (``serve gateway --workers N``): uvicorn's supervisor starts N processes, each
+building its own gateway from :func:`worker_app` — its own read-model pool and its own
+execution command path (an execution consumer, like any execution worker: the event store
+arbitrates between instances). The supervisor restarts a worker that dies.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 
-from gateway import create_app
-from quantvista.config import Settings
+from gateway import GatewayConfig, create_app
+from quantvista.config import ConfigurationError, Settings
 from quantvista.platform import Platform
 from quantvista.watchdog import DatabaseLost
 
 WATCH_INTERVAL_S = 0.5
+WORKER_DATABASE_URL = "QUANTVISTA_WORKER_DATABASE_URL"
+WORKER_PULSAR_URL = "QUANTVISTA_WORKER_PULSAR_URL"
+"""How the supervisor hands its servers (possibly embedded ones it started) to the workers."""
+
+
+def gateway_config(settings: Settings) -> GatewayConfig:
+    """The gateway's settings from the platform's (CORS, allow-list, GraphiQL)."""
+    allowlist = None
+    if settings.graphql_allowlist is not None:
+        try:
+            allowlist = json.loads(settings.graphql_allowlist.read_text(encoding="utf-8"))
+        except ValueError as error:
+            raise ConfigurationError(
+                f"QUANTVISTA_GRAPHQL_ALLOWLIST {settings.graphql_allowlist}: not JSON ({error})"
+            ) from None
+        if not isinstance(allowlist, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in allowlist.items()
+        ):
+            raise ConfigurationError(
+                "QUANTVISTA_GRAPHQL_ALLOWLIST must hold an object of sha256 -> document"
+            )
+    try:
+        return GatewayConfig(
+            graphiql=settings.graphiql, cors_origins=settings.cors_origins, allowlist=allowlist
+        )
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def serve_gateway(
     platform: Platform, database_url: str, settings: Settings, console: Console
 ) -> None:
     """Serve until interrupted (returns) or until the database is lost (raises)."""
-    app = create_app(database_url, platform.execution_commands, readiness=platform.readiness)
+    app = create_app(
+        database_url,
+        platform.execution_commands,
+        config=gateway_config(settings),
+        readiness=platform.readiness,
+    )
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="warning")
     )
@@ -54,3 +95,40 @@ def serve_gateway(
         watcher.join()
     if lost:
         raise lost[0]
+
+
+def serve_gateway_workers(
+    database_url: str, pulsar_url: str | None, settings: Settings, console: Console
+) -> None:
+    """Serve with ``settings.gateway_workers`` processes until interrupted."""
+    os.environ[WORKER_DATABASE_URL] = database_url
+    os.environ[WORKER_PULSAR_URL] = pulsar_url or ""
+    console.print(
+        f"GraphQL on [bold]http://{settings.http_host}:{settings.http_port}/graphql[/] with "
+        f"{settings.gateway_workers} worker processes. Ctrl-C to stop."
+    )
+    uvicorn.run(
+        "quantvista.serving:worker_app",
+        factory=True,
+        host=settings.http_host,
+        port=settings.http_port,
+        workers=settings.gateway_workers,
+        log_level="warning",
+    )
+
+
+def worker_app() -> FastAPI:
+    """One worker's gateway (uvicorn calls this in each worker process)."""
+    settings = Settings.from_env()
+    platform = Platform.configured(
+        os.environ[WORKER_DATABASE_URL], os.environ.get(WORKER_PULSAR_URL) or None, settings
+    )
+    platform.build(["execution"])
+    platform.start()
+    return create_app(
+        os.environ[WORKER_DATABASE_URL],
+        platform.execution_commands,
+        config=gateway_config(settings),
+        readiness=platform.readiness,
+        on_shutdown=platform.close,
+    )

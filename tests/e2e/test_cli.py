@@ -124,3 +124,63 @@ def test_status_while_a_demo_serves_leaves_it_running_and_sigterm_stops_everythi
     while _processes_on(tmp_path / ".quantvista") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _processes_on(tmp_path / ".quantvista") == []
+
+
+def test_serve_gateway_with_two_workers_answers_from_both_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    """Production serving: the gateway alone, in several processes (each with its own pool
+    and execution command path), behind one port."""
+    import signal
+    import time
+
+    import httpx
+    import psutil
+
+    assert _run(tmp_path, "demo", "--no-serve").returncode == 0
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PULSAR_URL")}
+    server = subprocess.Popen(
+        [QUANTVISTA, "serve", "gateway", "--workers", "2", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while time.monotonic() < deadline and len(workers) < 2:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    workers = {
+                        child.pid
+                        for child in psutil.Process(server.pid).children(recursive=True)
+                        if "spawn_main" in " ".join(child.cmdline())
+                    }
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        assert len(workers) == 2, "two worker processes serve the port"
+        query = {"query": '{ portfolio(accountId: "DEMO-001") { cash positions { quantity } } }'}
+        answers = [httpx.post(f"{url}/graphql", json=query, timeout=10).json() for _ in range(20)]
+        assert all(a == answers[0] and "errors" not in a for a in answers), answers[0]
+        placed = httpx.post(
+            f"{url}/graphql",
+            timeout=20,
+            json={
+                "query": "mutation { placeOrder(input: {"
+                'accountId: "DEMO-001", instrumentId: "SAP", side: BUY, quantity: "1", '
+                'orderType: LIMIT, limitPrice: "1"}) { position order { status } } }'
+            },
+        ).json()
+        assert placed["data"]["placeOrder"]["order"]["status"] == "ACCEPTED", placed
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=60)
+    assert "Traceback" not in stderr.decode(), stderr.decode()[-3000:]
+    deadline = time.monotonic() + 30
+    while _processes_on(tmp_path / ".quantvista") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_on(tmp_path / ".quantvista") == []
