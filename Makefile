@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint venv clean
+.PHONY: demo test bench lint venv clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,15 @@ demo: $(STAMP)
 # not; empty turns it off). Either pass failing fails the target.
 QUANTVISTA_TEST_EXTERNAL_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-test: $(STAMP)
+# Debian's Chromium for the browser tests, installed when this machine can (root with apt);
+# elsewhere those tests are skipped with the reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1 \
+		&& echo "installed Debian's chromium for the browser tests"; } \
+		|| echo "chromium is not installed: the browser tests will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python tests/external_postgres.py --embedded-passed \
 		--server '$(QUANTVISTA_TEST_EXTERNAL_PG)' $(PYTEST_ARGS)
@@ -35,4 +43,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .quantvista .pytest_cache .ruff_cache
+	rm -rf $(VENV) .quantvista .pytest_cache .ruff_cache test-artefacts
