@@ -21,6 +21,7 @@ without bound (an open-loop load beyond capacity would otherwise grow every late
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
@@ -49,6 +50,7 @@ from gateway.database import asyncpg_connect_args, create_read_model_pool
 from gateway.graphiql import graphiql_router
 from gateway.http import (
     BAD_REQUEST,
+    RATE_LIMITED,
     GraphQLParams,
     PersistedQueries,
     RequestRefused,
@@ -62,6 +64,7 @@ from gateway.http import (
 )
 from gateway.ports import OrderCommands
 from gateway.progress import ProjectionProgress
+from gateway.ratelimit import RateLimited, RateLimiter
 from gateway.resolvers.orders import order_events_loader, order_fills_loader, orders_loader
 from gateway.schema import GatewaySchema, build_schema
 
@@ -106,6 +109,7 @@ def create_app(
     schema = build_schema(settings.limits)
     persisted = PersistedQueries(settings.http.persisted_queries, settings.allowlist)
     in_flight = _InFlight(settings.max_in_flight)
+    limiter = None if settings.rate_limits is None else RateLimiter(settings.rate_limits)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[_LifespanState]:
@@ -201,6 +205,25 @@ def create_app(
                 allowed_operation_types=(StrawberryOperationType(kind.value),),
             )
 
+        def admit(kind: OperationType) -> None:
+            if limiter is None:
+                return
+            caller = principal_from_header(request.headers.get(PRINCIPAL_HEADER)).subject
+            try:
+                limiter.admit(
+                    caller,
+                    "mutation" if kind is OperationType.MUTATION else "query",
+                    anonymous=False,
+                )
+            except RateLimited as limited:
+                raise RequestRefused(
+                    429,
+                    RATE_LIMITED,
+                    f"{caller!r} is over its {kind.value} rate limit; retry after the time in "
+                    "Retry-After",
+                    {"Retry-After": str(max(1, math.ceil(limited.retry_after_s)))},
+                ) from None
+
         async def run(params: GraphQLParams) -> tuple[dict[str, Any], int]:
             try:
                 body = await run_operation(
@@ -209,6 +232,7 @@ def create_app(
                     persisted=persisted,
                     execute=execute,
                     limits=settings.http,
+                    admit=admit,
                 )
             except RequestRefused as refused:
                 if not isinstance(batch, list):

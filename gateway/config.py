@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from gateway.http import HttpLimits
 from gateway.limits import Limits
+from gateway.ratelimit import RateLimits
 
 
 class GatewayConfigError(ValueError):
@@ -30,6 +31,8 @@ class GatewayConfig:
         cors_origins: browser origins allowed to call the API cross-origin (none by default:
             GraphiQL is served from the gateway's own origin).
         allowlist: ``{sha256: document}``; when given, the only documents the gateway runs.
+        rate_limits: per-principal token buckets (:mod:`gateway.ratelimit`); ``None``: none
+            (what a test or an embedding application starts with; ``quantvista`` turns them on).
     """
 
     pool_min_size: int = 1
@@ -42,6 +45,7 @@ class GatewayConfig:
     retry_after_s: int = 1
     cors_origins: tuple[str, ...] = ()
     allowlist: Mapping[str, str] | None = None
+    rate_limits: RateLimits | None = None
 
     def __post_init__(self) -> None:
         if self.pool_min_size < 0:

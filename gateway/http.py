@@ -49,6 +49,7 @@ UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
 TIMEOUT = "TIMEOUT"
+RATE_LIMITED = "RATE_LIMITED"
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
 
@@ -339,11 +340,14 @@ async def run_operation(
     persisted: PersistedQueries,
     execute: Execute,
     limits: HttpLimits,
+    admit: Callable[[OperationType], None] = lambda kind: None,
 ) -> dict[str, Any]:
-    """Run one operation; returns its response body (raises :class:`RequestRefused`)."""
+    """Run one operation; returns its response body (raises :class:`RequestRefused`).
+    ``admit`` is asked before anything runs (the caller's rate limit); it raises to refuse."""
     query = persisted.resolve(params)
     operation = operation_of(query, params.operation_name)
     kind = OperationType.QUERY if operation is None else operation.operation
+    admit(kind)
     if kind is OperationType.SUBSCRIPTION:
         raise RequestRefused(
             405,

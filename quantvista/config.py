@@ -42,6 +42,10 @@ class Settings:
         graphiql: serve GraphiQL to browsers (``QUANTVISTA_GRAPHIQL``, ``1`` by default).
         gateway_workers: processes ``serve gateway`` runs (``QUANTVISTA_GATEWAY_WORKERS`` or
             ``--workers``; 1 by default).
+        rate_limits: per-principal rates ``"<per second>/<burst>"`` of queries, mutations and
+            callers without credentials (``QUANTVISTA_RATE_LIMIT_QUERIES`` 50/100,
+            ``_MUTATIONS`` 10/20, ``_ANONYMOUS`` 5/10); ``None`` when
+            ``QUANTVISTA_RATE_LIMITS=off``.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -56,6 +60,7 @@ class Settings:
     graphql_allowlist: Path | None = None
     graphiql: bool = True
     gateway_workers: int = 1
+    rate_limits: tuple[str, str, str] | None = ("50/100", "10/20", "5/10")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -84,6 +89,13 @@ class Settings:
             else None,
             graphiql=env.get("QUANTVISTA_GRAPHIQL", "1") not in ("0", "false", "no", "off"),
             gateway_workers=_positive_int(env, "QUANTVISTA_GATEWAY_WORKERS", 1),
+            rate_limits=None
+            if env.get("QUANTVISTA_RATE_LIMITS", "on").lower() in ("off", "0", "no", "false")
+            else (
+                env.get("QUANTVISTA_RATE_LIMIT_QUERIES", "50/100"),
+                env.get("QUANTVISTA_RATE_LIMIT_MUTATIONS", "10/20"),
+                env.get("QUANTVISTA_RATE_LIMIT_ANONYMOUS", "5/10"),
+            ),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **given)

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from rich.console import Console
 
 from gateway import GatewayConfig, create_app
+from gateway.ratelimit import Rate, RateLimits
 from quantvista.config import ConfigurationError, Settings
 from quantvista.platform import Platform
 from quantvista.watchdog import DatabaseLost
@@ -34,7 +35,7 @@ WORKER_PULSAR_URL = "QUANTVISTA_WORKER_PULSAR_URL"
 
 
 def gateway_config(settings: Settings) -> GatewayConfig:
-    """The gateway's settings from the platform's (CORS, allow-list, GraphiQL)."""
+    """The gateway's settings from the platform's (CORS, allow-list, GraphiQL, rate limits)."""
     allowlist = None
     if settings.graphql_allowlist is not None:
         try:
@@ -50,8 +51,20 @@ def gateway_config(settings: Settings) -> GatewayConfig:
                 "QUANTVISTA_GRAPHQL_ALLOWLIST must hold an object of sha256 -> document"
             )
     try:
+        rate_limits = None
+        if settings.rate_limits is not None:
+            queries, mutations, anonymous = (
+                Rate.parse(text, name=f"QUANTVISTA_RATE_LIMIT_{kind}")
+                for text, kind in zip(
+                    settings.rate_limits, ("QUERIES", "MUTATIONS", "ANONYMOUS"), strict=True
+                )
+            )
+            rate_limits = RateLimits(queries, mutations, anonymous)
         return GatewayConfig(
-            graphiql=settings.graphiql, cors_origins=settings.cors_origins, allowlist=allowlist
+            graphiql=settings.graphiql,
+            cors_origins=settings.cors_origins,
+            allowlist=allowlist,
+            rate_limits=rate_limits,
         )
     except ValueError as error:
         raise ConfigurationError(str(error)) from None

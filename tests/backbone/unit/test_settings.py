@@ -83,3 +83,17 @@ def test_a_cors_origin_without_a_scheme_is_refused() -> None:
     settings = Settings.from_env({"QUANTVISTA_CORS_ORIGINS": "desk.example.com"})
     with pytest.raises(ConfigurationError, match="CORS origin"):
         gateway_config(settings)
+
+
+def test_rate_limits_are_on_by_default_and_configurable_or_off() -> None:
+    from gateway.ratelimit import Rate
+
+    default = gateway_config(Settings.from_env({})).rate_limits
+    assert default is not None and default.queries == Rate(50, 100)
+    tuned = gateway_config(
+        Settings.from_env({"QUANTVISTA_RATE_LIMIT_MUTATIONS": "2/4"})
+    ).rate_limits
+    assert tuned is not None and tuned.mutations == Rate(2, 4)
+    assert gateway_config(Settings.from_env({"QUANTVISTA_RATE_LIMITS": "off"})).rate_limits is None
+    with pytest.raises(ConfigurationError, match="QUANTVISTA_RATE_LIMIT_ANONYMOUS"):
+        gateway_config(Settings.from_env({"QUANTVISTA_RATE_LIMIT_ANONYMOUS": "lots"}))

@@ -334,3 +334,23 @@ def test_a_cors_origin_that_is_not_an_origin_is_refused_at_startup() -> None:
 
     with pytest.raises(GatewayConfigError, match="CORS origin"):
         GatewayConfig(cors_origins=("desk.example.com",))
+
+
+def test_a_principal_over_its_rate_gets_429_with_retry_after_and_others_go_on(gateway) -> None:
+    from gateway.ratelimit import Rate, RateLimits
+
+    client = gateway(
+        GatewayConfig(rate_limits=RateLimits(queries=Rate(0.5, 3), mutations=Rate(0.5, 1)))
+    )
+    alice = {"X-QuantVista-Principal": "alice"}
+    for _ in range(3):
+        assert post(client, {"query": PORTFOLIO}, headers=alice).status_code == 200
+    refused = post(client, {"query": PORTFOLIO}, headers=alice, accept=RESPONSE_JSON)
+    assert (refused.status_code, codes(refused.json())) == (429, ["RATE_LIMITED"])
+    assert refused.headers["retry-after"] == "2"
+    assert (
+        post(client, {"query": PORTFOLIO}, headers={"X-QuantVista-Principal": "bob"}).status_code
+        == 200
+    )
+    assert "errors" not in post(client, {"query": PLACE}, headers=alice).json()  # its own bucket
+    assert post(client, {"query": PLACE}, headers=alice).status_code == 429
