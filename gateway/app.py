@@ -106,7 +106,7 @@ def create_app(
     """
     settings = config or GatewayConfig()
     connect_args = asyncpg_connect_args(database_url)  # a malformed URL fails now
-    schema = build_schema(settings.limits)
+    schema = build_schema(settings.limits, introspection=settings.introspection)
     persisted = PersistedQueries(settings.http.persisted_queries, settings.allowlist)
     in_flight = _InFlight(settings.max_in_flight)
     limiter = None if settings.rate_limits is None else RateLimiter(settings.rate_limits)

@@ -22,6 +22,7 @@ class GatewayConfig:
         pool_min_size: connections opened at startup (and kept) for read-model queries.
         pool_max_size: most connections the gateway holds; requests beyond wait for one.
         graphiql: serve the GraphiQL IDE on ``GET /graphql`` from a browser.
+        introspection: answer ``__schema``/``__type`` queries (off in production).
         consistency_timeout_s: how long a query given ``minPosition`` waits for the read
             model to reach it before answering ``CONSISTENCY_TIMEOUT``.
         limits: depth, alias and cost limits of one operation (:mod:`gateway.limits`).
@@ -38,6 +39,7 @@ class GatewayConfig:
     pool_min_size: int = 1
     pool_max_size: int = 10
     graphiql: bool = True
+    introspection: bool = True
     consistency_timeout_s: float = 5.0
     limits: Limits = field(default_factory=Limits)
     http: HttpLimits = field(default_factory=HttpLimits)

@@ -12,7 +12,8 @@ error is classified by where it arose:
   (a mutation's own field reports the write side's outage itself, see
   :mod:`gateway.resolvers.commands`)
 * anything that fails inside a resolver and is not ours      -> ``INTERNAL_SERVER_ERROR``,
-  its message replaced (it may name tables or hosts); the full error goes to the log.
+  its message replaced (it may name tables or hosts) by one carrying an error id; the full
+  error goes to the log under the same id, so support can find it.
 
 A value that does not fit its type also gets ``extensions.field``: the argument path of a
 literal in the query text (``input.quantity``), or the variable and the path inside it
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -197,11 +199,12 @@ class ErrorCodes(SchemaExtension):
                 extensions={"code": UNAVAILABLE},
             )
         if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
+            error_id = getattr(error, "quantvista_error_id", None) or uuid.uuid4().hex[:16]
             return GraphQLError(
-                INTERNAL_ERROR_MESSAGE,
+                f"{INTERNAL_ERROR_MESSAGE} (error id {error_id})",
                 nodes=error.nodes,
                 path=error.path,
-                extensions={"code": INTERNAL_SERVER_ERROR},
+                extensions={"code": INTERNAL_SERVER_ERROR, "errorId": error_id},
             )
         return _coded(error, INTERNAL_SERVER_ERROR)
 

@@ -13,11 +13,13 @@ reads its own writes.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -402,17 +404,27 @@ class GatewaySchema(strawberry.Schema):
             if original is None or isinstance(original, GatewayError | GraphQLError):
                 log.debug("refused request: %s", error.message)
             else:
-                log.error("resolver failed at %s", error.path, exc_info=original)
+                # The client gets only this id (gateway.error_codes); the log has the rest.
+                error_id = uuid.uuid4().hex[:16]
+                error.quantvista_error_id = error_id  # type: ignore[attr-defined]
+                log.error(
+                    "resolver failed at %s (error id %s)", error.path, error_id, exc_info=original
+                )
 
 
-def build_schema(limits: Limits | None = None) -> GatewaySchema:
+def build_schema(limits: Limits | None = None, *, introspection: bool = True) -> GatewaySchema:
+    """The schema with its extensions; ``introspection=False`` refuses ``__schema``/``__type``
+    (production: clients are built against the checked-in SDL, not by exploring)."""
     chosen = limits or Limits()
+    extensions: list[Any] = [ErrorCodes, lambda: OperationLimits(chosen), DocumentCache]
+    if not introspection:
+        extensions.insert(1, DisableIntrospection)
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Order, Instrument, Portfolio],
-        extensions=[ErrorCodes, lambda: OperationLimits(chosen), DocumentCache],
+        extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 

@@ -39,7 +39,10 @@ class Settings:
             (``QUANTVISTA_CORS_ORIGINS``, comma-separated; none by default).
         graphql_allowlist: a JSON file ``{"<sha256>": "<document>", …}``: when set, the only
             GraphQL documents the gateway runs (``QUANTVISTA_GRAPHQL_ALLOWLIST``).
-        graphiql: serve GraphiQL to browsers (``QUANTVISTA_GRAPHIQL``, ``1`` by default).
+        environment: ``development`` (default) or ``production`` (``QUANTVISTA_ENV``).
+        graphiql, introspection: serve GraphiQL to browsers, answer introspection
+            (``QUANTVISTA_GRAPHIQL``, ``QUANTVISTA_INTROSPECTION``; on by default, off by
+            default in production).
         gateway_workers: processes ``serve gateway`` runs (``QUANTVISTA_GATEWAY_WORKERS`` or
             ``--workers``; 1 by default).
         rate_limits: per-principal rates ``"<per second>/<burst>"`` of queries, mutations and
@@ -58,7 +61,9 @@ class Settings:
     mic_registry: Path | None = None
     cors_origins: tuple[str, ...] = ()
     graphql_allowlist: Path | None = None
+    environment: str = "development"
     graphiql: bool = True
+    introspection: bool = True
     gateway_workers: int = 1
     rate_limits: tuple[str, str, str] | None = ("50/100", "10/20", "5/10")
 
@@ -68,6 +73,12 @@ class Settings:
         port_text = env.get("QUANTVISTA_HTTP_PORT", "8000")
         if not port_text.isdigit():
             raise ConfigurationError(f"QUANTVISTA_HTTP_PORT must be an integer, got {port_text!r}")
+        environment = env.get("QUANTVISTA_ENV", "development")
+        if environment not in ("development", "production"):
+            raise ConfigurationError(
+                f"QUANTVISTA_ENV must be development or production, got {environment!r}"
+            )
+        production = environment == "production"
         settings = cls(
             data_dir=Path(env.get("QUANTVISTA_DATA_DIR", DEFAULT_DATA_DIR)),
             database_url=env.get("DATABASE_URL") or None,
@@ -87,7 +98,9 @@ class Settings:
             graphql_allowlist=Path(env["QUANTVISTA_GRAPHQL_ALLOWLIST"])
             if env.get("QUANTVISTA_GRAPHQL_ALLOWLIST")
             else None,
-            graphiql=env.get("QUANTVISTA_GRAPHIQL", "1") not in ("0", "false", "no", "off"),
+            environment=environment,
+            graphiql=_flag(env, "QUANTVISTA_GRAPHIQL", default=not production),
+            introspection=_flag(env, "QUANTVISTA_INTROSPECTION", default=not production),
             gateway_workers=_positive_int(env, "QUANTVISTA_GATEWAY_WORKERS", 1),
             rate_limits=None
             if env.get("QUANTVISTA_RATE_LIMITS", "on").lower() in ("off", "0", "no", "false")
@@ -141,3 +154,14 @@ def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: in
     if not text.isdigit() or int(text) < 1:
         raise ConfigurationError(f"{name} must be a positive integer, got {text!r}")
     return int(text)
+
+
+def _flag(env: os._Environ[str] | dict[str, str], name: str, *, default: bool) -> bool:
+    text = env.get(name)
+    if text is None or text == "":
+        return default
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be 1 or 0, got {text!r}")

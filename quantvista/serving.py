@@ -62,6 +62,7 @@ def gateway_config(settings: Settings) -> GatewayConfig:
             rate_limits = RateLimits(queries, mutations, anonymous)
         return GatewayConfig(
             graphiql=settings.graphiql,
+            introspection=settings.introspection,
             cors_origins=settings.cors_origins,
             allowlist=allowlist,
             rate_limits=rate_limits,

@@ -97,3 +97,16 @@ def test_rate_limits_are_on_by_default_and_configurable_or_off() -> None:
     assert gateway_config(Settings.from_env({"QUANTVISTA_RATE_LIMITS": "off"})).rate_limits is None
     with pytest.raises(ConfigurationError, match="QUANTVISTA_RATE_LIMIT_ANONYMOUS"):
         gateway_config(Settings.from_env({"QUANTVISTA_RATE_LIMIT_ANONYMOUS": "lots"}))
+
+
+def test_production_turns_graphiql_and_introspection_off_unless_asked_for() -> None:
+    production = gateway_config(Settings.from_env({"QUANTVISTA_ENV": "production"}))
+    assert (production.graphiql, production.introspection) == (False, False)
+    asked = gateway_config(
+        Settings.from_env({"QUANTVISTA_ENV": "production", "QUANTVISTA_INTROSPECTION": "1"})
+    )
+    assert (asked.graphiql, asked.introspection) == (False, True)
+    with pytest.raises(ConfigurationError, match="QUANTVISTA_ENV"):
+        Settings.from_env({"QUANTVISTA_ENV": "prod"})
+    with pytest.raises(ConfigurationError, match="QUANTVISTA_GRAPHIQL"):
+        Settings.from_env({"QUANTVISTA_GRAPHIQL": "maybe"})

@@ -95,11 +95,15 @@ def test_an_internal_failure_is_masked_for_the_client_and_logged_in_full(
     with caplog.at_level(logging.ERROR, logger="gateway.errors"):
         body = graphql('{ orders(accountId: "acc-1") { edges { node { id } } } }')
     assert codes(body) == ["INTERNAL_SERVER_ERROR"]
+    error_id = body["errors"][0]["extensions"]["errorId"]
     assert body["errors"][0]["message"] == (
-        "internal server error; the gateway log has the details"
+        f"internal server error; the gateway log has the details (error id {error_id})"
     )
     assert "HALF_DONE" not in str(body)
     assert "HALF_DONE" in caplog.text
+    # The id the client got finds the full error in the log.
+    [record] = [r for r in caplog.records if error_id in r.getMessage()]
+    assert record.exc_info is not None and "HALF_DONE" in str(record.exc_info[1])
 
 
 def test_a_port_failure_that_is_not_a_refusal_is_an_internal_error(

@@ -354,3 +354,14 @@ def test_a_principal_over_its_rate_gets_429_with_retry_after_and_others_go_on(ga
     )
     assert "errors" not in post(client, {"query": PLACE}, headers=alice).json()  # its own bucket
     assert post(client, {"query": PLACE}, headers=alice).status_code == 429
+
+
+def test_with_introspection_off_the_schema_cannot_be_explored_but_queries_run(gateway) -> None:
+    client = gateway(GatewayConfig(introspection=False, graphiql=False))
+    refused = post(client, {"query": "{ __schema { types { name } } }"}, accept=RESPONSE_JSON)
+    assert refused.status_code == 400
+    assert set(codes(refused.json())) == {"GRAPHQL_VALIDATION_FAILED"}
+    assert "introspection" in refused.json()["errors"][0]["message"]
+    assert post(client, {"query": PORTFOLIO}).json() == {"data": {"portfolio": None}}
+    page = client.get("/graphql", headers={"accept": "text/html"})
+    assert "GraphiQL" not in page.text
