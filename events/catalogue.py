@@ -23,6 +23,7 @@ EVENT_MODULES = (
     "bounded_contexts.decision.domain.events",
     "bounded_contexts.execution.domain.events",
     "sagas.trade_lifecycle.events",
+    "bounded_contexts.support.domain.access_log",
 )
 
 

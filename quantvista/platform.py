@@ -37,7 +37,7 @@ from quantvista.config import Settings
 from quantvista.watchdog import DatabaseWatch
 from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
 
-STORES = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas")
+STORES = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas", "support")
 CONTEXT_COMPONENTS = (*STORES, "projections")  # what ``quantvista serve <component>`` runs
 
 
@@ -218,7 +218,7 @@ class Platform:
                     StoreEffects(s["sagas"]),
                 )
             )
-        if "projections" in wanted or "support" in wanted:
+        if "projections" in wanted:
             consumers.extend(policy(p, self.read_effects) for p in all_projections())
         self.consumers = consumers
 
