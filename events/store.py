@@ -34,6 +34,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool.base import AttemptWithBackoff
 
 from events.catalogue import Catalogue, default_catalogue
+from events.chain import append_links, backfill, chain_ddl
 from events.codec import PoisonEvent, decode_state, encode_state
 from events.domain import PendingEvent
 from events.envelope import Cause, EventEnvelope
@@ -147,6 +148,25 @@ class _FailFastRecorder(PostgresProcessRecorder):
     max_notification_id = _without_retries(PostgresProcessRecorder.max_notification_id)
     max_tracking_id = _without_retries(PostgresProcessRecorder.max_tracking_id)
 
+    context = ""  # set by EventStore: names the chain table
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's ids, then the events' hash-chain links, in the same transaction
+        and under the same table lock (:mod:`events.chain`)."""
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if ids:
+            append_links(
+                curs,
+                self.context,
+                [
+                    (position, e.originator_id, e.originator_version, e.topic, e.state)
+                    for position, e in zip(ids, stored_events, strict=True)
+                ],
+            )
+        return ids
+
 
 class EventStore:
     """The store of one context: ``<context>_events`` and ``<context>_tracking``."""
@@ -170,13 +190,24 @@ class EventStore:
             events_table_name=f"{context}_events",
             tracking_table_name=f"{context}_tracking",
         )
+        self.recorder.context = context
 
     @property
     def events_table(self) -> str:
         return f"{self.context}_events"
 
     def create_tables(self) -> None:
+        """The library's tables and the hash chain's; a store recorded before it kept a chain
+        is linked now, once (:func:`events.chain.backfill`)."""
         self.recorder.create_table()
+        with self.datastore.get_connection() as conn:
+            conn.execute(chain_ddl(self.context))
+            conn.commit()
+            linked = backfill(conn, self.context)
+        if linked:
+            log.warning(
+                "linked %d events of the %s store into its hash chain", linked, self.context
+            )
 
     # ------------------------------------------------------------------ writing
     OUTAGE_COOL_DOWN_S = 1.0

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from quantvista.config import ConfigurationError, Settings
 from quantvista.embedded import Infrastructure
-from quantvista.platform import CONTEXT_COMPONENTS, ComponentsFailing, Platform
+from quantvista.platform import CONTEXT_COMPONENTS, STORES, ComponentsFailing, Platform
 from quantvista.watchdog import DatabaseLost
 
 EXIT_DATABASE_LOST = 3
@@ -145,6 +145,18 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="positions and lag of every relay and consumer")
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=_status)
+
+    audit = sub.add_parser("audit", help="the auditor's tools over the event stores")
+    audit_sub = audit.add_subparsers(dest="action", required=True)
+    verify = audit_sub.add_parser(
+        "verify", help="recompute every store's hash chain; exit 1 when anything was tampered"
+    )
+    verify.add_argument("--context", choices=STORES, help="one store (default: all)")
+    verify.add_argument("--anchor", type=Path, help="an anchor file written by `audit anchor`")
+    verify.set_defaults(run=_audit_verify)
+    anchor = audit_sub.add_parser("anchor", help="export every store's chain head as JSON")
+    anchor.add_argument("--out", type=Path, help="write here (default: standard output)")
+    anchor.set_defaults(run=_audit_anchor)
 
     schemas = sub.add_parser("schemas", help="event contract maintenance")
     schemas_sub = schemas.add_subparsers(dest="action", required=True)
@@ -289,6 +301,40 @@ def _status(args: argparse.Namespace, settings: Settings, console: Console) -> i
             f"  #{letter['id']} {letter['consumer']} <- "
             f"{letter['upstream']}#{letter['position']}: {letter['reason']}"
         )
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from quantvista.audit import read_anchor, verify_stores
+
+    anchor = read_anchor(args.anchor) if args.anchor else None
+    contexts = [args.context] if args.context else list(STORES)
+    with _running(settings) as (infra, _):
+        report = verify_stores(infra.database_url, contexts, anchor)
+    for result in report.verifications:
+        state = "[green]intact[/]" if result.intact else "[red]TAMPERED[/]"
+        console.print(
+            f"{result.context:<13} {state}  {result.events:>9,} events, "
+            f"head #{result.head_position} {result.head_hash.hex()[:16]}…"
+        )
+        for found in result.breaks:
+            console.print(f"  [red]#{found.position}[/]: {found.problem}")
+    rate = report.events / report.seconds if report.seconds else 0.0
+    console.print(f"verified {report.events:,} events in {report.seconds:.2f} s ({rate:,.0f}/s)")
+    return 0 if report.intact else 1
+
+
+def _audit_anchor(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from quantvista.audit import anchor_document
+
+    with _running(settings) as (infra, _):
+        document = anchor_document(infra.database_url, STORES)
+    text = json.dumps(document, indent=2) + "\n"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {args.out}")
+    else:
+        print(text, end="")
     return 0
 
 

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
+
+from quantvista.config import Settings
+from quantvista.embedded import Infrastructure
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -43,6 +47,21 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
 
     rebuilt = _run(tmp_path, "projections", "rebuild", "orders")
     assert rebuilt.returncode == 0 and "rebuilt projection.orders" in rebuilt.stdout
+
+    # The auditor's tools: every chain intact, an anchor taken, then a row changed directly in
+    # PostgreSQL is named by position and the command fails.
+    intact = _run(tmp_path, "audit", "verify")
+    assert intact.returncode == 0 and "TAMPERED" not in intact.stdout, intact.stdout
+    assert _run(tmp_path, "audit", "anchor", "--out", "anchor.json").returncode == 0
+    with (
+        Infrastructure.start(Settings(data_dir=tmp_path / ".quantvista")) as infra,
+        psycopg.connect(infra.database_url, autocommit=True) as conn,
+    ):
+        conn.execute("DELETE FROM execution_events WHERE notification_id = 3")
+    tampered = _run(tmp_path, "audit", "verify", "--anchor", "anchor.json")
+    assert tampered.returncode == 1, tampered.stdout + tampered.stderr[-2000:]
+    assert "execution" in tampered.stdout and "#3" in tampered.stdout
+    assert "Traceback" not in tampered.stderr
 
 
 def test_bad_arguments_get_a_clear_error_and_no_traceback(tmp_path: Path) -> None:
