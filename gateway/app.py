@@ -144,6 +144,7 @@ def create_app(
             ),
             progress=request.state.progress,
             config=settings,
+            database_url=database_url,
         )
 
     async def websocket_context(request: WebSocket) -> GatewayContext:

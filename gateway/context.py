@@ -11,16 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
+import anyio.to_thread
 import asyncpg
+import psycopg
+import strawberry
 from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from bounded_contexts.support.application.lineage import OrderNotIndexed, order_lineage
 from gateway.config import GatewayConfig
 from gateway.errors import ConsistencyTimeout
 from gateway.ports import OrderCommands, Principal
 from gateway.progress import ProjectionProgress
-from gateway.types import Fill, Order, OrderEvent
+from gateway.scalars import Nanoseconds, StorePosition
+from gateway.types import Fill, LineageEvent, Order, OrderEvent
 
 PRINCIPAL_HEADER = "X-QuantVista-Principal"
 DEFAULT_PRINCIPAL = "local-operator"
@@ -79,6 +84,8 @@ class GatewayContext(BaseContext):
     loaders: Loaders
     progress: ProjectionProgress
     config: GatewayConfig
+    database_url: str = ""
+    """For the auditor's reads that use the event stores (lineage), on a worker thread."""
     reported_errors: list[GraphQLError] = field(default_factory=list)
     """Errors a resolver reports *beside* the data it returns (a rejected order is recorded
     and returned, and its rejection is also an error); the schema appends them."""
@@ -105,6 +112,34 @@ class GatewayContext(BaseContext):
                 f"{self.config.consistency_timeout_s:g} s ({behind}); retry, or read without "
                 "minPosition"
             )
+
+    async def lineage(self, order_id: UUID) -> list[LineageEvent]:
+        """The order's lineage (:mod:`bounded_contexts.support.application.lineage`)."""
+
+        def walk() -> list[LineageEvent]:
+            with psycopg.connect(self.database_url, connect_timeout=3) as conn:
+                try:
+                    steps = order_lineage(conn, order_id)
+                except OrderNotIndexed:
+                    return []
+            return [
+                LineageEvent(
+                    context=s.context,
+                    position=StorePosition(s.position),
+                    type=s.event_type,
+                    role=s.role,
+                    event_id=strawberry.ID(str(s.event_id)),
+                    causation_id=None
+                    if s.causation_id is None
+                    else strawberry.ID(str(s.causation_id)),
+                    ts_event=Nanoseconds(s.ts_event),
+                    actor=s.actor,
+                    payload=dict(s.payload),
+                )
+                for s in steps
+            ]
+
+        return await anyio.to_thread.run_sync(walk)
 
     def report(self, error: GraphQLError) -> None:
         self.reported_errors.append(error)

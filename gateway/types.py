@@ -258,6 +258,38 @@ class Order(Node):
         await info.context.read_after(self.written_at, "orders")
         return await info.context.loaders.order_fills.load(self.order_uuid)
 
+    @strawberry.field(
+        description="Every event that led to this order and that it led to — decision, "
+        "prediction and its model, indicators, bars, the pre-trade verdict, fills and the bars "
+        "they executed on — in time order (from the event log, through its index)."
+    )
+    async def lineage(self, info: strawberry.Info) -> list[LineageEvent]:
+        await info.context.read_after(self.written_at, "orders")
+        return await info.context.lineage(self.order_uuid)
+
+
+@strawberry.type(
+    description="One step of an order's lineage: an event that led to the order or that it "
+    "led to, as the event log holds it."
+)
+class LineageEvent:
+    context: str = strawberry.field(description="The store that recorded it.")
+    position: StorePosition
+    type: str
+    role: str = strawberry.field(
+        description="order (the order's own events), cause (what led to it), execution (the "
+        "bar a fill executed on), model (the training of the model a prediction used)."
+    )
+    event_id: strawberry.ID
+    causation_id: strawberry.ID | None
+    ts_event: Nanoseconds
+    actor: str
+    payload: JSON
+
+    @strawberry.field
+    def ts_event_iso(self) -> UtcTimestamp:
+        return UtcTimestamp(self.ts_event)
+
 
 @strawberry.type(description="Where a page stands in the whole list (Relay cursor connections).")
 class PageInfo:

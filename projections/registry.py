@@ -8,6 +8,7 @@ import psycopg
 from psycopg import Cursor
 
 from projections.base import SCHEMA_SQL, Projection
+from projections.event_index import EventIndexProjection
 from projections.market_data import MarketDataProjection
 from projections.orders import OrdersProjection
 from projections.portfolio import PortfolioProjection
@@ -20,13 +21,15 @@ def all_projections() -> list[Projection]:
         PredictionsProjection(),
         OrdersProjection(),
         PortfolioProjection(),
+        EventIndexProjection(),
     ]
 
 
-READ_MODEL_VERSION = 2
+READ_MODEL_VERSION = 3
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
-algorithm, actor and time in force, instruments' lot and tick sizes."""
+algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
+index (``rm_event_index``) auditors walk for lineage."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (
@@ -45,6 +48,7 @@ _EVERY_READ_MODEL = (
     "rm_fills",
     "rm_positions",
     "rm_portfolio",
+    "rm_event_index",
 )
 """Every read-model table any version created (dropped when the version changes)."""
 

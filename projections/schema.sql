@@ -128,3 +128,23 @@ CREATE TABLE IF NOT EXISTS rm_portfolio (
     realised_pnl    NUMERIC NOT NULL,
     updated_seq     BIGINT NOT NULL       -- execution position of the last event applied
 );
+
+CREATE TABLE IF NOT EXISTS rm_event_index (
+    event_id           UUID PRIMARY KEY,
+    context            TEXT NOT NULL,         -- the store
+    position           BIGINT NOT NULL,       -- in that store
+    event_type         TEXT NOT NULL,
+    schema_version     INTEGER NOT NULL,
+    aggregate_id       UUID NOT NULL,
+    aggregate_version  INTEGER NOT NULL,
+    causation_id       UUID,                  -- the event that caused it
+    correlation_id     UUID NOT NULL,         -- the first event of its chain
+    ts_event           BIGINT NOT NULL,
+    ts_recorded        BIGINT NOT NULL,       -- wall clock at append (point-in-time replay)
+    actor              TEXT NOT NULL,
+    UNIQUE (context, position)
+);
+CREATE INDEX IF NOT EXISTS rm_event_index_by_cause ON rm_event_index (causation_id);
+CREATE INDEX IF NOT EXISTS rm_event_index_by_chain ON rm_event_index (correlation_id);
+CREATE INDEX IF NOT EXISTS rm_event_index_by_aggregate ON rm_event_index (aggregate_id, aggregate_version);
+CREATE INDEX IF NOT EXISTS rm_event_index_by_type ON rm_event_index (context, event_type);

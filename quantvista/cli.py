@@ -154,6 +154,12 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--context", choices=STORES, help="one store (default: all)")
     verify.add_argument("--anchor", type=Path, help="an anchor file written by `audit anchor`")
     verify.set_defaults(run=_audit_verify)
+    lineage = audit_sub.add_parser(
+        "lineage", help="an order's lineage: its events and every event that led to them"
+    )
+    lineage.add_argument("--order", required=True, help="the order id (UUID)")
+    lineage.add_argument("--json", action="store_true", help="as JSON lines, payloads included")
+    lineage.set_defaults(run=_audit_lineage)
     anchor = audit_sub.add_parser("anchor", help="export every store's chain head as JSON")
     anchor.add_argument("--out", type=Path, help="write here (default: standard output)")
     anchor.set_defaults(run=_audit_anchor)
@@ -322,6 +328,45 @@ def _audit_verify(args: argparse.Namespace, settings: Settings, console: Console
     rate = report.events / report.seconds if report.seconds else 0.0
     console.print(f"verified {report.events:,} events in {report.seconds:.2f} s ({rate:,.0f}/s)")
     return 0 if report.intact else 1
+
+
+def _audit_lineage(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    import uuid
+
+    import psycopg
+
+    from bounded_contexts.support.application.lineage import order_lineage
+    from gateway.scalars import format_utc_ns
+
+    try:
+        order_id = uuid.UUID(args.order)
+    except ValueError:
+        raise ConfigurationError(f"--order must be a UUID, got {args.order!r}") from None
+    with _running(settings) as (infra, _), psycopg.connect(infra.database_url) as conn:
+        steps = order_lineage(conn, order_id)
+    for step in steps:
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "context": step.context,
+                        "position": step.position,
+                        "type": step.event_type,
+                        "role": step.role,
+                        "ts_event": format_utc_ns(step.ts_event),
+                        "actor": step.actor,
+                        "event_id": str(step.event_id),
+                        "causation_id": str(step.causation_id) if step.causation_id else None,
+                        "payload": step.payload,
+                    }
+                )
+            )
+        else:
+            console.print(
+                f"{format_utc_ns(step.ts_event)}  {step.context:>12} #{step.position:<7} "
+                f"{step.event_type:<24} {step.role:<9} {step.actor}"
+            )
+    return 0
 
 
 def _audit_anchor(args: argparse.Namespace, settings: Settings, console: Console) -> int:

@@ -7,6 +7,7 @@ with one, events travel store -> relay -> Pulsar -> consumer, and the stores sti
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,10 +33,13 @@ from events.faults import FaultPlan
 from events.health import HealthBook
 from events.relay import RELAY_DDL, Relay
 from events.store import EventStore, datastore_from_url
+from projections.rebuild import rebuild_projections
 from projections.registry import all_projections, create_read_model_tables
 from quantvista.config import Settings
 from quantvista.watchdog import DatabaseWatch
 from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
+
+log = logging.getLogger(__name__)
 
 STORES = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas", "support")
 CONTEXT_COMPONENTS = (*STORES, "projections")  # what ``quantvista serve <component>`` runs
@@ -138,7 +142,12 @@ class Platform:
         self.health.create_tables()
         self.read_effects.create_tables()
         with self.read_store.transaction(commit=True) as cur:
-            create_read_model_tables(cur)
+            migrated = create_read_model_tables(cur)
+        if migrated:
+            # Read models of an older release were dropped: fold them again now, so that a
+            # command reading them (status, audit, the gateway) never sees them empty.
+            for name, count, seconds in rebuild_projections(self):
+                log.warning("rebuilt %s from %d events in %.1f s", name, count, seconds)
         with self.read_store.transaction(commit=True) as cur:
             cur.execute(RELAY_DDL)
 
