@@ -24,7 +24,7 @@ import json
 import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypedDict
+from typing import Any, NoReturn, TypedDict
 
 import anyio.to_thread
 import asyncpg
@@ -47,6 +47,7 @@ from gateway.context import (
     principal_from_header,
 )
 from gateway.database import asyncpg_connect_args, create_read_model_pool
+from gateway.errors import ReadOnly
 from gateway.graphiql import graphiql_router
 from gateway.http import (
     BAD_REQUEST,
@@ -80,6 +81,21 @@ Readiness = Callable[[], dict[str, Any]]
 """Returns ``{"status": "ready" | "unavailable", "checks": {...}}`` (blocking; run on a thread)."""
 
 
+class ReadOnlyCommands:
+    """The order port of a gateway serving a point-in-time replay: it takes no commands."""
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+
+    def _refuse(self, *_args: object, **_kwargs: object) -> NoReturn:
+        raise ReadOnly(
+            f"this gateway serves the read models of {self.schema!r} (a point-in-time replay) "
+            "and takes no commands"
+        )
+
+    place_order = cancel_order = _refuse
+
+
 class _InFlight:
     """Counts GraphQL requests being served, to shed load beyond ``limit``."""
 
@@ -108,13 +124,18 @@ def create_app(
     connect_args = asyncpg_connect_args(database_url)  # a malformed URL fails now
     schema = build_schema(settings.limits, introspection=settings.introspection)
     persisted = PersistedQueries(settings.http.persisted_queries, settings.allowlist)
+    if settings.read_schema is not None:
+        commands = ReadOnlyCommands(settings.read_schema)
     in_flight = _InFlight(settings.max_in_flight)
     limiter = None if settings.rate_limits is None else RateLimiter(settings.rate_limits)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[_LifespanState]:
         pool = await create_read_model_pool(
-            database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+            database_url,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            schema=settings.read_schema,
         )
         progress = ProjectionProgress(
             pool, lambda: asyncpg.connect(connect_args.dsn, **connect_args.options)

@@ -32,6 +32,8 @@ class GatewayConfig:
         cors_origins: browser origins allowed to call the API cross-origin (none by default:
             GraphiQL is served from the gateway's own origin).
         allowlist: ``{sha256: document}``; when given, the only documents the gateway runs.
+        read_schema: serve the read models of this schema (a point-in-time replay,
+            ``quantvista replay``) read-only: every mutation is refused with ``READ_ONLY``.
         rate_limits: per-principal token buckets (:mod:`gateway.ratelimit`); ``None``: none
             (what a test or an embedding application starts with; ``quantvista`` turns them on).
     """
@@ -48,6 +50,7 @@ class GatewayConfig:
     cors_origins: tuple[str, ...] = ()
     allowlist: Mapping[str, str] | None = None
     rate_limits: RateLimits | None = None
+    read_schema: str | None = None
 
     def __post_init__(self) -> None:
         if self.pool_min_size < 0:

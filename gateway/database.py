@@ -65,10 +65,14 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 
 
 async def create_read_model_pool(
-    database_url: str, *, min_size: int, max_size: int
+    database_url: str, *, min_size: int, max_size: int, schema: str | None = None
 ) -> asyncpg.Pool:
-    """Open the pool the resolvers read through; fails loudly if the database is unreachable."""
+    """Open the pool the resolvers read through; fails loudly if the database is unreachable.
+    ``schema``: read the read models from that schema (a point-in-time replay) first."""
     args = asyncpg_connect_args(database_url)
+    options = dict(args.options)
+    if schema is not None:
+        options["server_settings"] = {"search_path": f"{schema},public"}
     return await asyncpg.create_pool(
-        args.dsn, min_size=min_size, max_size=max_size, init=_init_connection, **args.options
+        args.dsn, min_size=min_size, max_size=max_size, init=_init_connection, **options
     )

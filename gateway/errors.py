@@ -13,6 +13,7 @@ a scalar parser is all it takes. The codes (documented in ``docs/graphql.md``):
                      store for a mutation, the read models for a query); nothing was recorded,
                      the request may be retried once it is back
 ``CONSISTENCY_TIMEOUT`` a query's ``minPosition`` was not reached by the read model in time
+``READ_ONLY``        a mutation sent to a gateway serving a point-in-time replay
 ``QUERY_TOO_DEEP`` / ``QUERY_TOO_COMPLEX`` / ``TOO_MANY_ALIASES`` / ``BATCH_TOO_LARGE`` /
 ``REQUEST_TOO_LARGE`` / ``TIMEOUT`` / ``OVERLOADED`` / ``PERSISTED_QUERY_NOT_FOUND`` /
 ``PERSISTED_QUERY_NOT_ALLOWED`` / ``BAD_REQUEST`` / ``METHOD_NOT_ALLOWED``
@@ -35,6 +36,7 @@ GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 CONSISTENCY_TIMEOUT = "CONSISTENCY_TIMEOUT"
+READ_ONLY = "READ_ONLY"
 
 
 class GatewayError(ValueError):
@@ -97,3 +99,9 @@ class ConsistencyTimeout(GatewayError):
     """The read model did not reach the ``minPosition`` a query asked for in time."""
 
     code = CONSISTENCY_TIMEOUT
+
+
+class ReadOnly(GatewayError):
+    """This gateway serves a past state of the read models and takes no commands."""
+
+    code = READ_ONLY

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
-from psycopg import Cursor
+from psycopg import Cursor, sql
 
 from projections.base import SCHEMA_SQL, Projection
 from projections.event_index import EventIndexProjection
@@ -68,7 +68,11 @@ def create_read_model_tables(cur: Cursor) -> bool:  # type: ignore[type-arg]
     cur.execute("SELECT max(version) AS version FROM rm_schema_version")
     row = cur.fetchone()
     stored = None if row is None else _value(row, "version")
-    cur.execute("SELECT to_regclass('rm_orders') IS NOT NULL AS present")
+    # Only this schema's tables count (a point-in-time replay puts its own in another schema,
+    # with the live ones still on the search path).
+    cur.execute(
+        "SELECT to_regclass(format('%I.rm_orders', current_schema())) IS NOT NULL AS present"
+    )
     present = bool(_value(cur.fetchone(), "present"))
     migrated = False
     if stored != READ_MODEL_VERSION and (present or stored is not None):
@@ -78,7 +82,13 @@ def create_read_model_tables(cur: Cursor) -> bool:  # type: ignore[type-arg]
             stored or 1,
             READ_MODEL_VERSION,
         )
-        cur.execute("DROP TABLE IF EXISTS " + ", ".join(_EVERY_READ_MODEL))
+        cur.execute("SELECT current_schema() AS schema")
+        schema = _value(cur.fetchone(), "schema")
+        cur.execute(
+            sql.SQL("DROP TABLE IF EXISTS {}").format(
+                sql.SQL(", ").join(sql.Identifier(str(schema), t) for t in _EVERY_READ_MODEL)
+            )
+        )
         cur.execute("DELETE FROM rm_schema_version")
         for statement in (
             "DELETE FROM projection_tracking WHERE projection LIKE 'projection.%%'",

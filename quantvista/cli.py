@@ -116,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="gateway only: worker processes (default QUANTVISTA_GATEWAY_WORKERS, else 1)",
     )
+    serve.add_argument(
+        "--read-schema",
+        default=None,
+        help="gateway only: serve the read models a `quantvista replay` wrote into this schema, "
+        "read-only",
+    )
     serve.set_defaults(run=_serve)
 
     ingest = sub.add_parser("ingest", help="validate and record bars from a CSV file")
@@ -145,6 +151,17 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="positions and lag of every relay and consumer")
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=_status)
+
+    replay = sub.add_parser(
+        "replay", help="rebuild every read model as it stood at a past moment, in its own schema"
+    )
+    replay.add_argument(
+        "--as-of",
+        required=True,
+        help="an ISO-8601 UTC instant (2026-11-20T10:00:00Z) or UTC nanoseconds",
+    )
+    replay.add_argument("--into", required=True, help="a new schema to hold the read models")
+    replay.set_defaults(run=_replay)
 
     audit = sub.add_parser("audit", help="the auditor's tools over the event stores")
     audit_sub = audit.add_subparsers(dest="action", required=True)
@@ -201,7 +218,20 @@ def _running(settings: Settings) -> Iterator[tuple[Infrastructure, Platform]]:
 
 def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     with _running(settings) as (infra, platform):
-        if args.component == "gateway" and settings.gateway_workers > 1:
+        if args.component == "gateway" and args.read_schema:
+            from projections.as_of import check_schema_name
+            from quantvista.serving import serve_gateway
+
+            platform.build([])  # nothing to follow: the schema is a past state
+            platform.start()
+            serve_gateway(
+                platform,
+                infra.database_url,
+                settings,
+                console,
+                read_schema=check_schema_name(args.read_schema),
+            )
+        elif args.component == "gateway" and settings.gateway_workers > 1:
             from quantvista.serving import serve_gateway_workers
 
             serve_gateway_workers(infra.database_url, infra.pulsar_url, settings, console)
@@ -328,6 +358,29 @@ def _audit_verify(args: argparse.Namespace, settings: Settings, console: Console
     rate = report.events / report.seconds if report.seconds else 0.0
     console.print(f"verified {report.events:,} events in {report.seconds:.2f} s ({rate:,.0f}/s)")
     return 0 if report.intact else 1
+
+
+def _replay(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from gateway.errors import BadUserInput
+    from gateway.scalars import format_utc_ns, parse_utc_timestamp
+    from projections.as_of import check_schema_name, replay_as_of
+
+    text = args.as_of.strip()
+    try:
+        as_of = int(text) if text.isdigit() else parse_utc_timestamp(text)
+    except BadUserInput as error:
+        raise ConfigurationError(f"--as-of: {error}") from None
+    schema = check_schema_name(args.into)
+    with _running(settings) as (infra, platform):
+        for name, count, seconds in replay_as_of(
+            infra.database_url, platform.stores, as_of, schema
+        ):
+            console.print(f"{name}: {count:,} events in {seconds:.2f} s")
+    console.print(
+        f"read models as of {format_utc_ns(as_of)} are in schema [bold]{schema}[/]; serve them "
+        f"with: quantvista serve gateway --read-schema {schema}"
+    )
+    return 0
 
 
 def _audit_lineage(args: argparse.Namespace, settings: Settings, console: Console) -> int:

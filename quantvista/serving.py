@@ -18,6 +18,7 @@ import gc
 import json
 import os
 import threading
+from dataclasses import replace
 
 import uvicorn
 from fastapi import FastAPI
@@ -82,13 +83,22 @@ def settle_heap() -> None:
 
 
 def serve_gateway(
-    platform: Platform, database_url: str, settings: Settings, console: Console
+    platform: Platform,
+    database_url: str,
+    settings: Settings,
+    console: Console,
+    *,
+    read_schema: str | None = None,
 ) -> None:
-    """Serve until interrupted (returns) or until the database is lost (raises)."""
+    """Serve until interrupted (returns) or until the database is lost (raises); with
+    ``read_schema``, that schema's read models (a point-in-time replay), read-only."""
+    config = gateway_config(settings)
+    if read_schema is not None:
+        config = replace(config, read_schema=read_schema)
     app = create_app(
         database_url,
         platform.execution_commands,
-        config=gateway_config(settings),
+        config=config,
         readiness=platform.readiness,
     )
     server = uvicorn.Server(
