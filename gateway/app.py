@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn, TypedDict
@@ -31,26 +32,20 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from graphql import OperationType
+from graphql import FieldNode, OperationDefinitionNode, OperationType
 from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from gateway.config import GatewayConfig
-from gateway.context import (
-    PRINCIPAL_HEADER,
-    GatewayContext,
-    InvalidPrincipalHeader,
-    Loaders,
-    principal_from_header,
-)
+from gateway.context import GatewayContext, Loaders
 from gateway.database import asyncpg_connect_args, create_read_model_pool
-from gateway.errors import ReadOnly
+from gateway.errors import UNAVAILABLE, ReadOnly, Unavailable
 from gateway.graphiql import graphiql_router
 from gateway.http import (
-    BAD_REQUEST,
     RATE_LIMITED,
     GraphQLParams,
     PersistedQueries,
@@ -68,6 +63,13 @@ from gateway.progress import ProjectionProgress
 from gateway.ratelimit import RateLimited, RateLimiter
 from gateway.resolvers.orders import order_events_loader, order_fills_loader, orders_loader
 from gateway.schema import GatewaySchema, build_schema
+from gateway.security import (
+    INSECURE_NOTICE,
+    UNAUTHENTICATED,
+    Caller,
+    Security,
+    Unauthenticated,
+)
 
 OVERLOADED = "OVERLOADED"
 
@@ -107,6 +109,7 @@ def create_app(
     database_url: str,
     commands: OrderCommands,
     *,
+    security: Security,
     config: GatewayConfig | None = None,
     readiness: Readiness | None = None,
     on_shutdown: Callable[[], None] | None = None,
@@ -116,7 +119,8 @@ def create_app(
     ``database_url`` is a libpq URL (``DATABASE_URL``, or the embedded server's socket URL);
     it is checked here, and connected to when the app starts (lifespan), which fails loudly
     if the database is unreachable. ``commands`` is the execution context's order port; the
-    gateway calls it on a worker thread as the request's principal. ``on_shutdown`` runs
+    gateway calls it on a worker thread as the request's principal. ``security`` decides who
+    the caller is and what it may do (:mod:`gateway.security`). ``on_shutdown`` runs
     (on a worker thread) when the app stops, after the pool is closed: a process that built
     its own write side for the gateway stops it there.
     """
@@ -149,15 +153,13 @@ def create_app(
             if on_shutdown is not None:
                 await anyio.to_thread.run_sync(on_shutdown)
 
-    def context_for(request: Request | WebSocket) -> GatewayContext:
-        """The request's context (raises :class:`InvalidPrincipalHeader`)."""
-        principal = principal_from_header(request.headers.get(PRINCIPAL_HEADER))
+    def context_for(request: Request | WebSocket, caller: Caller) -> GatewayContext:
         pool: asyncpg.Pool = request.state.pool
         # One set of loaders per operation: a batch's operations never share cached rows.
         return GatewayContext(
             pool=pool,
             commands=commands,
-            principal=principal,
+            caller=caller,
             loaders=Loaders(
                 orders=orders_loader(pool),
                 order_events=order_events_loader(pool),
@@ -169,7 +171,8 @@ def create_app(
         )
 
     async def websocket_context(request: WebSocket) -> GatewayContext:
-        return context_for(request)
+        """Anonymous until ``connection_init`` proves otherwise (:class:`_SecuredRouter`)."""
+        return context_for(request, Caller(security, None, new_request_id()))
 
     app = FastAPI(title="QuantVista gateway", lifespan=lifespan)
     if settings.cors_origins:
@@ -177,7 +180,7 @@ def create_app(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "Accept", "Authorization", PRINCIPAL_HEADER],
+            allow_headers=["Content-Type", "Accept", "Authorization", "X-Session-Token"],
             max_age=600,
         )
     if settings.graphiql:  # our offline GraphiQL; its page route takes only browsers' GETs
@@ -207,10 +210,19 @@ def create_app(
             in_flight.now -= 1
 
     async def _serve(request: Request, media_type: str) -> Response:
-        try:  # refuse a bad principal header before reading the body
-            principal_from_header(request.headers.get(PRINCIPAL_HEADER))
-        except InvalidPrincipalHeader as error:
-            raise RequestRefused(400, BAD_REQUEST, str(error)) from None
+        try:  # who is calling, before reading the body
+            identity = await security.identify(request.headers, request.cookies)
+        except Unauthenticated as refused:
+            raise RequestRefused(
+                401, UNAUTHENTICATED, str(refused), {"WWW-Authenticate": "Bearer"}
+            ) from None
+        except Unavailable as down:
+            raise RequestRefused(503, UNAVAILABLE, str(down), {"Retry-After": "1"}) from None
+        caller_key = (
+            f"ip:{request.client.host if request.client else '?'}"
+            if identity is None
+            else identity.subject
+        )
         if request.method == "GET":
             batch: list[GraphQLParams] | GraphQLParams = get_params(request)
         else:
@@ -219,32 +231,40 @@ def create_app(
         async def execute(
             query: str, params: GraphQLParams, kind: OperationType
         ) -> ExecutionResult:
+            caller = Caller(security, identity, new_request_id())
             return await schema.execute(
                 query,
                 variable_values=params.variables,
-                context_value=context_for(request),
+                context_value=context_for(request, caller),
                 operation_name=params.operation_name,
                 allowed_operation_types=(StrawberryOperationType(kind.value),),
             )
 
-        def admit(kind: OperationType) -> None:
-            if limiter is None:
-                return
-            caller = principal_from_header(request.headers.get(PRINCIPAL_HEADER)).subject
-            try:
-                limiter.admit(
-                    caller,
-                    "mutation" if kind is OperationType.MUTATION else "query",
-                    anonymous=False,
-                )
-            except RateLimited as limited:
+        def admit(operation: OperationDefinitionNode | None) -> None:
+            kind = OperationType.QUERY if operation is None else operation.operation
+            if limiter is not None:
+                try:
+                    limiter.admit(
+                        caller_key,
+                        "mutation" if kind is OperationType.MUTATION else "query",
+                        anonymous=identity is None,
+                    )
+                except RateLimited as limited:
+                    raise RequestRefused(
+                        429,
+                        RATE_LIMITED,
+                        f"{caller_key!r} is over its {kind.value} rate limit; retry after the "
+                        "time in Retry-After",
+                        {"Retry-After": str(max(1, math.ceil(limited.retry_after_s)))},
+                    ) from None
+            if identity is None and not introspection_only(operation):
                 raise RequestRefused(
-                    429,
-                    RATE_LIMITED,
-                    f"{caller!r} is over its {kind.value} rate limit; retry after the time in "
-                    "Retry-After",
-                    {"Retry-After": str(max(1, math.ceil(limited.retry_after_s)))},
-                ) from None
+                    401,
+                    UNAUTHENTICATED,
+                    "this API needs credentials: send Authorization: Bearer <token> "
+                    "(`quantvista token NAME` issues one) or an Ory session",
+                    {"WWW-Authenticate": "Bearer"},
+                )
 
         async def run(params: GraphQLParams) -> tuple[dict[str, Any], int]:
             try:
@@ -260,17 +280,22 @@ def create_app(
                 if not isinstance(batch, list):
                     raise
                 return error_body(refused.code, str(refused)), refused.status
+            if security.insecure_dev_auth:
+                body.setdefault("extensions", {})["insecureDevAuth"] = INSECURE_NOTICE
             return body, status_for(body, media_type)
 
         if isinstance(batch, list):
             bodies = [(await run(params))[0] for params in batch]  # in order: may be mutations
-            return Response(json.dumps(bodies), media_type=media_type)
+            return Response(json.dumps(bodies), media_type=media_type, headers=NO_STORE)
         body, status = await run(batch)
-        return Response(json.dumps(body), status_code=status, media_type=media_type)
+        return Response(
+            json.dumps(body), status_code=status, media_type=media_type, headers=NO_STORE
+        )
 
     app.add_api_route("/graphql", serve_graphql, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(
-        GraphQLRouter(
+        _SecuredRouter(
+            security,
             schema,
             context_getter=websocket_context,
             graphql_ide=None,
@@ -278,6 +303,14 @@ def create_app(
         ),
         prefix="/graphql",
     )
+
+    if security.jwks is not None:
+        jwks = security.jwks
+
+        @app.get("/.well-known/jwks.json")
+        async def public_keys() -> JSONResponse:
+            """The embedded identity provider's public keys (what verifies its tokens)."""
+            return JSONResponse(jwks(), headers={"Cache-Control": "public, max-age=300"})
 
     async def database_error(request: Request) -> str | None:
         pool: asyncpg.Pool = request.state.pool
@@ -316,5 +349,48 @@ def create_app(
 
 READ_TIMEOUT_S = 3.0
 """A health probe that has not answered by then counts as a failure (a hung database)."""
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+"""Account data must not sit in a shared cache, nor be read as anything but JSON."""
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def introspection_only(operation: OperationDefinitionNode | None) -> bool:
+    """A query asking only about the schema (what GraphiQL asks before a token is pasted)."""
+    if operation is None or operation.operation is not OperationType.QUERY:
+        return False
+    return all(
+        isinstance(selection, FieldNode) and selection.name.value.startswith("__")
+        for selection in operation.selection_set.selections
+    )
+
+
+class _SecuredRouter(GraphQLRouter):  # type: ignore[type-arg]
+    """Strawberry's router, for WebSocket subscriptions only (HTTP is :mod:`gateway.http`), with
+    ``connection_init`` authenticated: its payload carries the credentials (``Authorization``,
+    ``X-Session-Token``) a browser cannot put on a WebSocket upgrade; the upgrade's own headers
+    and cookies count too. No credentials, or bad ones: the connection is refused."""
+
+    def __init__(self, security: Security, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.security = security
+
+    async def on_ws_connect(self, context: GatewayContext) -> Any:
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        socket = context.request
+        headers = {**dict(socket.headers), **{str(k): str(v) for k, v in params.items()}}
+        try:
+            identity = await self.security.identify(headers, dict(socket.cookies))
+        except (Unauthenticated, Unavailable) as refused:
+            raise ConnectionRejectionError({"message": str(refused)}) from None
+        if identity is None:
+            raise ConnectionRejectionError(
+                {"message": "subscriptions need credentials in connection_init"}
+            )
+        context.caller = Caller(self.security, identity, new_request_id())
+        return None
+
 
 __all__ = ["GatewaySchema", "create_app"]

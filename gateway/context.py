@@ -25,11 +25,8 @@ from gateway.errors import ConsistencyTimeout
 from gateway.ports import OrderCommands, Principal
 from gateway.progress import ProjectionProgress
 from gateway.scalars import Nanoseconds, StorePosition
+from gateway.security import Caller
 from gateway.types import Fill, LineageEvent, Order, OrderEvent
-
-PRINCIPAL_HEADER = "X-QuantVista-Principal"
-DEFAULT_PRINCIPAL = "local-operator"
-_MAX_SUBJECT_LENGTH = 200
 
 READ_MODELS: dict[str, tuple[str, ...]] = {
     "orders": ("projection.orders",),
@@ -37,31 +34,6 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "accounts": ("projection.portfolio", "projection.orders"),
 }
 """Which projections of the execution store a query reads, for ``minPosition``."""
-
-
-class InvalidPrincipalHeader(ValueError):
-    """The principal header is present but unusable (empty, too long, control characters)."""
-
-
-def principal_from_header(value: str | None) -> Principal:
-    """The acting principal: the header's subject, or the local operator when it is absent.
-
-    A present but blank header is refused rather than replaced by the default: a client that
-    meant to act as someone must not silently act as the operator.
-    """
-    if value is None:
-        return Principal(subject=DEFAULT_PRINCIPAL)
-    subject = value.strip()
-    if not subject:
-        raise InvalidPrincipalHeader(f"{PRINCIPAL_HEADER} header is empty")
-    if len(subject) > _MAX_SUBJECT_LENGTH:
-        raise InvalidPrincipalHeader(
-            f"{PRINCIPAL_HEADER} header is {len(subject)} characters long; "
-            f"at most {_MAX_SUBJECT_LENGTH} are allowed"
-        )
-    if not subject.isprintable():
-        raise InvalidPrincipalHeader(f"{PRINCIPAL_HEADER} header contains control characters")
-    return Principal(subject=subject)
 
 
 @dataclass
@@ -80,11 +52,13 @@ class GatewayContext(BaseContext):
 
     pool: asyncpg.Pool
     commands: OrderCommands
-    principal: Principal
+    caller: Caller
     loaders: Loaders
     progress: ProjectionProgress
     config: GatewayConfig
     database_url: str = ""
+    connection_params: dict[str, object] | None = None
+    """A subscription's ``connection_init`` payload (set by Strawberry; read to authenticate)."""
     """For the auditor's reads that use the event stores (lineage), on a worker thread."""
     reported_errors: list[GraphQLError] = field(default_factory=list)
     """Errors a resolver reports *beside* the data it returns (a rejected order is recorded
@@ -92,6 +66,11 @@ class GatewayContext(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
+
+    @property
+    def principal(self) -> Principal:
+        """The verified principal (raises ``UNAUTHENTICATED`` for an anonymous request)."""
+        return self.caller.principal
 
     async def read_after(self, position: int | None, read_model: str) -> None:
         """Wait until the read model has applied the execution store up to ``position``

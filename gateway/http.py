@@ -340,14 +340,15 @@ async def run_operation(
     persisted: PersistedQueries,
     execute: Execute,
     limits: HttpLimits,
-    admit: Callable[[OperationType], None] = lambda kind: None,
+    admit: Callable[[OperationDefinitionNode | None], None] = lambda operation: None,
 ) -> dict[str, Any]:
     """Run one operation; returns its response body (raises :class:`RequestRefused`).
-    ``admit`` is asked before anything runs (the caller's rate limit); it raises to refuse."""
+    ``admit`` is asked before anything runs (the caller's rate limit, its credentials); it
+    raises to refuse."""
     query = persisted.resolve(params)
     operation = operation_of(query, params.operation_name)
     kind = OperationType.QUERY if operation is None else operation.operation
-    admit(kind)
+    admit(operation)
     if kind is OperationType.SUBSCRIPTION:
         raise RequestRefused(
             405,

@@ -6,6 +6,7 @@ application, so a GraphQL order takes exactly the path a strategy order takes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -18,8 +19,8 @@ from bounded_contexts.execution.domain.events import ControlBreach
 class Principal:
     """Who is acting. Recorded on every event the request causes (MiFID II decision maker).
 
-    Until Ory authentication lands, the gateway acts for the local operator: ``subject`` comes
-    from the ``X-QuantVista-Principal`` request header, defaulting to ``"local-operator"``.
+    ``subject`` is verified by the gateway (gateway.security): a token's ``sub`` or an Ory
+    identity id — never a name the caller merely asserts.
     """
 
     subject: str
@@ -82,6 +83,14 @@ class OrderCommands(Protocol):
         (nothing recorded), ``StoreUnavailable`` when the store cannot be reached."""
         ...
 
-    def cancel_order(self, principal: Principal, *, order_id: UUID) -> OrderOutcome:
-        """Cancel an open order. Raises ``OrderNotFound`` / ``IllegalOrderTransition``."""
+    def cancel_order(
+        self,
+        principal: Principal,
+        *,
+        order_id: UUID,
+        may_act_on: Callable[[str], bool] = lambda account: True,
+    ) -> OrderOutcome:
+        """Cancel an open order. Raises ``OrderNotFound`` / ``IllegalOrderTransition``.
+        ``may_act_on(account)`` is asked with the order's account before anything is recorded;
+        ``False`` makes the order as unknown (``OrderNotFound``): no existence leak."""
         ...

@@ -23,6 +23,7 @@ from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from bounded_contexts.support.domain.access_model import PlatformPermission
 from gateway import arguments
 from gateway.context import GatewayContext
 from gateway.documents import DocumentCache
@@ -33,6 +34,7 @@ from gateway.limits import Limits, OperationLimits
 from gateway.resolvers import commands, live, market, operations, orders, portfolio
 from gateway.resolvers.pages import PageRequest
 from gateway.scalars import SCALAR_MAP, StorePosition, UtcTimestamp
+from gateway.security import ALL, Forbidden
 from gateway.types import (
     BarUpdate,
     CancelOrderPayload,
@@ -83,6 +85,28 @@ def _after(value: str | None, field: str = "after") -> int | None:
     return None if value is None else parse_cursor(value, field=field)
 
 
+def _signed_in(info: strawberry.Info) -> None:
+    """Market data and model outputs: any caller who proved who they are."""
+    _context(info).caller.principal  # noqa: B018 - raises UNAUTHENTICATED for an anonymous one
+
+
+async def _require_operator(info: strawberry.Info) -> None:
+    """Quarantine and dead letters: for those who run the platform (risk, auditors, admins)."""
+    caller = _context(info).caller
+    if not (
+        await caller.has(PlatformPermission.READ_ALL_ACCOUNTS)
+        or await caller.has(PlatformPermission.ADMINISTER)
+    ):
+        raise Forbidden("operators' lists need the read_all_accounts or administer permission")
+
+
+async def _require_follow(info: strawberry.Info, account: str) -> None:
+    """A subscription to an account the caller may not see is refused (whether it exists or
+    not: the message is the same)."""
+    if not await _context(info).caller.can_view(account):
+        raise Forbidden(f"you may not follow account {account!r}")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -91,16 +115,25 @@ class Query:
     )
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
         type_name, key = parse_global_id(id)
-        pool = _context(info).pool
+        context = _context(info)
+        pool, caller = context.pool, context.caller
+        found: Node | None = None
         if type_name == "Order" and len(key) == 1:
-            return await orders.fetch_order(pool, arguments.uuid(key[0], field="id"))
-        if type_name == "Fill" and len(key) == 2 and key[1].isdigit() and len(key[1]) < 10:
-            return await orders.fetch_fill(pool, arguments.uuid(key[0], field="id"), int(key[1]))
-        if type_name == "Instrument" and len(key) == 1:
+            found = await orders.fetch_order(pool, arguments.uuid(key[0], field="id"))
+        elif type_name == "Fill" and len(key) == 2 and key[1].isdigit() and len(key[1]) < 10:
+            found = await orders.fetch_fill(pool, arguments.uuid(key[0], field="id"), int(key[1]))
+        elif type_name == "Instrument" and len(key) == 1:
             return await market.fetch_instrument(pool, key[0])
-        if type_name == "Portfolio" and len(key) == 1:
-            return await portfolio.fetch_portfolio(pool, key[0])
-        raise BadUserInput(f"invalid id {id[:60]!r}: pass an id returned by this API", field="id")
+        elif type_name == "Portfolio" and len(key) == 1:
+            found = await portfolio.fetch_portfolio(pool, key[0])
+        else:
+            raise BadUserInput(
+                f"invalid id {id[:60]!r}: pass an id returned by this API", field="id"
+            )
+        account = getattr(found, "account_id", None)
+        if found is None or account is None or not await caller.can_view(account):
+            return None  # as unknown: no existence leak
+        return found
 
     @strawberry.field(description="Cash, P&L and positions of an account; null if unknown.")
     async def portfolio(
@@ -110,6 +143,8 @@ class Query:
         min_position: StorePosition | None = None,
     ) -> Portfolio | None:
         account = arguments.identifier(account_id, field="accountId")
+        if not await _context(info).caller.can_view(account):
+            return None  # as unknown: no existence leak
         await _context(info).read_after(min_position, "portfolio")
         return await portfolio.fetch_portfolio(_context(info).pool, account)
 
@@ -117,8 +152,13 @@ class Query:
     async def accounts(
         self, info: strawberry.Info, min_position: StorePosition | None = None
     ) -> list[Portfolio]:
+        visible = await _context(info).caller.visible_accounts()
         await _context(info).read_after(min_position, "portfolio")
-        return await portfolio.fetch_portfolios(_context(info).pool, None)
+        if visible is ALL:
+            return await portfolio.fetch_portfolios(_context(info).pool, None)
+        if not visible:
+            return []
+        return await portfolio.fetch_portfolios(_context(info).pool, sorted(visible))
 
     @strawberry.field(description="Positions of an account by instrument id (flat ones too).")
     async def positions(
@@ -128,6 +168,8 @@ class Query:
         min_position: StorePosition | None = None,
     ) -> list[Position]:
         account = arguments.identifier(account_id, field="accountId")
+        if not await _context(info).caller.can_view(account):
+            return []
         await _context(info).read_after(min_position, "portfolio")
         return await portfolio.fetch_positions(_context(info).pool, account)
 
@@ -169,6 +211,8 @@ class Query:
             submitted_to=to,
         )
         request = PageRequest.of(first=first, after=after, last=last, before=before, sort=sort)
+        if not await _context(info).caller.can_view(filters.account_id):
+            return orders.empty_order_page()
         await _context(info).read_after(min_position, "orders")
         return await orders.fetch_order_page(_context(info).pool, filters, request)
 
@@ -186,7 +230,10 @@ class Query:
             id = strawberry.ID(key[0])
         order_id = arguments.uuid(id, field="id")
         await _context(info).read_after(min_position, "orders")
-        return await orders.fetch_order(_context(info).pool, order_id)
+        found = await orders.fetch_order(_context(info).pool, order_id)
+        if found is None or not await _context(info).caller.can_view(found.account_id):
+            return None  # as unknown: no existence leak
+        return found
 
     @strawberry.field(
         description="Executions of an account, newest first unless `sort` says otherwise. "
@@ -218,11 +265,14 @@ class Query:
             executed_to=to,
         )
         request = PageRequest.of(first=first, after=after, last=last, before=before, sort=sort)
+        if not await _context(info).caller.can_view(filters.account_id):
+            return orders.empty_fill_page()
         await _context(info).read_after(min_position, "orders")
         return await orders.fetch_fill_page(_context(info).pool, filters, request)
 
     @strawberry.field(description="Every instrument, by instrument id.")
     async def instruments(self, info: strawberry.Info) -> list[Instrument]:
+        _signed_in(info)
         return await market.fetch_instruments(_context(info).pool)
 
     @strawberry.field(
@@ -239,6 +289,7 @@ class Query:
     ) -> list[Candle]:
         instrument = arguments.identifier(instrument_id, field="instrumentId")
         ts_from, ts_to = _range(from_, to)
+        _signed_in(info)
         return await market.fetch_candles(
             _context(info).pool, instrument, interval=interval, ts_from=ts_from, ts_to=ts_to
         )
@@ -257,6 +308,8 @@ class Query:
     ) -> list[EquityPoint]:
         account = arguments.identifier(account_id, field="accountId")
         ts_from, ts_to = _range(from_, to)
+        if not await _context(info).caller.can_view(account):
+            return []
         return await portfolio.fetch_equity_curve(
             _context(info).pool, account, ts_from=ts_from, ts_to=ts_to, interval=interval
         )
@@ -273,6 +326,8 @@ class Query:
     ) -> Performance | None:
         account = arguments.identifier(account_id, field="accountId")
         ts_from, ts_to = _range(from_, to)
+        if not await _context(info).caller.can_view(account):
+            return None
         return await portfolio.fetch_performance(
             _context(info).pool, account, ts_from=ts_from, ts_to=ts_to
         )
@@ -286,6 +341,7 @@ class Query:
     ) -> list[Prediction]:
         size = arguments.page_size(last, field="last")
         instrument = arguments.optional_identifier(instrument_id, field="instrumentId")
+        _signed_in(info)
         return await market.fetch_predictions(
             _context(info).pool, instrument_id=instrument, last=size
         )
@@ -306,6 +362,7 @@ class Query:
         request = PageRequest.of(
             first=first, after=after, last=last, before=before, sort=SortOrder.NEWEST_FIRST
         )
+        await _require_operator(info)
         return await operations.fetch_quarantine(
             _context(info).pool,
             source=arguments.optional_identifier(source, field="source"),
@@ -328,6 +385,7 @@ class Query:
         request = PageRequest.of(
             first=first, after=after, last=last, before=before, sort=SortOrder.NEWEST_FIRST
         )
+        await _require_operator(info)
         return await operations.fetch_dead_letters(
             _context(info).pool,
             consumer=arguments.optional_identifier(consumer, field="consumer"),
@@ -363,6 +421,7 @@ class Subscription:
         self, info: strawberry.Info, account_id: str, after: str | None = None
     ) -> AsyncGenerator[OrderUpdate, None]:
         account = arguments.identifier(account_id, field="accountId")
+        await _require_follow(info, account)
         async for update in live.order_updates(_context(info), account, _after(after)):
             yield update
 
@@ -371,6 +430,7 @@ class Subscription:
         self, info: strawberry.Info, account_id: str, after: str | None = None
     ) -> AsyncGenerator[FillEdge, None]:
         account = arguments.identifier(account_id, field="accountId")
+        await _require_follow(info, account)
         async for fill in live.fills(_context(info), account, _after(after)):
             yield fill
 
@@ -381,6 +441,7 @@ class Subscription:
         self, info: strawberry.Info, account_id: str
     ) -> AsyncGenerator[Portfolio | None, None]:
         account = arguments.identifier(account_id, field="accountId")
+        await _require_follow(info, account)
         async for current in live.portfolio(_context(info), account):
             yield current
 
@@ -389,6 +450,7 @@ class Subscription:
         self, info: strawberry.Info, instrument_id: str, after: str | None = None
     ) -> AsyncGenerator[BarUpdate, None]:
         instrument = arguments.identifier(instrument_id, field="instrumentId")
+        _signed_in(info)
         async for bar in live.bars(_context(info), instrument, _after(after)):
             yield bar
 

@@ -22,6 +22,7 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
+from bounded_contexts.support.domain.access_model import PlatformPermission
 from gateway import decimals
 from gateway.ids import global_id
 from gateway.ports import RecordedOrder
@@ -261,9 +262,13 @@ class Order(Node):
     @strawberry.field(
         description="Every event that led to this order and that it led to — decision, "
         "prediction and its model, indicators, bars, the pre-trade verdict, fills and the bars "
-        "they executed on — in time order (from the event log, through its index)."
+        "they executed on — in time order (from the event log, through its index). Auditors "
+        "only (the audit permission); every such read is recorded."
     )
     async def lineage(self, info: strawberry.Info) -> list[LineageEvent]:
+        await info.context.caller.require(
+            PlatformPermission.AUDIT, "order.lineage", f"order:{self.order_uuid}"
+        )
         await info.context.read_after(self.written_at, "orders")
         return await info.context.lineage(self.order_uuid)
 

@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -20,7 +21,15 @@ from quantvista.embedded import Infrastructure
 from quantvista.platform import CONTEXT_COMPONENTS, STORES, ComponentsFailing, Platform
 from quantvista.watchdog import DatabaseLost
 
+if TYPE_CHECKING:
+    from quantvista.security import Identity
+
 EXIT_DATABASE_LOST = 3
+INSECURE_HELP = (
+    "development only: trust the X-QuantVista-Principal header as the caller's identity "
+    "(serves on 127.0.0.1 only, and says so in every response)"
+)
+ROLE_NAMES = ("trader", "viewer", "risk", "auditor", "regulator", "admin")
 EXIT_COMPONENTS_FAILING = 1
 
 
@@ -36,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=args.data_dir,
             http_port=getattr(args, "port", None),
             gateway_workers=getattr(args, "workers", None),
+            insecure_dev_auth=getattr(args, "insecure_dev_auth", None) or None,
         )
         return int(args.run(args, settings, console) or 0)
     except (ConfigurationError, FileNotFoundError, LookupError, ValueError) as exc:
@@ -105,11 +115,13 @@ def _parser() -> argparse.ArgumentParser:
         "--no-serve", dest="serve", action="store_false", help="exit after the summary"
     )
     demo.add_argument("--port", type=int, default=None, help="GraphQL port (default 8000)")
+    demo.add_argument("--insecure-dev-auth", action="store_true", help=INSECURE_HELP)
     demo.set_defaults(run=_demo)
 
     serve = sub.add_parser("serve", help="run one context (or the gateway) as its own process")
     serve.add_argument("component", choices=[*CONTEXT_COMPONENTS, "gateway"])
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--insecure-dev-auth", action="store_true", help=INSECURE_HELP)
     serve.add_argument(
         "--workers",
         type=int,
@@ -162,6 +174,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--into", required=True, help="a new schema to hold the read models")
     replay.set_defaults(run=_replay)
+
+    users = sub.add_parser("users", help="who may do what: users, roles and accounts")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    add = users_sub.add_parser("add", help="grant a role (and, to traders and viewers, accounts)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, help=", ".join(ROLE_NAMES))
+    add.add_argument("--account", action="append", default=[], help="repeat for several")
+    add.set_defaults(run=_users_add)
+    remove = users_sub.add_parser("remove", help="revoke everything, a role, or an account")
+    remove.add_argument("name")
+    remove.add_argument("--role", default=None)
+    remove.add_argument("--account", default=None)
+    remove.set_defaults(run=_users_remove)
+    listed = users_sub.add_parser("list", help="every user with its roles and accounts")
+    listed.set_defaults(run=_users_list)
+    token = sub.add_parser("token", help="issue a bearer token (embedded identity provider)")
+    token.add_argument("name")
+    token.add_argument("--ttl", default="8h", help="lifetime: 30m, 8h, 7d or seconds (8h)")
+    token.set_defaults(run=_token)
 
     audit = sub.add_parser("audit", help="the auditor's tools over the event stores")
     audit_sub = audit.add_subparsers(dest="action", required=True)
@@ -232,6 +263,8 @@ def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> in
                 read_schema=check_schema_name(args.read_schema),
             )
         elif args.component == "gateway" and settings.gateway_workers > 1:
+            if settings.insecure_dev_auth:
+                raise ConfigurationError("--insecure-dev-auth serves one process: no --workers")
             from quantvista.serving import serve_gateway_workers
 
             serve_gateway_workers(infra.database_url, infra.pulsar_url, settings, console)
@@ -381,6 +414,81 @@ def _replay(args: argparse.Namespace, settings: Settings, console: Console) -> i
         f"with: quantvista serve gateway --read-schema {schema}"
     )
     return 0
+
+
+def _identity(settings: Settings, platform: Platform, database_url: str) -> Identity:
+    from quantvista.security import configure
+
+    return configure(settings, database_url, platform.stores["support"])
+
+
+def _users_add(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from bounded_contexts.support.application.users import UserAdministrationError
+
+    with _running(settings) as (infra, platform):
+        try:
+            granted = _identity(settings, platform, infra.database_url).users.add(
+                args.name, args.role, args.account
+            )
+        except UserAdministrationError as error:
+            raise ConfigurationError(str(error)) from None
+    console.print(
+        f"{args.name}: {args.role}" + (f" on {', '.join(args.account)}" if args.account else "")
+    )
+    for relation in granted:
+        console.print(f"  {relation}")
+    return 0
+
+
+def _users_remove(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from bounded_contexts.support.application.users import UserAdministrationError
+
+    with _running(settings) as (infra, platform):
+        try:
+            removed = _identity(settings, platform, infra.database_url).users.remove(
+                args.name, args.role, args.account
+            )
+        except UserAdministrationError as error:
+            raise ConfigurationError(str(error)) from None
+    console.print(f"removed {len(removed)} relation(s) of {args.name}")
+    return 0
+
+
+def _users_list(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    with _running(settings) as (infra, platform):
+        records = _identity(settings, platform, infra.database_url).users.list()
+    table = Table(title="users")
+    for column in ("user", "roles", "accounts"):
+        table.add_column(column)
+    for record in records:
+        table.add_row(
+            record.name,
+            ", ".join(record.roles),
+            ", ".join(f"{account} ({relation})" for account, relation in record.accounts),
+        )
+    console.print(table)
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    ttl = _duration(args.ttl)
+    with _running(settings) as (infra, platform):
+        identity = _identity(settings, platform, infra.database_url)
+        if not any(record.name == args.name for record in identity.users.list()):
+            raise ConfigurationError(
+                f"no user {args.name!r}: add one with "
+                f"`quantvista users add {args.name} --role ROLE`"
+            )
+        print(identity.token(args.name, ttl_s=ttl, settings=settings))
+    return 0
+
+
+def _duration(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    if not number.isdigit() or not 0 < int(number) * units[unit] <= 30 * 86400:
+        raise ConfigurationError(f"--ttl must be like 30m, 8h, 7d (at most 30 days), got {text!r}")
+    return int(number) * units[unit]
 
 
 def _audit_lineage(args: argparse.Namespace, settings: Settings, console: Console) -> int:

@@ -45,6 +45,16 @@ class Settings:
             default in production).
         gateway_workers: processes ``serve gateway`` runs (``QUANTVISTA_GATEWAY_WORKERS`` or
             ``--workers``; 1 by default).
+        auth: ``embedded`` (the platform's own identity provider, keys under the data
+            directory, tuples in PostgreSQL) or ``ory`` (Oathkeeper's JWTs and/or Kratos
+            sessions, Keto) — ``QUANTVISTA_AUTH``.
+        auth_issuer, auth_audience, auth_leeway_s: what a JWT must say and the clock-skew
+            allowance (``QUANTVISTA_AUTH_ISSUER``, ``_AUDIENCE``, ``_LEEWAY_S``).
+        ory_oathkeeper_jwks_url, ory_kratos_public_url, ory_kratos_cookie_name: Ory endpoints
+            (``ORY_OATHKEEPER_JWKS_URL``, ``ORY_KRATOS_PUBLIC_URL``, ``ORY_KRATOS_COOKIE_NAME``);
+            Keto's come from ``ORY_KETO_READ_URL`` / ``ORY_KETO_WRITE_URL``.
+        insecure_dev_auth: trust the ``X-QuantVista-Principal`` header (``--insecure-dev-auth``
+            only; loopback only).
         rate_limits: per-principal rates ``"<per second>/<burst>"`` of queries, mutations and
             callers without credentials (``QUANTVISTA_RATE_LIMIT_QUERIES`` 50/100,
             ``_MUTATIONS`` 10/20, ``_ANONYMOUS`` 5/10); ``None`` when
@@ -66,6 +76,14 @@ class Settings:
     introspection: bool = True
     gateway_workers: int = 1
     rate_limits: tuple[str, str, str] | None = ("50/100", "10/20", "5/10")
+    auth: str = "embedded"
+    auth_issuer: str = "quantvista-embedded"
+    auth_audience: str = "quantvista-gateway"
+    auth_leeway_s: float = 30.0
+    ory_oathkeeper_jwks_url: str | None = None
+    ory_kratos_public_url: str | None = None
+    ory_kratos_cookie_name: str = "ory_kratos_session"
+    insecure_dev_auth: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -102,6 +120,13 @@ class Settings:
             graphiql=_flag(env, "QUANTVISTA_GRAPHIQL", default=not production),
             introspection=_flag(env, "QUANTVISTA_INTROSPECTION", default=not production),
             gateway_workers=_positive_int(env, "QUANTVISTA_GATEWAY_WORKERS", 1),
+            auth=env.get("QUANTVISTA_AUTH", "embedded"),
+            auth_issuer=env.get("QUANTVISTA_AUTH_ISSUER", "quantvista-embedded"),
+            auth_audience=env.get("QUANTVISTA_AUTH_AUDIENCE", "quantvista-gateway"),
+            auth_leeway_s=_seconds(env, "QUANTVISTA_AUTH_LEEWAY_S", 30.0),
+            ory_oathkeeper_jwks_url=env.get("ORY_OATHKEEPER_JWKS_URL") or None,
+            ory_kratos_public_url=env.get("ORY_KRATOS_PUBLIC_URL") or None,
+            ory_kratos_cookie_name=env.get("ORY_KRATOS_COOKIE_NAME", "ory_kratos_session"),
             rate_limits=None
             if env.get("QUANTVISTA_RATE_LIMITS", "on").lower() in ("off", "0", "no", "false")
             else (
@@ -137,6 +162,17 @@ class Settings:
             raise ConfigurationError(
                 f"QUANTVISTA_GRAPHQL_ALLOWLIST: no such file {str(self.graphql_allowlist)!r}"
             )
+        if self.auth not in ("embedded", "ory"):
+            raise ConfigurationError(f"QUANTVISTA_AUTH must be embedded or ory, got {self.auth!r}")
+        if self.auth == "ory" and not (self.ory_oathkeeper_jwks_url or self.ory_kratos_public_url):
+            raise ConfigurationError(
+                "QUANTVISTA_AUTH=ory needs ORY_OATHKEEPER_JWKS_URL and/or ORY_KRATOS_PUBLIC_URL"
+            )
+        if self.insecure_dev_auth and self.http_host not in ("127.0.0.1", "localhost", "::1"):
+            raise ConfigurationError(
+                "--insecure-dev-auth trusts a header anyone can send: it serves on 127.0.0.1 "
+                f"only, not on {self.http_host!r}"
+            )
         if self.gateway_workers < 1:
             raise ConfigurationError(
                 f"gateway workers must be at least 1, got {self.gateway_workers}"
@@ -165,3 +201,16 @@ def _flag(env: os._Environ[str] | dict[str, str], name: str, *, default: bool) -
     if text.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigurationError(f"{name} must be 1 or 0, got {text!r}")
+
+
+def _seconds(env: os._Environ[str] | dict[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 600:
+        raise ConfigurationError(f"{name} must be seconds between 0 and 600, got {text!r}")
+    return value

@@ -28,12 +28,15 @@ from bounded_contexts.ingestion.application.synthetic_schedule import seeded_fee
 from bounded_contexts.ingestion.domain.bars import RawBar
 from bounded_contexts.ingestion.domain.synthetic_schedule import SeedMismatch
 from bounded_contexts.support.application.reporting import SessionReport, session_report
+from gateway.security import INSECURE_NOTICE
 from quantvista.config import ConfigurationError, Settings
 from quantvista.embedded import Infrastructure
 from quantvista.platform import ComponentsFailing, Platform
+from quantvista.security import DEMO_USERS, Identity, configure, create_demo_users
 
 FIRST_SYNTHETIC_SESSION = date(2026, 11, 16)
 FEED_CHUNK = 250
+DEMO_TOKEN_TTL_S = 8 * 3600
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,13 @@ def run_demo(
             failing = platform.failures()
             for failure in failing:
                 console.print(f"[yellow]degraded:[/] {failure}")
+            identity = configure(settings, infra.database_url, platform.stores["support"])
+            create_demo_users(identity)
+            _show_access(identity, settings, console)
             if options.serve:
                 from quantvista.serving import serve_gateway
 
-                serve_gateway(platform, infra.database_url, settings, console)
+                serve_gateway(platform, infra.database_url, settings, console, identity=identity)
             elif failing:
                 raise ComponentsFailing(
                     "the session completed, but components are still failing: " + "; ".join(failing)
@@ -229,3 +235,24 @@ def _wipe(settings: Settings, console: Console) -> None:
     if settings.data_dir.exists():
         shutil.rmtree(settings.data_dir)
         console.print(f"removed {settings.data_dir}")
+
+
+def _show_access(identity: Identity, settings: Settings, console: Console) -> None:
+    """How to call the API: a ready-to-paste header for the demo's trader, and the others."""
+    names = ", ".join(name for name, _, _ in DEMO_USERS)
+    if settings.insecure_dev_auth:
+        console.print(
+            f"[bold red]{INSECURE_NOTICE}[/]\nSend [bold]X-QuantVista-Principal: demo-trader[/] "
+            f"(demo users: {names})."
+        )
+        return
+    if identity.keys is None:
+        console.print(f"Sign in through Ory (demo users' relations are written: {names}).")
+        return
+    token = identity.token("demo-trader", ttl_s=DEMO_TOKEN_TTL_S, settings=settings)
+    console.print(
+        "The demo trader (account DEMO-001), valid 8 hours — paste into GraphiQL's Headers tab:\n"
+        f'  {{"Authorization": "Bearer {token}"}}\n'
+        f"Other demo users ({names}): quantvista token NAME",
+        soft_wrap=True,  # one line: the token must survive copy and paste
+    )

@@ -28,6 +28,7 @@ from gateway import GatewayConfig, create_app
 from gateway.ratelimit import Rate, RateLimits
 from quantvista.config import ConfigurationError, Settings
 from quantvista.platform import Platform
+from quantvista.security import Identity, configure
 from quantvista.watchdog import DatabaseLost
 
 WATCH_INTERVAL_S = 0.5
@@ -89,15 +90,18 @@ def serve_gateway(
     console: Console,
     *,
     read_schema: str | None = None,
+    identity: Identity | None = None,
 ) -> None:
     """Serve until interrupted (returns) or until the database is lost (raises); with
     ``read_schema``, that schema's read models (a point-in-time replay), read-only."""
     config = gateway_config(settings)
     if read_schema is not None:
         config = replace(config, read_schema=read_schema)
+    identity = identity or configure(settings, database_url, platform.stores["support"])
     app = create_app(
         database_url,
         platform.execution_commands,
+        security=identity.security,
         config=config,
         readiness=platform.readiness,
     )
@@ -160,9 +164,11 @@ def worker_app() -> FastAPI:
     )
     platform.build(["execution"])
     platform.start()
+    database_url = os.environ[WORKER_DATABASE_URL]
     app = create_app(
-        os.environ[WORKER_DATABASE_URL],
+        database_url,
         platform.execution_commands,
+        security=configure(settings, database_url, platform.stores["support"]).security,
         config=gateway_config(settings),
         readiness=platform.readiness,
         on_shutdown=platform.close,

@@ -143,6 +143,7 @@ async def place_order(
             f"quantity must be greater than 0, got {order_input.quantity}", field="input.quantity"
         )
     limit_price = _checked_limit_price(order_input)
+    await context.caller.require_trade(account_id, "placeOrder")
     outcome: OrderOutcome = await _call_port(
         functools.partial(
             context.commands.place_order,
@@ -168,7 +169,12 @@ async def place_order(
 async def cancel_order(context: GatewayContext, order_id_text: str) -> CancelOrderPayload:
     order_id = arguments.uuid(order_id_text, field="orderId")
     outcome: OrderOutcome = await _call_port(
-        functools.partial(context.commands.cancel_order, context.principal, order_id=order_id)
+        functools.partial(
+            context.commands.cancel_order,
+            context.principal,
+            order_id=order_id,
+            may_act_on=context.caller.may_trade_now("cancelOrder"),
+        )
     )
     return CancelOrderPayload(
         order_id=strawberry.ID(str(order_id)),

@@ -29,6 +29,7 @@ from gateway.types import (
     OrderOrigin,
     OrderSide,
     OrderStatus,
+    PageInfo,
     fill_from_row,
     order_from_row,
 )
@@ -205,3 +206,23 @@ def order_fills_loader(pool: asyncpg.Pool) -> DataLoader[UUID, list[Fill]]:
         return _group_by_order(keys, rows, fill_from_row)
 
     return DataLoader(load_fn=load)
+
+
+def _nothing() -> PageInfo:
+    async def no() -> bool:
+        return False
+
+    return PageInfo(start_cursor=None, end_cursor=None, has_next=no, has_previous=no)
+
+
+async def _zero() -> int:
+    return 0
+
+
+def empty_order_page() -> OrderConnection:
+    """What an account the caller may not see looks like: the same as an unknown one."""
+    return OrderConnection(edges=[], page_info=_nothing(), count=_zero)
+
+
+def empty_fill_page() -> FillConnection:
+    return FillConnection(edges=[], page_info=_nothing(), count=_zero)

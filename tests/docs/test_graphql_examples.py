@@ -34,6 +34,7 @@ from bounded_contexts.ingestion.adapters.csv_replay import read_bars, read_instr
 from gateway import GatewayConfig, create_app
 from gateway.schema import schema
 from quantvista.platform import Platform
+from tests.access_helpers import TESTER, access_for_tester
 from tests.conftest import _with_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -76,7 +77,7 @@ def python_blocks() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(infrastructure) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def demo(infrastructure, tmp_path_factory) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """The sample session fed through every context (what ``make demo`` does, without the
     broker: the same events, deterministic), the components then running on threads, and the
     gateway over it."""
@@ -93,9 +94,14 @@ def demo(infrastructure) -> Iterator[TestClient]:  # type: ignore[no-untyped-def
     platform.ingestion.ingest(read_bars(sample_path("sample_bars.csv")), actor="feed:sample")
     platform.run_until_caught_up()
     platform.start()  # the projections follow what the examples' mutations record
-    app = create_app(url, platform.execution_commands, config=GatewayConfig())
+    # The examples run as a risk manager who also trades DEMO-001 (the docs say which role
+    # each needs: quarantine and dead letters are operators' lists).
+    access = access_for_tester(tmp_path_factory.mktemp("identity"))
+    app = create_app(
+        url, platform.execution_commands, security=access.security(), config=GatewayConfig()
+    )
     try:
-        with TestClient(app) as client:
+        with TestClient(app, headers=access.headers(TESTER)) as client:
             yield client
     finally:
         platform.close()
@@ -148,7 +154,8 @@ def _subscribe(demo: TestClient, example: Example, variables: dict[str, Any]) ->
     if "portfolio(" not in example.query:
         return
     with demo.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as socket:
-        socket.send_json({"type": "connection_init"})
+        token = demo.headers["authorization"]
+        socket.send_json({"type": "connection_init", "payload": {"Authorization": token}})
         assert socket.receive_json()["type"] == "connection_ack"
         socket.send_json(
             {"id": "1", "type": "subscribe",

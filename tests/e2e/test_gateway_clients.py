@@ -27,6 +27,7 @@ from gateway import GatewayConfig, create_app
 from gateway.ids import cursor_for
 from gateway.ports import Principal
 from quantvista.platform import Platform
+from tests.access_helpers import TestAccess
 from tests.browser.live_server import serve
 from tests.pipeline_helpers import feed_synthetic
 
@@ -69,7 +70,12 @@ def live(infrastructure, tmp_path_factory) -> Iterator[tuple[Platform, str]]:  #
     platform.start()
     feed_synthetic(platform, seed=17, instruments=3)
     assert platform.wait_until_idle(timeout_s=300) is not None, platform.status()
-    app = create_app(url, platform.execution_commands, config=GatewayConfig())
+    access = ACCESS_BY_MODULE[0] = TestAccess(tmp_path_factory.mktemp("identity"))
+    access.grant("trader-1", "trader", ["DEMO-001"]).grant("auditor-1", "auditor")
+    access.grant("viewer-2", "viewer", ["OTHER-ACC"])
+    app = create_app(
+        url, platform.execution_commands, security=access.security(), config=GatewayConfig()
+    )
     try:
         with serve(app) as base:
             yield platform, base
@@ -77,12 +83,22 @@ def live(infrastructure, tmp_path_factory) -> Iterator[tuple[Platform, str]]:  #
         platform.close()
 
 
+ACCESS_BY_MODULE: list[TestAccess] = [None]  # type: ignore[list-item]
+"""The module's users (set by the ``live`` fixture): tokens for the clients below."""
+
+
+def headers(user: str = "trader-1") -> dict[str, str]:
+    return ACCESS_BY_MODULE[0].headers(user)
+
+
 def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-async def execute(base: str, document: Any, variables: dict[str, Any]) -> Any:
-    transport = HTTPXAsyncTransport(url=f"{base}/graphql", timeout=30)
+async def execute(
+    base: str, document: Any, variables: dict[str, Any], user: str = "trader-1"
+) -> Any:
+    transport = HTTPXAsyncTransport(url=f"{base}/graphql", timeout=30, headers=headers(user))
     async with Client(transport=transport) as session:
         return await session.execute(GraphQLRequest(document, variable_values=variables))
 
@@ -156,11 +172,19 @@ def test_a_position_the_read_model_never_reaches_times_out_with_its_code(live) -
 
 
 async def _take(
-    base: str, document: Any, variables: dict[str, Any], count: int, then: Any = None
+    base: str,
+    document: Any,
+    variables: dict[str, Any],
+    count: int,
+    then: Any = None,
+    init: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """Subscribe, run ``then`` once subscribed, and collect ``count`` results."""
+    """Subscribe (credentials in ``connection_init``: the trader's unless ``init`` says
+    otherwise), run ``then`` once subscribed, and collect ``count`` results."""
     transport = WebsocketsTransport(
-        url=base.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]
+        url=base.replace("http", "ws") + "/graphql",
+        subprotocols=["graphql-transport-ws"],
+        init_payload=headers() if init is None else init,
     )
     got: list[Any] = []
     async with Client(transport=transport) as session:
@@ -229,3 +253,38 @@ def test_a_subscription_with_bad_arguments_is_refused_with_a_code(live) -> None:
     with pytest.raises(TransportQueryError) as refused:
         run(_take(base, bad, {}, 1))
     assert refused.value.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+
+
+def test_subscriptions_need_credentials_and_see_only_their_accounts(live) -> None:
+    from gql.transport.exceptions import TransportConnectionFailed
+
+    _, base = live
+    portfolio = gql('subscription { portfolio(accountId: "DEMO-001") { cash } }')
+    for init in ({}, {"Authorization": "Bearer not.a.token"}):
+        with pytest.raises(TransportConnectionFailed) as refused:
+            run(_take(base, portfolio, {}, 1, init=init))
+        closed = refused.value.__cause__
+        assert getattr(getattr(closed, "rcvd", None), "code", None) == 4403
+    with pytest.raises(TransportQueryError) as foreign:
+        run(_take(base, portfolio, {}, 1, init=headers("viewer-2")))
+    assert foreign.value.errors[0]["extensions"]["code"] == "FORBIDDEN"  # type: ignore[index]
+    [own] = run(_take(base, portfolio, {}, 1))
+    assert own["portfolio"]["cash"]
+
+
+def test_another_account_looks_unknown_and_its_orders_cannot_be_cancelled(live) -> None:
+    _, base = live
+    placed = run(execute(base, PLACE, order_input("2", orderType="LIMIT", limitPrice="1")))
+    order_id = placed["placeOrder"]["orderId"]
+    as_stranger = run(execute(base, ORDER, {"id": order_id, "at": None}, user="viewer-2"))
+    assert as_stranger == {"order": None}
+    with pytest.raises(TransportQueryError) as refused:
+        run(
+            execute(
+                base,
+                gql("mutation ($id: ID!) { cancelOrder(orderId: $id) { orderId } }"),
+                {"id": order_id},
+                user="viewer-2",
+            )
+        )
+    assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"  # type: ignore[index]

@@ -10,6 +10,7 @@ import pytest
 from events.catalogue import schema_path
 from projections.rebuild import rebuild_projections
 from projections.registry import all_projections
+from tests.access_helpers import TestAccess
 from tests.pipeline_helpers import feed_synthetic, read_models, table_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -159,6 +160,7 @@ def test_every_fill_can_be_walked_back_to_its_decision_prediction_and_bar(live_r
 
 def test_graphql_orders_go_through_the_strategy_execution_path_and_bad_input_is_refused(
     live_run,  # type: ignore[no-untyped-def]
+    tmp_path,
 ) -> None:
     from fastapi.testclient import TestClient
 
@@ -176,14 +178,12 @@ def test_graphql_orders_go_through_the_strategy_execution_path_and_bad_input_is_
         "limitPrice": "1.00",
     }
 
-    with TestClient(create_app(url, platform.execution_commands)) as client:
+    access = TestAccess(tmp_path / "identity").grant("trader-7", "trader", ["DEMO-001"])
+    app = create_app(url, platform.execution_commands, security=access.security())
+    with TestClient(app, headers=access.headers("trader-7")) as client:
 
         def gql(query: str, variables: dict) -> dict:  # type: ignore[type-arg]
-            response = client.post(
-                "/graphql",
-                json={"query": query, "variables": variables},
-                headers={"X-QuantVista-Principal": "trader-7"},
-            )
+            response = client.post("/graphql", json={"query": query, "variables": variables})
             return response.json()
 
         unknown = gql(place, {"input": {**order, "instrumentId": "NOPE"}})

@@ -31,6 +31,7 @@ from events.effects import PROJECTION_TRACKING_DDL
 from gateway import GatewayConfig, create_app
 from gateway.ports import OrderOutcome, Principal, RecordedOrder
 from quantvista.embedded import Infrastructure
+from tests.access_helpers import TESTER, TestAccess, access_for_tester
 
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "projections" / "schema.sql"
 PLACED_ORDER_ID = UUID("00000000-0000-4000-8000-0000000000aa")
@@ -96,9 +97,15 @@ class FakeOrderCommands:
             self.position,
         )
 
-    def cancel_order(self, principal: Principal, *, order_id: UUID) -> OrderOutcome:
+    def cancel_order(
+        self,
+        principal: Principal,
+        *,
+        order_id: UUID,
+        may_act_on: Callable[[str], bool] = lambda account: True,
+    ) -> OrderOutcome:
         status = self.order_status.get(order_id)
-        if status is None:
+        if status is None or not may_act_on("acc-1"):  # every known order is acc-1's here
             raise OrderNotFound(order_id)
         if status in ("FILLED", "CANCELLED", "REJECTED"):
             raise IllegalOrderTransition(order_id, status, "cancel")
@@ -228,12 +235,30 @@ def commands() -> FakeOrderCommands:
     return FakeOrderCommands()
 
 
+@pytest.fixture(scope="session")
+def _keys_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("identity")
+
+
 @pytest.fixture
-def client(read_model_url: str, commands: FakeOrderCommands) -> Iterator[TestClient]:
+def access(_keys_directory: Path) -> TestAccess:
+    """The users of a gateway test: ``tester`` (see tests/access_helpers.py) and whoever a
+    test grants more; ``access.headers(name)`` authenticates as one of them."""
+    return access_for_tester(_keys_directory)
+
+
+@pytest.fixture
+def client(
+    read_model_url: str, commands: FakeOrderCommands, access: TestAccess
+) -> Iterator[TestClient]:
+    """The real app, its requests signed in as ``tester`` unless a test sends other headers."""
     app = create_app(
-        read_model_url, commands, config=GatewayConfig(pool_min_size=1, pool_max_size=4)
+        read_model_url,
+        commands,
+        security=access.security(),
+        config=GatewayConfig(pool_min_size=1, pool_max_size=4),
     )
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=access.headers(TESTER)) as test_client:
         yield test_client
 
 

@@ -26,10 +26,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bounded_contexts.execution.domain.errors import UnknownInstrument
+from events.effects import PROJECTION_TRACKING_DDL
 from gateway import GatewayConfig, create_app
 from gateway.ports import OrderOutcome, Principal
 from gateway.scalars import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS
 from quantvista.embedded import Infrastructure
+from tests.access_helpers import TESTER, access_for_tester
 from tests.gateway.conftest import recorded
 
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "projections" / "schema.sql"
@@ -39,7 +41,13 @@ HOSTILE = settings(
     derandomize=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-CODES = {"BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "NOT_FOUND"}
+CODES = {
+    "BAD_USER_INPUT",
+    "GRAPHQL_VALIDATION_FAILED",
+    "GRAPHQL_PARSE_FAILED",
+    "NOT_FOUND",
+    "FORBIDDEN",  # an account the tester may not trade: refused whether it exists or not
+}
 
 
 class RecordingOrderCommands:
@@ -72,7 +80,11 @@ def port() -> RecordingOrderCommands:
 
 
 @pytest.fixture(scope="module")
-def client(infrastructure: Infrastructure, port: RecordingOrderCommands) -> Iterator[TestClient]:
+def client(
+    infrastructure: Infrastructure,
+    port: RecordingOrderCommands,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TestClient]:
     name = "hostile_" + uuid.uuid4().hex[:12]
     with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -80,8 +92,15 @@ def client(infrastructure: Infrastructure, port: RecordingOrderCommands) -> Iter
     url = f"{head.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(SCHEMA_SQL.read_text())
-    app = create_app(url, port, config=GatewayConfig(pool_min_size=1, pool_max_size=2))
-    with TestClient(app) as test_client:
+        conn.execute(PROJECTION_TRACKING_DDL)
+    access = access_for_tester(tmp_path_factory.mktemp("identity"))
+    app = create_app(
+        url,
+        port,
+        security=access.security(),
+        config=GatewayConfig(pool_min_size=1, pool_max_size=2),
+    )
+    with TestClient(app, headers=access.headers(TESTER)) as test_client:
         yield test_client
 
 

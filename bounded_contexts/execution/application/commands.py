@@ -10,6 +10,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from bounded_contexts.execution.application.service import ExecutionService, SubmitOrder
+from bounded_contexts.execution.domain.errors import OrderNotFound
 from bounded_contexts.execution.domain.order import Order
 from events.effects import EventsToAppend
 from events.envelope import Cause
@@ -71,15 +72,22 @@ class ExecutionCommands:
             lambda uow, c: self.service.submit(command, uow, c),
         )
 
-    def cancel_order(self, principal: Principal, *, order_id: UUID) -> OrderOutcome:
-        return self._run(
-            principal,
-            f"manual-cancel/{order_id}/{self.clock_ns()}",
-            order_id,
-            lambda uow, c: self.service.cancel(
-                order_id, f"cancelled by {principal.subject}", uow, c
-            ),
-        )
+    def cancel_order(
+        self,
+        principal: Principal,
+        *,
+        order_id: UUID,
+        may_act_on: Callable[[str], bool] = lambda account: True,
+    ) -> OrderOutcome:
+        def cancel(uow: EventsToAppend, cause: Cause) -> None:
+            order = self.service.orders.get(order_id)
+            if order is None or order.submitted is None:
+                raise OrderNotFound(order_id)
+            if not may_act_on(order.submitted.account_id):
+                raise OrderNotFound(order_id)  # as unknown: no existence leak
+            self.service.cancel(order_id, f"cancelled by {principal.subject}", uow, cause)
+
+        return self._run(principal, f"manual-cancel/{order_id}/{self.clock_ns()}", order_id, cancel)
 
     def _run(
         self,

@@ -21,6 +21,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from gateway import GatewayConfig, create_app
+from tests.access_helpers import TestAccess
 from tests.browser.cdp import Browser, Page, find_chromium
 from tests.browser.live_server import serve
 
@@ -86,7 +87,11 @@ def graphql_headers() -> list[dict[str, str]]:
 
 @pytest.fixture
 def gateway_url(
-    read_model_url: str, commands: Any, insert: Any, graphql_headers: list[dict[str, str]]
+    read_model_url: str,
+    commands: Any,
+    insert: Any,
+    graphql_headers: list[dict[str, str]],
+    access: TestAccess,
 ) -> Iterator[str]:
     """The real gateway app under uvicorn, over read models holding ``DEMO-001``."""
     insert(
@@ -133,8 +138,12 @@ def gateway_url(
             }
         ],
     )
+    access.grant("trader", "trader", [ACCOUNT])
     app = create_app(
-        read_model_url, commands, config=GatewayConfig(pool_min_size=1, pool_max_size=4)
+        read_model_url,
+        commands,
+        security=access.security(),
+        config=GatewayConfig(pool_min_size=1, pool_max_size=4),
     )
 
     async def recording(scope: Scope, receive: Receive, send: Send) -> None:
@@ -190,16 +199,29 @@ def type_query(page: Page, query: str) -> None:
     )
 
 
-def run_and_read_result(page: Page) -> dict[str, Any]:
-    """Click the run button; the response GraphiQL shows once it has one."""
+def run_and_read_result(page: Page, expect: str = CASH) -> dict[str, Any]:
+    """Click the run button; the response GraphiQL shows once it holds ``expect``."""
     page.click(".graphiql-execute-button")
     shown = page.wait_for(
-        f"(() => {{ const text = {RESULT}; return text.includes({json.dumps(CASH)}) && text; }})()",
-        what=f"the result pane to show the cash {CASH}",
+        f"(() => {{ const text = {RESULT}; return text.includes({json.dumps(expect)}) && text;"
+        " })()",
+        what=f"the result pane to show {expect}",
         timeout=LOAD_TIMEOUT_S,
         describe=lambda: page.evaluate(RESULT) or page.evaluate("document.body.innerText"),
     )
     return json.loads(shown)
+
+
+def paste_headers(page: Page, headers: dict[str, str]) -> None:
+    """Open the Headers tab and type the headers, as a user pastes the demo's header."""
+    page.evaluate(
+        "[...document.querySelectorAll('.graphiql-editor-tools button')]"
+        ".find((b) => b.innerText === 'Headers').setAttribute('data-test', 'headers-tab')"
+    )
+    page.click("[data-test=headers-tab]")
+    headers_editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
+    page.wait_for(f"!!document.querySelector({json.dumps(headers_editor)})", what="the headers")
+    replace_text(page, headers_editor, json.dumps(headers))
 
 
 def foreign_requests(page: Page, base_url: str) -> list[str]:
@@ -212,12 +234,18 @@ def foreign_requests(page: Page, base_url: str) -> list[str]:
 
 
 def test_graphiql_runs_a_typed_portfolio_query_with_nothing_from_outside(
-    page: Page, gateway_url: str
+    page: Page, gateway_url: str, access: TestAccess
 ) -> None:
+    """Refused without credentials; with the trader's header pasted, the trader's portfolio."""
     assert "Loading" not in page.evaluate("document.body.innerText")
     assert "Starting GraphiQL" not in page.evaluate("document.body.innerText")
 
     type_query(page, PORTFOLIO_QUERY)
+    refused = run_and_read_result(page, expect="UNAUTHENTICATED")  # no header yet
+    page.screenshot(artefacts_dir() / "graphiql-portfolio-refused-without-token.png")
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["UNAUTHENTICATED"]
+
+    paste_headers(page, access.headers("trader"))
     result = run_and_read_result(page)
     page.screenshot(artefacts_dir() / "graphiql-portfolio-query.png")
 
@@ -236,21 +264,15 @@ def test_graphiql_runs_a_typed_portfolio_query_with_nothing_from_outside(
 
 
 def test_headers_typed_in_the_headers_tab_are_sent_with_the_query(
-    page: Page, graphql_headers: list[dict[str, str]]
+    page: Page, graphql_headers: list[dict[str, str]], access: TestAccess
 ) -> None:
-    """Where a user will paste ``Authorization: Bearer ...`` once the gateway checks it."""
-    page.evaluate(
-        "[...document.querySelectorAll('.graphiql-editor-tools button')]"
-        ".find((b) => b.innerText === 'Headers').setAttribute('data-test', 'headers-tab')"
-    )
-    page.click("[data-test=headers-tab]")
-    headers_editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
-    page.wait_for(f"!!document.querySelector({json.dumps(headers_editor)})", what="the headers")
-    replace_text(page, headers_editor, '{"Authorization": "Bearer test-token"}')
+    """Where a user pastes ``Authorization: Bearer ...``; the token is sent, never stored."""
+    token = access.token("trader")
+    paste_headers(page, {"Authorization": f"Bearer {token}"})
     type_query(page, PORTFOLIO_QUERY)
     run_and_read_result(page)
 
-    assert graphql_headers[-1]["authorization"] == "Bearer test-token"
+    assert graphql_headers[-1]["authorization"] == f"Bearer {token}"
     # GraphiQL saves its history (and, debounced, its tabs) to localStorage: headers, which
     # carry bearer tokens, must not be kept there (our page's storage drops them).
     stored = page.wait_for(
@@ -259,14 +281,16 @@ def test_headers_typed_in_the_headers_tab_are_sent_with_the_query(
         " && JSON.stringify(Object.assign({}, s)); })()",
         what="GraphiQL to save its history and tabs",
     )
-    assert "test-token" not in stored
-    assert "Authorization" not in stored
+    assert token not in stored
+    assert "Bearer ey" not in stored  # no token of any kind (the page's own hint names none)
     assert page.events("Runtime.exceptionThrown") == []
 
 
 def test_graphiql_subscribes_over_graphql_transport_ws_on_the_same_path(
-    page: Page, gateway_url: str
+    page: Page, gateway_url: str, access: TestAccess
 ) -> None:
+    """The pasted header travels in ``connection_init``: the subscription is the trader's."""
+    paste_headers(page, access.headers("trader"))
     type_query(page, f'subscription {{ portfolio(accountId: "{ACCOUNT}") {{ cash }} }}')
     result = run_and_read_result(page)
 

@@ -162,8 +162,12 @@ def test_the_gateway_serves_the_page_to_browsers_and_graphql_to_clients(client) 
     assert response.json()["data"] == {"__typename": "Query"}
 
 
-def test_the_gateway_without_graphiql_serves_neither_page_nor_assets(read_model_url, commands):
-    app = create_app(read_model_url, commands, config=GatewayConfig(graphiql=False))
+def test_the_gateway_without_graphiql_serves_neither_page_nor_assets(
+    read_model_url, commands, access
+):
+    app = create_app(
+        read_model_url, commands, security=access.security(), config=GatewayConfig(graphiql=False)
+    )
     name = next(iter(load_bundle().assets))
     with TestClient(app) as client:
         response = client.get("/graphql", headers={"Accept": BROWSER_ACCEPT})

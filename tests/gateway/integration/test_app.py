@@ -26,32 +26,36 @@ def test_healthz_reports_an_unusable_database_as_unavailable(client) -> None:
 
 
 def test_the_pool_lives_in_lifespan_state_and_is_closed_on_shutdown(
-    read_model_url, commands
+    read_model_url, commands, access
 ) -> None:
-    with TestClient(create_app(read_model_url, commands)) as test_client:
+    with TestClient(
+        create_app(read_model_url, commands, security=access.security())
+    ) as test_client:
         pool = test_client.app_state["pool"]
         assert not pool.is_closing()
     assert pool.is_closing()
 
 
 def test_a_libpq_connect_timeout_in_the_url_does_not_reach_the_server(
-    read_model_url, commands
+    read_model_url, commands, access
 ) -> None:
     # The embedded server's URL already has a query (``?host=<socket dir>``); a TCP one has none.
     url = read_model_url + ("&" if "?" in read_model_url else "?") + "connect_timeout=5"
-    with TestClient(create_app(url, commands)) as test_client:
+    with TestClient(create_app(url, commands, security=access.security())) as test_client:
         assert test_client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_an_unreachable_database_fails_the_startup_loudly(commands, tmp_path) -> None:
-    app = create_app(f"postgresql://postgres:@/nowhere?host={tmp_path}", commands)
+def test_an_unreachable_database_fails_the_startup_loudly(commands, tmp_path, access) -> None:
+    app = create_app(
+        f"postgresql://postgres:@/nowhere?host={tmp_path}", commands, security=access.security()
+    )
     with pytest.raises(OSError), TestClient(app):
         pass
 
 
-def test_a_url_that_is_not_postgres_is_refused_when_the_app_is_built(commands) -> None:
+def test_a_url_that_is_not_postgres_is_refused_when_the_app_is_built(commands, access) -> None:
     with pytest.raises(DatabaseUrlError, match="'mysql'"):
-        create_app("mysql://db/rm", commands)
+        create_app("mysql://db/rm", commands, security=access.security())
 
 
 def test_graphiql_is_served_to_a_browser(client) -> None:
@@ -60,14 +64,15 @@ def test_graphiql_is_served_to_a_browser(client) -> None:
     assert "graphiql" in response.text.lower()
 
 
-def test_a_blank_principal_header_is_refused_with_400(client) -> None:
+def test_the_old_principal_header_proves_nothing(client) -> None:
+    """Asserting a name in a header is not authentication (unless --insecure-dev-auth)."""
     response = client.post(
         "/graphql",
         json={"query": "{ instruments { instrumentId } }"},
-        headers={"X-QuantVista-Principal": " "},
+        headers={"X-QuantVista-Principal": "tester", "Authorization": ""},
     )
-    assert response.status_code == 400
-    assert "X-QuantVista-Principal header is empty" in response.text
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 def test_a_query_that_does_not_parse_is_graphql_parse_failed(graphql, codes) -> None:

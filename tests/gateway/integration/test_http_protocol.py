@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from gateway import GatewayConfig, create_app
 from gateway.http import HttpLimits
 from gateway.limits import Limits
+from tests.access_helpers import TESTER
 
 RESPONSE_JSON = "application/graphql-response+json"
 PORTFOLIO = '{ portfolio(accountId: "acc-1") { cash } }'
@@ -122,9 +123,11 @@ def test_an_unacceptable_accept_header_is_406(client) -> None:
     assert (response.status_code, codes(response.json())) == (406, ["NOT_ACCEPTABLE"])
 
 
-def test_a_bad_principal_header_is_a_coded_400(client) -> None:
-    response = post(client, {"query": PORTFOLIO}, headers={"X-QuantVista-Principal": " "})
-    assert (response.status_code, codes(response.json())) == (400, ["BAD_REQUEST"])
+def test_credentials_that_are_not_ours_are_a_coded_401_with_nothing_echoed(client) -> None:
+    response = post(client, {"query": PORTFOLIO}, headers={"Authorization": "Bearer abc.def.ghi"})
+    assert (response.status_code, codes(response.json())) == (401, ["UNAUTHENTICATED"])
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert "abc" not in response.text
 
 
 def test_several_operations_need_an_operation_name(client) -> None:
@@ -166,12 +169,15 @@ def test_automatic_persisted_queries_register_by_hash_then_run_by_hash(client) -
 
 
 @pytest.fixture
-def gateway(read_model_url, commands):  # type: ignore[no-untyped-def]
-    """A gateway with a chosen configuration: ``gateway(config)`` -> TestClient."""
+def gateway(read_model_url, commands, access):  # type: ignore[no-untyped-def]
+    """A gateway with a chosen configuration, signed in as ``tester``: ``gateway(config)``."""
     clients: list[TestClient] = []
 
     def make(config: GatewayConfig) -> TestClient:
-        client = TestClient(create_app(read_model_url, commands, config=config))
+        client = TestClient(
+            create_app(read_model_url, commands, security=access.security(), config=config),
+            headers=access.headers(TESTER),
+        )
         client.__enter__()
         clients.append(client)
         return client
@@ -191,9 +197,14 @@ def test_with_an_allow_list_only_its_documents_run(gateway) -> None:
     assert (other.status_code, codes(other.json())) == (400, ["PERSISTED_QUERY_NOT_ALLOWED"])
 
 
-def test_an_allow_list_entry_must_hash_to_its_key() -> None:
+def test_an_allow_list_entry_must_hash_to_its_key(access) -> None:
     with pytest.raises(ValueError, match="does not hash"):
-        create_app("postgresql://x@/y", None, config=GatewayConfig(allowlist={"0" * 64: "{ a }"}))  # type: ignore[arg-type]
+        create_app(
+            "postgresql://x@/y",
+            None,  # type: ignore[arg-type]
+            security=access.security(),
+            config=GatewayConfig(allowlist={"0" * 64: "{ a }"}),
+        )
 
 
 def test_a_body_over_the_limit_is_413(gateway) -> None:
@@ -336,22 +347,22 @@ def test_a_cors_origin_that_is_not_an_origin_is_refused_at_startup() -> None:
         GatewayConfig(cors_origins=("desk.example.com",))
 
 
-def test_a_principal_over_its_rate_gets_429_with_retry_after_and_others_go_on(gateway) -> None:
+def test_a_principal_over_its_rate_gets_429_with_retry_after_and_others_go_on(
+    gateway, access
+) -> None:
     from gateway.ratelimit import Rate, RateLimits
 
     client = gateway(
         GatewayConfig(rate_limits=RateLimits(queries=Rate(0.5, 3), mutations=Rate(0.5, 1)))
     )
-    alice = {"X-QuantVista-Principal": "alice"}
+    access.grant("alice", "trader", ["acc-1"]).grant("bob", "risk")
+    alice = access.headers("alice")
     for _ in range(3):
         assert post(client, {"query": PORTFOLIO}, headers=alice).status_code == 200
     refused = post(client, {"query": PORTFOLIO}, headers=alice, accept=RESPONSE_JSON)
     assert (refused.status_code, codes(refused.json())) == (429, ["RATE_LIMITED"])
     assert refused.headers["retry-after"] == "2"
-    assert (
-        post(client, {"query": PORTFOLIO}, headers={"X-QuantVista-Principal": "bob"}).status_code
-        == 200
-    )
+    assert post(client, {"query": PORTFOLIO}, headers=access.headers("bob")).status_code == 200
     assert "errors" not in post(client, {"query": PLACE}, headers=alice).json()  # its own bucket
     assert post(client, {"query": PLACE}, headers=alice).status_code == 429
 

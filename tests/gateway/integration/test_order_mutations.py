@@ -19,6 +19,7 @@ from bounded_contexts.execution.domain.errors import (
 )
 from bounded_contexts.execution.domain.events import ControlBreach
 from gateway.ports import Principal
+from tests.access_helpers import TESTER
 
 PLACE = """
 mutation ($input: PlaceOrderInput!) {
@@ -58,7 +59,7 @@ def test_a_market_order_reaches_the_port_with_decimal_quantity_and_the_default_p
     }
     assert commands.placed == [
         (
-            Principal(subject="local-operator"),
+            Principal(subject=TESTER),
             {
                 "account_id": "acc-1",
                 "instrument_id": "AAPL",
@@ -72,7 +73,10 @@ def test_a_market_order_reaches_the_port_with_decimal_quantity_and_the_default_p
     assert isinstance(commands.placed[0][1]["quantity"], Decimal)
 
 
-def test_a_limit_order_carries_its_exact_price_and_the_header_principal(graphql, commands) -> None:
+def test_a_limit_order_carries_its_exact_price_and_the_verified_principal(
+    graphql, commands, access
+) -> None:
+    access.grant("trader-7", "trader", ["acc-1"])
     body = graphql(
         PLACE,
         {
@@ -80,7 +84,7 @@ def test_a_limit_order_carries_its_exact_price_and_the_header_principal(graphql,
                 side="SELL", orderType="LIMIT", quantity="0.000001", limitPrice="1234.5678"
             )
         },
-        headers={"X-QuantVista-Principal": "trader-7"},
+        headers=access.headers("trader-7"),
     )
     assert body["data"]["placeOrder"]["orderId"] == PLACED
     principal, call = commands.placed[0]
@@ -274,11 +278,10 @@ def test_any_other_refusal_of_the_execution_context_is_rejected(graphql, codes, 
     assert body["errors"][0]["message"] == "kill switch engaged: no new orders"
 
 
-def test_cancel_calls_the_port_with_the_order_uuid_and_principal(graphql, commands) -> None:
+def test_cancel_calls_the_port_with_the_order_uuid_and_principal(graphql, commands, access) -> None:
+    access.grant("risk-desk", "trader", ["acc-1"])
     commands.order_status[OPEN_ORDER] = "ACCEPTED"
-    body = graphql(
-        CANCEL, {"id": str(OPEN_ORDER).upper()}, headers={"X-QuantVista-Principal": "risk-desk"}
-    )
+    body = graphql(CANCEL, {"id": str(OPEN_ORDER).upper()}, headers=access.headers("risk-desk"))
     assert body == {
         "data": {
             "cancelOrder": {

@@ -1,29 +1,32 @@
-"""The request principal comes from its header; the gateway config refuses nonsense."""
+"""The development mode's principal header (only with --insecure-dev-auth); the gateway config
+refuses nonsense."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
 from gateway.config import GatewayConfig, GatewayConfigError
-from gateway.context import InvalidPrincipalHeader, principal_from_header
-from gateway.ports import Principal
+from gateway.identity import AuthenticationFailed
+from gateway.security import HeaderAuthenticator
 
 
-def test_without_the_header_the_local_operator_acts() -> None:
-    assert principal_from_header(None) == Principal(subject="local-operator")
+def run(coroutine):  # type: ignore[no-untyped-def]
+    return asyncio.run(coroutine)
 
 
-def test_the_header_names_the_acting_subject_without_surrounding_blanks() -> None:
-    assert principal_from_header("  trader-7 ") == Principal(subject="trader-7")
+def test_the_development_header_names_the_subject_only_in_insecure_mode() -> None:
+    dev = HeaderAuthenticator()
+    identity = run(dev.authenticate({"X-QuantVista-Principal": "  trader-7 "}, {}))
+    assert identity is not None and identity.subject == "trader-7"
+    assert run(dev.authenticate({}, {})) is None  # no header: anonymous, never a default user
 
 
-@pytest.mark.parametrize(
-    ("value", "reason"),
-    [("", "empty"), ("   ", "empty"), ("x" * 201, "201 characters"), ("a\x00b", "control")],
-)
-def test_an_unusable_header_is_refused_rather_than_replaced(value: str, reason: str) -> None:
-    with pytest.raises(InvalidPrincipalHeader, match=reason):
-        principal_from_header(value)
+@pytest.mark.parametrize("value", ["", "   ", "x" * 201, "a\x00b"])
+def test_an_unusable_development_header_is_refused_rather_than_replaced(value: str) -> None:
+    with pytest.raises(AuthenticationFailed):
+        run(HeaderAuthenticator().authenticate({"x-quantvista-principal": value}, {}))
 
 
 def test_the_default_config_is_valid() -> None:

@@ -9,14 +9,30 @@ from typing import Any
 
 import pytest
 
+from bounded_contexts.support.adapters.relation_tuples import InMemoryRelationTuples
+from bounded_contexts.support.application.access import AccessPolicy
+from bounded_contexts.support.application.users import UserAdministration
 from events.store import StoreUnavailable
 from gateway.config import GatewayConfig
 from gateway.context import GatewayContext, Loaders
+from gateway.identity import Identity
 from gateway.ports import Principal
 from gateway.progress import ProjectionProgress
 from gateway.resolvers.orders import order_events_loader, order_fills_loader, orders_loader
 from gateway.schema import schema
+from gateway.security import Caller, HeaderAuthenticator, Security
 
+
+def _security() -> Security:
+    """The schema is run directly here (no HTTP, no authentication): ``tester`` may read
+    every account and trade account ``a``."""
+    tuples = InMemoryRelationTuples()
+    UserAdministration(tuples).add("tester", "risk")
+    UserAdministration(tuples).add("tester", "trader", ["a"])
+    return Security(authenticator=HeaderAuthenticator(), access=AccessPolicy(tuples))
+
+
+SECURITY = _security()
 PLACE = (
     'mutation { placeOrder(input: {accountId: "a", instrumentId: "AAPL", side: BUY, '
     'quantity: "1"}) { orderId } }'
@@ -66,7 +82,7 @@ def execute(query: str, pool: Any = None, commands: Any = None) -> Any:
     context = GatewayContext(
         pool=pool,
         commands=commands or UnreachableWriteSide(),
-        principal=Principal("local-operator"),
+        caller=Caller(SECURITY, Identity("tester", "test", "test", None), "request-1"),
         loaders=loaders,
         progress=ProjectionProgress(pool, connect=pool.connect),
         config=GatewayConfig(),

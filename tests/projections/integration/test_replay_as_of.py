@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from gateway import GatewayConfig, create_app
 from projections.as_of import BadSchemaName, cut_position, replay_as_of
+from tests.access_helpers import TESTER, access_for_tester
 from tests.conftest import _with_database
 from tests.pipeline_helpers import READ_MODEL_TABLES, feed_synthetic, read_models, table_rows
 
@@ -94,11 +95,17 @@ def test_a_schema_that_exists_or_is_not_an_identifier_is_refused(moved_on) -> No
         list(replay_as_of(url, platform.stores, as_of, "asof_twice"))
 
 
-def test_a_gateway_serves_the_past_read_only(moved_on) -> None:
+def test_a_gateway_serves_the_past_read_only(moved_on, tmp_path) -> None:
     url, platform, as_of, observed = moved_on
     list(replay_as_of(url, platform.stores, as_of, "asof_gw"))
-    app = create_app(url, None, config=GatewayConfig(read_schema="asof_gw"))  # type: ignore[arg-type]
-    with TestClient(app) as client:
+    access = access_for_tester(tmp_path)
+    app = create_app(
+        url,
+        None,  # type: ignore[arg-type]
+        security=access.security(),
+        config=GatewayConfig(read_schema="asof_gw"),
+    )
+    with TestClient(app, headers=access.headers(TESTER)) as client:
         cash = client.post(
             "/graphql", json={"query": '{ portfolio(accountId: "DEMO-001") { cash } }'}
         ).json()

@@ -11,6 +11,7 @@ import pytest
 
 from bounded_contexts.support.application.lineage import OrderNotIndexed, order_lineage
 from quantvista.platform import Platform
+from tests.access_helpers import TestAccess
 from tests.conftest import _with_database
 from tests.pipeline_helpers import feed_synthetic
 
@@ -77,7 +78,7 @@ def test_an_order_the_log_does_not_hold_is_refused(traded) -> None:
         order_lineage(conn, uuid.UUID(int=7))
 
 
-def test_graphql_serves_the_same_lineage_on_the_order(traded) -> None:
+def test_graphql_serves_the_same_lineage_on_the_order_to_auditors_only(traded, tmp_path) -> None:
     from fastapi.testclient import TestClient
 
     from gateway import create_app
@@ -87,15 +88,17 @@ def test_graphql_serves_the_same_lineage_on_the_order(traded) -> None:
             "SELECT order_id FROM rm_orders WHERE status = 'FILLED' ORDER BY seq LIMIT 1"
         ).fetchone()
         walked = order_lineage(conn, order_id)
-    with TestClient(create_app(traded, None)) as client:  # type: ignore[arg-type]
-        body = client.post(
-            "/graphql",
-            json={
-                "query": "query ($id: ID!) { order(id: $id) { lineage { context position type "
-                "role eventId tsEventIso actor payload } } }",
-                "variables": {"id": str(order_id)},
-            },
-        ).json()
+    access = TestAccess(tmp_path).grant("carol", "auditor").grant("risk-1", "risk")
+    query = {
+        "query": "query ($id: ID!) { order(id: $id) { lineage { context position type "
+        "role eventId tsEventIso actor payload } } }",
+        "variables": {"id": str(order_id)},
+    }
+    app = create_app(traded, None, security=access.security())  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        body = client.post("/graphql", json=query, headers=access.headers("carol")).json()
+        refused = client.post("/graphql", json=query, headers=access.headers("risk-1")).json()
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     lineage = body["data"]["order"]["lineage"]
     assert [(s["context"], int(s["position"]), s["type"], s["role"]) for s in lineage] == [
         (s.context, s.position, s.event_type, s.role) for s in walked
