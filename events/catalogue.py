@@ -24,6 +24,7 @@ EVENT_MODULES = (
     "bounded_contexts.execution.domain.events",
     "sagas.trade_lifecycle.events",
     "bounded_contexts.support.domain.access_log",
+    "bounded_contexts.support.domain.notifications.events",
 )
 
 

@@ -58,7 +58,7 @@ from gateway.http import (
     run_operation,
     status_for,
 )
-from gateway.ports import OrderCommands
+from gateway.ports import NotificationCommands, OrderCommands
 from gateway.progress import ProjectionProgress
 from gateway.ratelimit import RateLimited, RateLimiter
 from gateway.resolvers.orders import order_events_loader, order_fills_loader, orders_loader
@@ -96,6 +96,16 @@ class ReadOnlyCommands:
         )
 
     place_order = cancel_order = _refuse
+    mark_read = set_preference = preferences = _refuse
+
+
+class NotificationsNotServed:
+    """The notification port of a gateway built without one (tests of other features)."""
+
+    def _refuse(self, *_args: object, **_kwargs: object) -> NoReturn:
+        raise Unavailable("this gateway was started without the notification service")
+
+    mark_read = set_preference = preferences = _refuse
 
 
 class _InFlight:
@@ -110,6 +120,7 @@ def create_app(
     commands: OrderCommands,
     *,
     security: Security,
+    notifications: NotificationCommands | None = None,
     config: GatewayConfig | None = None,
     readiness: Readiness | None = None,
     on_shutdown: Callable[[], None] | None = None,
@@ -120,16 +131,18 @@ def create_app(
     it is checked here, and connected to when the app starts (lifespan), which fails loudly
     if the database is unreachable. ``commands`` is the execution context's order port; the
     gateway calls it on a worker thread as the request's principal. ``security`` decides who
-    the caller is and what it may do (:mod:`gateway.security`). ``on_shutdown`` runs
-    (on a worker thread) when the app stops, after the pool is closed: a process that built
-    its own write side for the gateway stops it there.
+    the caller is and what it may do (:mod:`gateway.security`). ``notifications`` is the
+    support context's notification service (the user's preferences and read marks).
+    ``on_shutdown`` runs (on a worker thread) when the app stops, after the pool is closed: a
+    process that built its own write side for the gateway stops it there.
     """
     settings = config or GatewayConfig()
     connect_args = asyncpg_connect_args(database_url)  # a malformed URL fails now
     schema = build_schema(settings.limits, introspection=settings.introspection)
     persisted = PersistedQueries(settings.http.persisted_queries, settings.allowlist)
+    notification_port: NotificationCommands = notifications or NotificationsNotServed()
     if settings.read_schema is not None:
-        commands = ReadOnlyCommands(settings.read_schema)
+        commands = notification_port = ReadOnlyCommands(settings.read_schema)
     in_flight = _InFlight(settings.max_in_flight)
     limiter = None if settings.rate_limits is None else RateLimiter(settings.rate_limits)
 
@@ -159,6 +172,7 @@ def create_app(
         return GatewayContext(
             pool=pool,
             commands=commands,
+            notifications=notification_port,
             caller=caller,
             loaders=Loaders(
                 orders=orders_loader(pool),

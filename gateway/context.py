@@ -1,4 +1,4 @@
-"""Per-request context: the read-model pool, the write-side port, the acting principal, the
+"""Per-request context: the read-model pool, the write-side ports, the acting principal, the
 request's data loaders, and read-your-writes.
 
 Built by :func:`gateway.app.create_app`'s context getter for every request (HTTP or
@@ -22,7 +22,7 @@ from strawberry.fastapi import BaseContext
 from bounded_contexts.support.application.lineage import OrderNotIndexed, order_lineage
 from gateway.config import GatewayConfig
 from gateway.errors import ConsistencyTimeout
-from gateway.ports import OrderCommands, Principal
+from gateway.ports import NotificationCommands, OrderCommands, Principal
 from gateway.progress import ProjectionProgress
 from gateway.scalars import Nanoseconds, StorePosition
 from gateway.security import Caller
@@ -56,10 +56,11 @@ class GatewayContext(BaseContext):
     loaders: Loaders
     progress: ProjectionProgress
     config: GatewayConfig
+    notifications: NotificationCommands
     database_url: str = ""
+    """For the auditor's reads that use the event stores (lineage), on a worker thread."""
     connection_params: dict[str, object] | None = None
     """A subscription's ``connection_init`` payload (set by Strawberry; read to authenticate)."""
-    """For the auditor's reads that use the event stores (lineage), on a worker thread."""
     reported_errors: list[GraphQLError] = field(default_factory=list)
     """Errors a resolver reports *beside* the data it returns (a rejected order is recorded
     and returned, and its rejection is also an error); the schema appends them."""

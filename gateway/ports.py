@@ -13,6 +13,8 @@ from typing import Protocol
 from uuid import UUID
 
 from bounded_contexts.execution.domain.events import ControlBreach
+from bounded_contexts.support.domain.notifications.events import Channel
+from bounded_contexts.support.domain.notifications.preferences import Preference
 
 
 @dataclass(frozen=True)
@@ -93,4 +95,35 @@ class OrderCommands(Protocol):
         """Cancel an open order. Raises ``OrderNotFound`` / ``IllegalOrderTransition``.
         ``may_act_on(account)`` is asked with the order's account before anything is recorded;
         ``False`` makes the order as unknown (``OrderNotFound``): no existence leak."""
+        ...
+
+
+class NotificationCommands(Protocol):
+    """The support context's notification service, as the gateway uses it
+    (:class:`~bounded_contexts.support.application.notification_service.NotificationService`).
+    Synchronous: the gateway calls it on a worker thread."""
+
+    def mark_read(self, user_id: str, notification_id: UUID, *, actor: str) -> bool:
+        """False when already read; ``NotificationNotFound`` for an unknown or another
+        user's notification."""
+        ...
+
+    def set_preference(
+        self,
+        user_id: str,
+        rule: str,
+        channel: Channel,
+        *,
+        enabled: bool,
+        webhook_url: str | None = None,
+        secret_ref: str | None = None,
+        email: str | None = None,
+        actor: str,
+    ) -> int | None:
+        """The store position recorded, None when already in force; ``InvalidPreference``
+        says what is wrong."""
+        ...
+
+    def preferences(self, user_id: str) -> list[Preference]:
+        """The user's explicit preferences."""
         ...

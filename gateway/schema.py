@@ -31,7 +31,15 @@ from gateway.error_codes import ErrorCodes
 from gateway.errors import BadUserInput, GatewayError
 from gateway.ids import parse_cursor, parse_global_id
 from gateway.limits import Limits, OperationLimits
-from gateway.resolvers import commands, live, market, operations, orders, portfolio
+from gateway.resolvers import (
+    commands,
+    live,
+    market,
+    notifications,
+    operations,
+    orders,
+    portfolio,
+)
 from gateway.resolvers.pages import PageRequest
 from gateway.scalars import SCALAR_MAP, StorePosition, UtcTimestamp
 from gateway.security import ALL, Forbidden
@@ -45,7 +53,12 @@ from gateway.types import (
     FillEdge,
     Instrument,
     Interval,
+    MarkNotificationReadPayload,
     Node,
+    NotificationConnection,
+    NotificationEdge,
+    NotificationPreference,
+    NotificationPreferenceInput,
     Order,
     OrderConnection,
     OrderOrigin,
@@ -59,6 +72,7 @@ from gateway.types import (
     Position,
     Prediction,
     QuarantineConnection,
+    SetNotificationPreferencePayload,
     SortOrder,
 )
 
@@ -392,6 +406,35 @@ class Query:
             request=request,
         )
 
+    @strawberry.field(
+        description="Your notifications (fills, rejections, drawdowns; operators also dead "
+        "letters and failing components), newest first; `unreadOnly` filters. " + PAGE_ARGUMENTS
+    )
+    async def notifications(
+        self,
+        info: strawberry.Info,
+        unread_only: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> NotificationConnection:
+        request = PageRequest.of(
+            first=first, after=after, last=last, before=before, sort=SortOrder.NEWEST_FIRST
+        )
+        return await notifications.fetch_notifications(
+            _context(info), unread_only=unread_only, request=request
+        )
+
+    @strawberry.field(
+        description="Your notification preferences in force (defaults: in-app on, the rest "
+        "off); administrators may name another user."
+    )
+    async def notification_preferences(
+        self, info: strawberry.Info, user_id: str | None = None
+    ) -> list[NotificationPreference]:
+        return await notifications.preferences(_context(info), user_id)
+
 
 @strawberry.type
 class Mutation:
@@ -408,6 +451,21 @@ class Mutation:
         self, info: strawberry.Info, order_id: strawberry.ID
     ) -> CancelOrderPayload:
         return await commands.cancel_order(_context(info), order_id)
+
+    @strawberry.mutation(description="Mark one of your notifications read.")
+    async def mark_notification_read(
+        self, info: strawberry.Info, notification_id: strawberry.ID
+    ) -> MarkNotificationReadPayload:
+        return await notifications.mark_read(_context(info), notification_id)
+
+    @strawberry.mutation(
+        description="Turn a notification channel on or off for a rule (or `*`). Webhooks, and "
+        "other users' preferences, are for administrators."
+    )
+    async def set_notification_preference(
+        self, info: strawberry.Info, input: NotificationPreferenceInput
+    ) -> SetNotificationPreferencePayload:
+        return await notifications.set_preference(_context(info), input)
 
 
 @strawberry.type
@@ -453,6 +511,17 @@ class Subscription:
         _signed_in(info)
         async for bar in live.bars(_context(info), instrument, _after(after)):
             yield bar
+
+    @strawberry.subscription(
+        description="Your notifications as they are recorded. Pass the last `cursor` as "
+        "`after` to resume; without it, only new ones."
+    )
+    async def alerts(
+        self, info: strawberry.Info, after: str | None = None
+    ) -> AsyncGenerator[NotificationEdge, None]:
+        _signed_in(info)
+        async for alert in notifications.alerts(_context(info), _after(after)):
+            yield alert
 
 
 class GatewaySchema(strawberry.Schema):

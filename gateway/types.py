@@ -617,3 +617,101 @@ def fill_from_row(row: Any) -> Fill:
         ts_event=Nanoseconds(row["ts_event"]),
         position=StorePosition(row["seq"]),
     )
+
+
+@strawberry.enum(description="How urgent a notification is.")
+class NotificationSeverity(Enum):
+    INFO = "INFO"
+    WARNING = "WARNING"
+    CRITICAL = "CRITICAL"
+
+
+@strawberry.enum(description="Where a notification is delivered.")
+class NotificationChannel(Enum):
+    IN_APP = "in_app"
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+@strawberry.type(
+    description="A notice for the signed-in user: a fill, a rejected order, a drawdown "
+    "through a level, or (for operators) a dead letter or a failing component."
+)
+class Notification:
+    notification_id: strawberry.ID
+    rule: str = strawberry.field(
+        description="fill, order_rejected, drawdown, dead_letter or component_failing."
+    )
+    account_id: str | None = strawberry.field(description="Null for operational notices.")
+    severity: NotificationSeverity
+    title: str
+    body: str
+    details: JSON = strawberry.field(description="The figures behind the notice, as text.")
+    ts_event: Nanoseconds = strawberry.field(description="When its cause happened (UTC ns).")
+    read: bool
+    ts_read: Nanoseconds | None
+    position: StorePosition = strawberry.field(
+        description="Support-store position of the request; the cursor of `alerts`."
+    )
+
+    @strawberry.field(description="`tsEvent` as ISO-8601 UTC.")
+    def ts_event_iso(self) -> UtcTimestamp:
+        return UtcTimestamp(self.ts_event)
+
+
+@strawberry.type
+class NotificationEdge:
+    cursor: str = strawberry.field(description="Opaque; pass as `after` or `before`.")
+    node: Notification
+
+
+@strawberry.type(description="A page of the signed-in user's notifications.")
+class NotificationConnection:
+    edges: list[NotificationEdge]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Notifications matching the filter, in all pages.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@strawberry.type(description="One preference in force (the defaults: in-app on, the rest off).")
+class NotificationPreference:
+    rule: str = strawberry.field(description="A rule, or `*` for every rule.")
+    channel: NotificationChannel
+    enabled: bool
+    webhook_url: str | None
+    secret_ref: str | None = strawberry.field(
+        description="Where the webhook's signing secret is found (env:NAME), never the secret."
+    )
+    email: str | None
+
+
+@strawberry.input(description="Turn a channel on or off for a rule (or `*`: every rule).")
+class NotificationPreferenceInput:
+    rule: str
+    channel: NotificationChannel
+    enabled: bool
+    webhook_url: str | None = None
+    secret_ref: str | None = None
+    email: str | None = None
+    user_id: str | None = strawberry.field(
+        default=None,
+        description="Whose preference (administrators only); yourself when left out.",
+    )
+
+
+@strawberry.type
+class MarkNotificationReadPayload:
+    notification_id: strawberry.ID
+    changed: bool = strawberry.field(description="False when it was already read.")
+
+
+@strawberry.type
+class SetNotificationPreferencePayload:
+    user_id: str
+    changed: bool = strawberry.field(description="False when that preference was in force.")
+    preferences: list[NotificationPreference] = strawberry.field(
+        description="Every explicit preference of the user after the change."
+    )

@@ -10,6 +10,7 @@ from psycopg import Cursor, sql
 from projections.base import SCHEMA_SQL, Projection
 from projections.event_index import EventIndexProjection
 from projections.market_data import MarketDataProjection
+from projections.notifications import NotificationsProjection
 from projections.orders import OrdersProjection
 from projections.portfolio import PortfolioProjection
 from projections.predictions import PredictionsProjection
@@ -22,14 +23,16 @@ def all_projections() -> list[Projection]:
         OrdersProjection(),
         PortfolioProjection(),
         EventIndexProjection(),
+        NotificationsProjection(),
     ]
 
 
-READ_MODEL_VERSION = 3
+READ_MODEL_VERSION = 4
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
-index (``rm_event_index``) auditors walk for lineage."""
+index (``rm_event_index``) auditors walk for lineage. Version 4: notifications (in-app notices,
+deliveries, preferences); the event index takes any ``ts_event`` the store took."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (
@@ -49,6 +52,9 @@ _EVERY_READ_MODEL = (
     "rm_positions",
     "rm_portfolio",
     "rm_event_index",
+    "rm_notifications",
+    "rm_notification_deliveries",
+    "rm_notification_preferences",
 )
 """Every read-model table any version created (dropped when the version changes)."""
 

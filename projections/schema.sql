@@ -139,7 +139,8 @@ CREATE TABLE IF NOT EXISTS rm_event_index (
     aggregate_version  INTEGER NOT NULL,
     causation_id       UUID,                  -- the event that caused it
     correlation_id     UUID NOT NULL,         -- the first event of its chain
-    ts_event           BIGINT NOT NULL,
+    ts_event           NUMERIC(30, 0) NOT NULL, -- any time the store took, even past BIGINT:
+                                              -- the index leaves no event out
     ts_recorded        BIGINT NOT NULL,       -- wall clock at append (point-in-time replay)
     actor              TEXT NOT NULL,
     UNIQUE (context, position)
@@ -148,3 +149,53 @@ CREATE INDEX IF NOT EXISTS rm_event_index_by_cause ON rm_event_index (causation_
 CREATE INDEX IF NOT EXISTS rm_event_index_by_chain ON rm_event_index (correlation_id);
 CREATE INDEX IF NOT EXISTS rm_event_index_by_aggregate ON rm_event_index (aggregate_id, aggregate_version);
 CREATE INDEX IF NOT EXISTS rm_event_index_by_type ON rm_event_index (context, event_type);
+
+-- Notifications (projections/notifications.py): in-app notices, deliveries, preferences.
+CREATE TABLE IF NOT EXISTS rm_notifications (
+    notification_id  UUID PRIMARY KEY,
+    recipient        TEXT NOT NULL,             -- the user told
+    account_id       TEXT,                      -- null: an operational notification
+    rule             TEXT NOT NULL,             -- fill, order_rejected, drawdown, ...
+    severity         TEXT NOT NULL,             -- INFO | WARNING | CRITICAL
+    title            TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    details          JSONB NOT NULL,
+    ts_event         BIGINT NOT NULL,           -- domain time of the cause (UTC ns)
+    read             BOOLEAN NOT NULL DEFAULT false,
+    read_at          BIGINT,                    -- when it was marked read (UTC ns)
+    seq              BIGINT NOT NULL,           -- support position of the NotificationRequested
+    updated_seq      BIGINT NOT NULL            -- support position of the last event applied
+);
+CREATE UNIQUE INDEX IF NOT EXISTS rm_notifications_by_seq ON rm_notifications (recipient, seq);
+CREATE INDEX IF NOT EXISTS rm_notifications_unread
+    ON rm_notifications (recipient, seq) WHERE NOT read;
+
+CREATE TABLE IF NOT EXISTS rm_notification_deliveries (
+    notification_id  UUID NOT NULL,
+    channel          TEXT NOT NULL,             -- webhook | email
+    recipient        TEXT NOT NULL,
+    status           TEXT NOT NULL,             -- PENDING | RETRYING | DELIVERED | FAILED
+    attempts         INTEGER NOT NULL,
+    status_code      INTEGER,                   -- HTTP status or SMTP reply of the last attempt
+    last_error       TEXT,
+    next_attempt_at  BIGINT,                    -- UTC ns; null unless RETRYING
+    ts_updated       BIGINT NOT NULL,
+    seq              BIGINT NOT NULL,
+    updated_seq      BIGINT NOT NULL,
+    PRIMARY KEY (notification_id, channel)
+);
+CREATE INDEX IF NOT EXISTS rm_notification_deliveries_by_status
+    ON rm_notification_deliveries (status, updated_seq);
+
+CREATE TABLE IF NOT EXISTS rm_notification_preferences (
+    user_id      TEXT NOT NULL,
+    rule         TEXT NOT NULL,                 -- a rule, or * for every rule
+    channel      TEXT NOT NULL,                 -- in_app | webhook | email
+    enabled      BOOLEAN NOT NULL,
+    webhook_url  TEXT,
+    secret_ref   TEXT,                          -- a reference (env:NAME), never the secret
+    email        TEXT,
+    ts_updated   BIGINT NOT NULL,
+    updated_seq  BIGINT NOT NULL,
+    PRIMARY KEY (user_id, rule, channel)
+);

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bounded_contexts.support.adapters.channels.email import SmtpConfig
+
 DEFAULT_DATA_DIR = ".quantvista"
 
 
@@ -55,6 +57,10 @@ class Settings:
             Keto's come from ``ORY_KETO_READ_URL`` / ``ORY_KETO_WRITE_URL``.
         insecure_dev_auth: trust the ``X-QuantVista-Principal`` header (``--insecure-dev-auth``
             only; loopback only).
+        smtp: the SMTP server e-mail notifications go through (``QUANTVISTA_SMTP_HOST``,
+            ``_PORT`` 25, ``_FROM``, ``_SECURITY`` none|starttls|tls, ``_USER`` and
+            ``_PASSWORD_REF``, a secret reference such as ``env:SMTP_PASSWORD``); ``None``
+            (no host): e-mail deliveries fail with a clear error, other channels work.
         rate_limits: per-principal rates ``"<per second>/<burst>"`` of queries, mutations and
             callers without credentials (``QUANTVISTA_RATE_LIMIT_QUERIES`` 50/100,
             ``_MUTATIONS`` 10/20, ``_ANONYMOUS`` 5/10); ``None`` when
@@ -84,6 +90,7 @@ class Settings:
     ory_kratos_public_url: str | None = None
     ory_kratos_cookie_name: str = "ory_kratos_session"
     insecure_dev_auth: bool = False
+    smtp: SmtpConfig | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -127,6 +134,7 @@ class Settings:
             ory_oathkeeper_jwks_url=env.get("ORY_OATHKEEPER_JWKS_URL") or None,
             ory_kratos_public_url=env.get("ORY_KRATOS_PUBLIC_URL") or None,
             ory_kratos_cookie_name=env.get("ORY_KRATOS_COOKIE_NAME", "ory_kratos_session"),
+            smtp=_smtp(env),
             rate_limits=None
             if env.get("QUANTVISTA_RATE_LIMITS", "on").lower() in ("off", "0", "no", "false")
             else (
@@ -183,6 +191,26 @@ class Settings:
             )
         if not self.pulsar_tenant.replace("-", "").replace("_", "").isalnum():
             raise ConfigurationError(f"invalid Pulsar tenant {self.pulsar_tenant!r}")
+
+
+def _smtp(env: os._Environ[str] | dict[str, str]) -> SmtpConfig | None:
+    host = env.get("QUANTVISTA_SMTP_HOST")
+    if not host:
+        return None
+    port_text = env.get("QUANTVISTA_SMTP_PORT", "25")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigurationError(f"QUANTVISTA_SMTP_PORT must be a port number, got {port_text!r}")
+    try:
+        return SmtpConfig(
+            host=host,
+            port=int(port_text),
+            sender=env.get("QUANTVISTA_SMTP_FROM", "quantvista@localhost"),
+            security=env.get("QUANTVISTA_SMTP_SECURITY", "none"),
+            username=env.get("QUANTVISTA_SMTP_USER") or None,
+            password_ref=env.get("QUANTVISTA_SMTP_PASSWORD_REF") or None,
+        )
+    except ValueError as exc:
+        raise ConfigurationError(f"QUANTVISTA_SMTP_*: {exc}") from None
 
 
 def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:

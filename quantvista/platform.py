@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,11 @@ from bounded_contexts.ingestion.application.service import IngestionService
 from bounded_contexts.intelligence.policies.on_bar_closed import OnBarClosed
 from bounded_contexts.prediction.domain.direction_forecaster import ForecasterConfig
 from bounded_contexts.prediction.policies.on_indicators_updated import OnIndicatorsUpdated
+from bounded_contexts.support.adapters.recipients import AuthorisationRecipients
+from bounded_contexts.support.adapters.relation_tuples import PostgresRelationTuples
+from bounded_contexts.support.application.notification_config import NotificationConfig
+from bounded_contexts.support.application.notification_ports import Recipients
+from bounded_contexts.support.notification_bootstrap import Notifications, build_notifications
 from events.bus import PulsarBus
 from events.component import Component
 from events.consumer import TrackedConsumer
@@ -80,6 +85,7 @@ class PipelineConfig:
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     forecaster: ForecasterConfig = field(default_factory=ForecasterConfig)
     execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+    notifications: NotificationConfig = field(default_factory=NotificationConfig)
 
 
 @dataclass(frozen=True)
@@ -100,8 +106,12 @@ class Platform:
         tenant: str = "quantvista",
         config: PipelineConfig | None = None,
         faults: FaultPlan | None = None,
+        recipients: Callable[[], Recipients] | None = None,
     ) -> None:
+        """``recipients`` builds who is told what (called once, when the support context is
+        built); by default the relation tuples in this database answer."""
         self.database_url = database_url
+        self._make_recipients = recipients or self._local_recipients
         self.faults = faults or FaultPlan()
         self.config = config or PipelineConfig()
         self.stores = StoreRegistry(database_url)
@@ -116,17 +126,29 @@ class Platform:
         self._execution_commands: ExecutionCommands | None = None
         self.relays: list[Relay] = []
         self.consumers: list[TrackedConsumer] = []
+        self.workers: list[Component] = []  # components that consume no upstream store
+        self.notifications: Notifications | None = None
         self._ingestion: IngestionService | None = None
 
     @classmethod
     def configured(cls, database_url: str, pulsar_url: str | None, settings: Settings) -> Platform:
-        """The platform a CLI command runs, on the servers it started or was pointed at."""
+        """The platform a CLI command runs, on the servers it started or was pointed at; who
+        is notified of what is asked of the authoriser the settings choose (Keto or local)."""
+        from quantvista.security import authoriser
+
         return cls(
             database_url,
             pulsar_url,
             tenant=settings.pulsar_tenant,
             faults=FaultPlan(settings.fault_plan),
+            config=PipelineConfig(notifications=NotificationConfig(smtp=settings.smtp)),
+            recipients=lambda: AuthorisationRecipients(authoriser(settings, database_url)),
         )
+
+    def _local_recipients(self) -> Recipients:
+        tuples = PostgresRelationTuples.from_url(self.database_url)
+        tuples.create_tables()
+        return AuthorisationRecipients(tuples)
 
     # -- set-up ---------------------------------------------------------------------
     def create_tables(self) -> None:
@@ -227,6 +249,12 @@ class Platform:
                     StoreEffects(s["sagas"]),
                 )
             )
+        if "support" in wanted:
+            self.notifications = build_notifications(
+                s, self.read_store, self._make_recipients(), config=self.config.notifications
+            )
+            consumers.append(policy(self.notifications.policy, self.notifications.effects))
+            self.workers = self.notifications.components
         if "projections" in wanted:
             consumers.extend(policy(p, self.read_effects) for p in all_projections())
         self.consumers = consumers
@@ -234,7 +262,7 @@ class Platform:
     # -- lifecycle ------------------------------------------------------------------
     @property
     def components(self) -> list[Component]:
-        return [*self.relays, *self.consumers]
+        return [*self.relays, *self.consumers, *self.workers]
 
     def start(self) -> None:
         """Start the database watch and every supervised component (each reports its state
@@ -246,7 +274,7 @@ class Platform:
             component.start()
 
     def stop(self) -> None:
-        stopping = [*self.consumers, *self.relays]
+        stopping = [*self.workers, *self.consumers, *self.relays]
         for component in stopping:  # all at once: a component waiting on a lost database
             component.request_stop()  # must not hold up the others
         for component in stopping:
@@ -261,6 +289,8 @@ class Platform:
         for store in self.stores.values():
             store.datastore.close()
         self.read_store.close()
+        if self.notifications is not None:
+            self.notifications.close()
 
     def failures(self) -> list[str]:
         """Components failing now (each is being restarted with backoff), with the reason."""

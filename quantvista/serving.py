@@ -24,6 +24,7 @@ import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 
+from bounded_contexts.support.application.notification_service import NotificationService
 from gateway import GatewayConfig, create_app
 from gateway.ratelimit import Rate, RateLimits
 from quantvista.config import ConfigurationError, Settings
@@ -102,6 +103,7 @@ def serve_gateway(
         database_url,
         platform.execution_commands,
         security=identity.security,
+        notifications=NotificationService(platform.stores["support"]),
         config=config,
         readiness=platform.readiness,
     )
@@ -169,6 +171,7 @@ def worker_app() -> FastAPI:
         database_url,
         platform.execution_commands,
         security=configure(settings, database_url, platform.stores["support"]).security,
+        notifications=NotificationService(platform.stores["support"]),
         config=gateway_config(settings),
         readiness=platform.readiness,
         on_shutdown=platform.close,

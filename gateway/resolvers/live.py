@@ -48,7 +48,7 @@ async def _next_change(context: GatewayContext, event: asyncio.Event) -> None:
     await asyncio.sleep(MIN_INTERVAL_S)
 
 
-async def _follow(
+async def follow(
     context: GatewayContext,
     *,
     head_sql: str,
@@ -73,7 +73,7 @@ async def _follow(
 async def order_updates(
     context: GatewayContext, account_id: str, after: int | None
 ) -> AsyncGenerator[OrderUpdate, None]:
-    async for row in _follow(
+    async for row in follow(
         context,
         head_sql="SELECT max(updated_seq) FROM rm_orders WHERE account_id = $1",
         rows_sql=f"SELECT {ORDER_COLUMNS} FROM rm_orders WHERE account_id = $1 "
@@ -88,7 +88,7 @@ async def order_updates(
 async def fills(
     context: GatewayContext, account_id: str, after: int | None
 ) -> AsyncGenerator[FillEdge, None]:
-    async for row in _follow(
+    async for row in follow(
         context,
         head_sql="SELECT max(seq) FROM rm_fills WHERE account_id = $1",
         rows_sql=f"SELECT {FILL_COLUMNS} FROM rm_fills WHERE account_id = $1 AND seq > $2 "
@@ -103,7 +103,7 @@ async def fills(
 async def bars(
     context: GatewayContext, instrument_id: str, after: int | None
 ) -> AsyncGenerator[BarUpdate, None]:
-    async for row in _follow(
+    async for row in follow(
         context,
         head_sql="SELECT max(seq) FROM rm_bars WHERE instrument_id = $1",
         rows_sql="SELECT instrument_id, ts_event, open, high, low, close, volume, seq "

@@ -12,6 +12,7 @@ decides, the projections fold, the gateway serves — on the embedded PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,6 +24,7 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
 
+from bounded_contexts.support.adapters.recipients import AuthorisationRecipients
 from gateway import GatewayConfig, create_app
 from gateway.ids import cursor_for
 from gateway.ports import Principal
@@ -64,17 +66,27 @@ def live(infrastructure, tmp_path_factory) -> Iterator[tuple[Platform, str]]:  #
     with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = _with_database(infrastructure.database_url, name)
-    platform = Platform(url, infrastructure.pulsar_url, tenant="t" + uuid.uuid4().hex[:12])
+    access = ACCESS_BY_MODULE[0] = TestAccess(tmp_path_factory.mktemp("identity"))
+    access.grant("trader-1", "trader", ["DEMO-001"]).grant("auditor-1", "auditor")
+    access.grant("viewer-2", "viewer", ["OTHER-ACC"])
+    platform = Platform(
+        url,
+        infrastructure.pulsar_url,
+        tenant="t" + uuid.uuid4().hex[:12],
+        recipients=lambda: AuthorisationRecipients(access.tuples),  # who is notified
+    )
     platform.create_tables()
     platform.build()
     platform.start()
     feed_synthetic(platform, seed=17, instruments=3)
     assert platform.wait_until_idle(timeout_s=300) is not None, platform.status()
-    access = ACCESS_BY_MODULE[0] = TestAccess(tmp_path_factory.mktemp("identity"))
-    access.grant("trader-1", "trader", ["DEMO-001"]).grant("auditor-1", "auditor")
-    access.grant("viewer-2", "viewer", ["OTHER-ACC"])
+    assert platform.notifications is not None
     app = create_app(
-        url, platform.execution_commands, security=access.security(), config=GatewayConfig()
+        url,
+        platform.execution_commands,
+        security=access.security(),
+        notifications=platform.notifications.service,
+        config=GatewayConfig(),
     )
     try:
         with serve(app) as base:
@@ -288,3 +300,44 @@ def test_another_account_looks_unknown_and_its_orders_cannot_be_cancelled(live) 
             )
         )
     assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"  # type: ignore[index]
+
+
+NOTIFICATIONS = gql(
+    """
+    query { notifications(first: 50) { totalCount edges { node {
+      notificationId rule accountId severity title read } } } }
+    """
+)
+ALERTS = gql("subscription { alerts { cursor node { notificationId rule accountId title read } } }")
+MARK_READ = gql(
+    "mutation ($id: ID!) { markNotificationRead(notificationId: $id) { notificationId changed } }"
+)
+
+
+def test_alerts_reach_the_account_holder_as_they_happen_and_no_one_else(live) -> None:
+    _, base = live
+    over_limit = order_input("100000000", orderType="LIMIT", limitPrice="100")
+
+    def reject_an_order() -> None:
+        def place() -> None:
+            with pytest.raises(TransportQueryError):  # REJECTED, reported beside the data
+                run(execute(base, PLACE, over_limit))
+
+        threading.Thread(target=place).start()
+
+    [alert] = run(_take(base, ALERTS, {}, 1, then=reject_an_order))
+    node = alert["alerts"]["node"]
+    assert (node["rule"], node["accountId"], node["read"]) == ("order_rejected", "DEMO-001", False)
+    assert "max_order_quantity" in node["title"]
+    mine = run(execute(base, NOTIFICATIONS, {}))["notifications"]
+    assert node["notificationId"] in [e["node"]["notificationId"] for e in mine["edges"]]
+    assert all(e["node"]["accountId"] == "DEMO-001" for e in mine["edges"])
+    theirs = run(execute(base, NOTIFICATIONS, {}, user="viewer-2"))["notifications"]
+    assert theirs == {"totalCount": 0, "edges": []}
+    with pytest.raises(TransportQueryError) as hidden:  # another user's: as if it did not exist
+        run(execute(base, MARK_READ, {"id": node["notificationId"]}, user="viewer-2"))
+    assert hidden.value.errors[0]["extensions"]["code"] == "NOT_FOUND"  # type: ignore[index]
+    marked = run(execute(base, MARK_READ, {"id": node["notificationId"]}))
+    assert marked["markNotificationRead"]["changed"] is True
+    again = run(execute(base, MARK_READ, {"id": node["notificationId"]}))
+    assert again["markNotificationRead"]["changed"] is False

@@ -110,7 +110,7 @@ def _step(cur: psycopg.Cursor[Any], row: Mapping[str, Any], role: str) -> Lineag
         aggregate_id=row["aggregate_id"],
         causation_id=row["causation_id"],
         correlation_id=row["correlation_id"],
-        ts_event=row["ts_event"],
+        ts_event=int(row["ts_event"]),
         actor=row["actor"],
         payload=_stored(cur, row["context"], row["position"]).get("payload", {}),
         role=role,

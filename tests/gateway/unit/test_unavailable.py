@@ -13,6 +13,7 @@ from bounded_contexts.support.adapters.relation_tuples import InMemoryRelationTu
 from bounded_contexts.support.application.access import AccessPolicy
 from bounded_contexts.support.application.users import UserAdministration
 from events.store import StoreUnavailable
+from gateway.app import NotificationsNotServed
 from gateway.config import GatewayConfig
 from gateway.context import GatewayContext, Loaders
 from gateway.identity import Identity
@@ -82,6 +83,7 @@ def execute(query: str, pool: Any = None, commands: Any = None) -> Any:
     context = GatewayContext(
         pool=pool,
         commands=commands or UnreachableWriteSide(),
+        notifications=NotificationsNotServed(),
         caller=Caller(SECURITY, Identity("tester", "test", "test", None), "request-1"),
         loaders=loaders,
         progress=ProjectionProgress(pool, connect=pool.connect),
