@@ -99,6 +99,11 @@ _INITDB_OUTPUTS = (
     "pg_ident.conf",
     "postgresql.auto.conf",
 )
+_MAX_CONNECTIONS = 300
+_CONNECTIONS_SETTING = (
+    f"max_connections = {_MAX_CONNECTIONS}  # quantvista: one process per context, the gateway's"
+    " workers and the CLI"
+)
 _POSTMASTER_PID_LINES = 8  # what ``PostmasterInfo`` insists on
 _WAIT_FOR_OTHERS_S = 60.0  # an orphaned initdb or a starting postmaster finishes well within it
 
@@ -108,6 +113,9 @@ def _start_postgres(data_dir: Path, handles: list[Any]) -> str:
     # The library resolves the path and finds its servers by it: use the same spelling.
     pgdata = (data_dir / "postgres").resolve()
     _prepare_cluster(pgdata)
+    fresh = not (pgdata / "PG_VERSION").exists()
+    if not fresh:
+        _allow_connections(pgdata)  # counts from this start unless a server already runs
     try:
         server = _get_server(pgdata)
     except Exception as first:
@@ -120,8 +128,32 @@ def _start_postgres(data_dir: Path, handles: list[Any]) -> str:
                 f"the embedded PostgreSQL in {pgdata} does not start even as a new, empty "
                 f"cluster ({_first_line(second)}). " + _what_to_do(pgdata)
             ) from second
+    if fresh and _allow_connections(pgdata):
+        server = _restarted(server, pgdata)
     handles.append(server)
     return str(server.get_uri())
+
+
+def _allow_connections(pgdata: Path) -> bool:
+    """Raise the cluster's ``max_connections`` to :data:`_MAX_CONNECTIONS` in its
+    ``postgresql.conf`` (once; ``True`` when written now). initdb's 100 is too few for a
+    directory served by one process per context plus the gateway's workers and the CLI; the
+    setting counts from the server's next start."""
+    conf = pgdata / "postgresql.conf"
+    with _server_lock():
+        if not conf.exists() or _CONNECTIONS_SETTING in conf.read_text(errors="replace"):
+            return False
+        with conf.open("a") as out:
+            out.write(f"\n{_CONNECTIONS_SETTING}\n")
+    return True
+
+
+def _restarted(server: Any, pgdata: Path) -> Any:
+    """A cluster initialised just now, restarted so that :func:`_allow_connections` counts
+    at once (a server another process already uses is left running)."""
+    server.cleanup()
+    _forget_server(pgdata)
+    return _get_server(pgdata)
 
 
 def _get_server(pgdata: Path) -> Any:

@@ -42,20 +42,29 @@ def feed_synthetic(platform: Platform, *, seed: int, instruments: int = 5, days:
     return report.accepted
 
 
-def table_rows(database_url: str, table: str) -> list[tuple]:  # type: ignore[type-arg]
-    """Every row of a table, in a total order, as plain tuples."""
+POSITION_COLUMNS = frozenset({"seq", "updated_seq"})
+"""Columns holding store positions: equal between two runs of the same input, but not after a
+kill (a killed transaction, or a killed database's sequence cache, burns positions)."""
+
+
+def table_rows(database_url: str, table: str, *, positions: bool = True) -> list[tuple]:  # type: ignore[type-arg]
+    """Every row of a table, in a total order, as plain tuples (without its store-position
+    columns when ``positions`` is false)."""
     with psycopg.connect(database_url) as conn:
         columns = [
             r[0]
             for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "ORDER BY ordinal_position",
-                (table,),
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                (table,),  # the table the search path resolves, as FROM does
             ).fetchall()
+            if positions or r[0] not in POSITION_COLUMNS
         ]
-        order = ", ".join(f'"{c}"' for c in columns)
-        return conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+        listed = ", ".join(f'"{c}"' for c in columns)
+        return conn.execute(f"SELECT {listed} FROM {table} ORDER BY {listed}").fetchall()
 
 
-def read_models(database_url: str) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
-    return {table: table_rows(database_url, table) for table in READ_MODEL_TABLES}
+def read_models(database_url: str, *, positions: bool = True) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
+    return {
+        table: table_rows(database_url, table, positions=positions) for table in READ_MODEL_TABLES
+    }

@@ -152,3 +152,28 @@ def _dead_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+@pytest.mark.integration
+def test_a_data_directory_allows_enough_connections_for_one_process_per_context(
+    tmp_path: Path,
+) -> None:
+    """initdb's ``max_connections = 100`` ran out with eight ``serve`` processes and the CLI:
+    a new cluster is restarted with 300 at once, an older one gets it at its next start."""
+    for _ in range(2):  # new, then again
+        infra = Infrastructure.start(Settings(data_dir=tmp_path, pulsar_url="pulsar://unused:1"))
+        try:
+            with psycopg.connect(infra.database_url) as conn:
+                assert conn.execute("SHOW max_connections").fetchone() == ("300",)
+        finally:
+            infra.stop()
+    conf = tmp_path / "postgres" / "postgresql.conf"
+    assert conf.read_text().count("max_connections = 300") == 1
+    older = conf.read_text().replace("max_connections = 300", "#")
+    conf.write_text(older)
+    infra = Infrastructure.start(Settings(data_dir=tmp_path, pulsar_url="pulsar://unused:1"))
+    try:
+        with psycopg.connect(infra.database_url) as conn:
+            assert conn.execute("SHOW max_connections").fetchone() == ("300",)
+    finally:
+        infra.stop()

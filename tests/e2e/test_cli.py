@@ -27,6 +27,14 @@ def _run(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedPro
     )
 
 
+def _bearer(cwd: Path, user: str = "demo-trader") -> dict[str, str]:
+    """The Authorization header of a token ``quantvista token`` issues to a demo user, as
+    a client of the secured gateway needs one."""
+    issued = _run(cwd, "token", user, "--ttl", "30m")
+    assert issued.returncode == 0, issued.stdout[-2000:] + issued.stderr[-2000:]
+    return {"authorization": f"Bearer {issued.stdout.strip().splitlines()[-1]}"}
+
+
 def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path) -> None:
     first = _run(tmp_path, "demo", "--no-serve")
     assert first.returncode == 0, first.stderr[-3000:]
@@ -122,12 +130,18 @@ def test_status_while_a_demo_serves_leaves_it_running_and_sigterm_stops_everythi
 
         status = _run(tmp_path, "status", "--json")
         assert status.returncode == 0, status.stderr[-2000:]
+        trader = _bearer(tmp_path)  # issued while the demo serves, from the same directory
 
         query = {"query": '{ portfolio(accountId: "DEMO-001") { cash } }'}
-        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json=query, timeout=10).json()
+        anonymous = httpx.post(f"http://127.0.0.1:{port}/graphql", json=query, timeout=10)
+        assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/graphql", json=query, headers=trader, timeout=10
+        ).json()
         assert answer["data"]["portfolio"]["cash"], answer  # the demo kept its servers
         placed = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
+            headers=trader,
             timeout=10,
             json={
                 "query": "mutation { placeOrder(input: {"
@@ -157,6 +171,7 @@ def test_serve_gateway_with_two_workers_answers_from_both_and_stops_on_sigterm(
     import psutil
 
     assert _run(tmp_path, "demo", "--no-serve").returncode == 0
+    trader = _bearer(tmp_path)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PULSAR_URL")}
     server = subprocess.Popen(
@@ -183,10 +198,14 @@ def test_serve_gateway_with_two_workers_answers_from_both_and_stops_on_sigterm(
             time.sleep(0.3)
         assert len(workers) == 2, "two worker processes serve the port"
         query = {"query": '{ portfolio(accountId: "DEMO-001") { cash positions { quantity } } }'}
-        answers = [httpx.post(f"{url}/graphql", json=query, timeout=10).json() for _ in range(20)]
+        answers = [
+            httpx.post(f"{url}/graphql", json=query, headers=trader, timeout=10).json()
+            for _ in range(20)
+        ]
         assert all(a == answers[0] and "errors" not in a for a in answers), answers[0]
         placed = httpx.post(
             f"{url}/graphql",
+            headers=trader,
             timeout=20,
             json={
                 "query": "mutation { placeOrder(input: {"

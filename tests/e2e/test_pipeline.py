@@ -34,19 +34,31 @@ def _run(make_platform, url: str, *, with_bus: bool):  # type: ignore[no-untyped
 
 @pytest.fixture(scope="module")
 def live_run(infrastructure, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """One full session through relays, Pulsar and every consumer on threads."""
+    """One full session through relays, Pulsar and every consumer on threads; the demo
+    account has a trader, so its fills are notified too."""
     import uuid
 
     import psycopg
 
+    from bounded_contexts.support.adapters.recipients import AuthorisationRecipients
+    from bounded_contexts.support.adapters.relation_tuples import InMemoryRelationTuples
+    from bounded_contexts.support.application.users import UserAdministration
     from quantvista.platform import Platform
     from tests.conftest import _with_database
+
+    tuples = InMemoryRelationTuples()
+    UserAdministration(tuples).add("desk-trader", "trader", ("DEMO-001",))
 
     name = "t_" + uuid.uuid4().hex[:16]
     with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = _with_database(infrastructure.database_url, name)
-    platform = Platform(url, infrastructure.pulsar_url, tenant="t" + uuid.uuid4().hex[:12])
+    platform = Platform(
+        url,
+        infrastructure.pulsar_url,
+        tenant="t" + uuid.uuid4().hex[:12],
+        recipients=lambda: AuthorisationRecipients(tuples),
+    )
     platform.create_tables()
     platform.build()
     platform.start()

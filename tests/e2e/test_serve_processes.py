@@ -74,6 +74,7 @@ def test_seven_processes_one_context_each_reach_the_single_process_books(
                 text=True,
                 timeout=60,
             )
+            assert status.returncode == 0, status.stdout[-2000:] + status.stderr[-2000:]
             report = json.loads(status.stdout)
             lags = [row["lag"] for row in report["components"]]
             if report["stores"]["execution"] > 0 and not any(lags):
