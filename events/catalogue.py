@@ -25,6 +25,7 @@ EVENT_MODULES = (
     "sagas.trade_lifecycle.events",
     "bounded_contexts.support.domain.access_log",
     "bounded_contexts.support.domain.notifications.events",
+    "bounded_contexts.support.domain.mifid.events",
 )
 
 

@@ -64,6 +64,7 @@ class ExecutionCommands:
             quantity=quantity,
             limit_price=limit_price,
             origin="MANUAL",
+            person=principal.subject,
         )
         return self._run(
             principal,

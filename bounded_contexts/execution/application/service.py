@@ -25,15 +25,23 @@ from bounded_contexts.execution.adapters.venues.simulated import (
     SimulatedVenueConfig,
     VenueBar,
     match,
+    venue_trade_id,
 )
 from bounded_contexts.execution.domain.account import Account
+from bounded_contexts.execution.domain.algorithms import AlgorithmRegistry, RegisteredAlgorithm
 from bounded_contexts.execution.domain.errors import (
     InvalidOrder,
     OrderNotFound,
     UnknownAccount,
     UnknownInstrument,
 )
-from bounded_contexts.execution.domain.events import AccountOpened, OrderSubmitted
+from bounded_contexts.execution.domain.events import (
+    AccountOpened,
+    AlgorithmRegistered,
+    AlgorithmRole,
+    OrderSubmitted,
+    Responsible,
+)
 from bounded_contexts.execution.domain.instrument import (
     DEFAULT_LOT_SIZE,
     DEFAULT_TICK_SIZE,
@@ -45,6 +53,11 @@ from bounded_contexts.execution.domain.pretrade import (
     no_reference_price,
     pretrade_failures,
 )
+from bounded_contexts.execution.domain.regulatory import (
+    TRADING_CAPACITIES,
+    reported_venue,
+    short_selling_indicator,
+)
 from events.effects import EventsToAppend
 from events.envelope import Cause, EventEnvelope
 from events.store import EventStore
@@ -55,12 +68,37 @@ VENUE_ACTOR = "venue:simulated"
 
 @dataclass(frozen=True)
 class ExecutionConfig:
+    """The execution context's settings. The MiFID II ones describe the configured account and
+    are recorded on every order and fill as they happen (RTS 22):
+
+    - ``trading_capacity``: ``DEAL`` (the firm trades on its own account: the default, what the
+      demo account does), ``MTCH`` (matched principal) or ``AOTC`` (any other capacity, e.g.
+      for a client). Set it from the firm's configuration (per account).
+    - ``short_sale_exempt``: the account sells short under an exemption (market making), so a
+      short sale is ``SSEX`` rather than ``SESH``.
+    - ``execution_algo``: name and version of the algorithm that executes strategy orders (its
+      registered code is reported in field 59); a new version of the execution code must get
+      a new name.
+    """
+
     account_id: str = "DEMO-001"
     account_currency: str = "EUR"
     initial_cash: Decimal = Decimal(1_000_000)
     strategy_order_ttl_ns: int = 5 * 60_000_000_000  # GTD: 5 one-minute bars
     limits: PreTradeLimits = field(default_factory=PreTradeLimits)
     venue: SimulatedVenueConfig = field(default_factory=SimulatedVenueConfig)
+    trading_capacity: str = "DEAL"
+    short_sale_exempt: bool = False
+    execution_algo: str = "qv-execution-market-v1"
+
+    def __post_init__(self) -> None:
+        if self.trading_capacity not in TRADING_CAPACITIES:
+            raise ValueError(
+                f"trading_capacity must be one of {', '.join(TRADING_CAPACITIES)}, "
+                f"got {self.trading_capacity!r}"
+            )
+        if not self.execution_algo:
+            raise ValueError("execution_algo must name the execution algorithm and its version")
 
 
 @dataclass(frozen=True)
@@ -77,6 +115,12 @@ class SubmitOrder:
     algo_id: str | None = None
     reference_price: Decimal | None = None
     expire_at: int | None = None
+    ts_decision: int | None = None
+    """When the investment decision was taken (UTC ns): a strategy order's decision event time;
+    for a manual order, when the command was received (the default: the cause's time)."""
+    person: str | None = None
+    """The authenticated subject who decided and executes a manual order (default: the
+    ``person:<subject>`` actor of the cause)."""
 
 
 class ExecutionService:
@@ -89,6 +133,7 @@ class ExecutionService:
         self.instruments: dict[str, InstrumentTerms] = {}
         self.bars: dict[str, deque[VenueBar]] = {}
         self.last_price: dict[str, Decimal] = {}
+        self.algorithms = AlgorithmRegistry()
 
     # -- loading ------------------------------------------------------------------
     def reload_own_state(self) -> None:
@@ -97,10 +142,13 @@ class ExecutionService:
         for envelope in self.store.iter_all():
             histories.setdefault(envelope.aggregate_id, []).append(envelope)
         self.orders, self.accounts = {}, {}
+        self.algorithms = AlgorithmRegistry(code_length=self.algorithms.code_length)
         for aggregate_id, history in histories.items():
             first = history[0]
             events = [e.event for e in history]
-            if isinstance(first.event, AccountOpened):
+            if isinstance(first.event, AlgorithmRegistered):
+                self.algorithms.learn(RegisteredAlgorithm.replay(aggregate_id, events))
+            elif isinstance(first.event, AccountOpened):
                 account = Account.replay(aggregate_id, events)
                 self.accounts[account.account_id] = account
             elif isinstance(first.event, OrderSubmitted):
@@ -115,9 +163,10 @@ class ExecutionService:
         instrument_id: str,
         lot_size: Decimal = DEFAULT_LOT_SIZE,
         tick_size: Decimal = DEFAULT_TICK_SIZE,
+        mic: str | None = None,
     ) -> None:
         """The instrument becomes tradable on these terms (a relisting replaces them)."""
-        self.instruments[instrument_id] = InstrumentTerms(instrument_id, lot_size, tick_size)
+        self.instruments[instrument_id] = InstrumentTerms(instrument_id, lot_size, tick_size, mic)
 
     def strategy_quantity(self, instrument_id: str, wanted: Decimal) -> Decimal:
         """A strategy's wanted quantity rounded down to the instrument's lot (0: no order).
@@ -170,6 +219,7 @@ class ExecutionService:
             raise InvalidOrder(f"order type must be MARKET or LIMIT, got {cmd.order_type!r}")
         if cmd.order_id in self.orders:
             raise InvalidOrder(f"order {cmd.order_id} already exists")
+        decision, execution, registrations = self._decision_makers(cmd, cause)
         submitted = OrderSubmitted(
             cmd.order_id,
             cmd.account_id,
@@ -183,9 +233,18 @@ class ExecutionService:
             cmd.origin,  # type: ignore[arg-type]
             cmd.decision_id,
             cmd.algo_id,
+            trading_capacity=self.config.trading_capacity,  # type: ignore[arg-type]
+            investment_decision=decision,
+            execution_decision=execution,
+            venue=self._venue(terms),
+            ts_decision=cause.ts_event if cmd.ts_decision is None else cmd.ts_decision,
+            ts_submitted=cause.ts_event,
         )
         order = Order.submit(submitted)  # validates before anything is recorded
         account = self.account(uow, cause, cmd.account_id)
+        for algorithm in registrations:  # the algorithms acting for the first time
+            self.algorithms.learn(algorithm)
+            uow.save(algorithm, cause)
         order.ts_submitted = cause.ts_event
         order.correlation_id = cause.correlation_id
         order.submitted_by = cause.actor
@@ -204,7 +263,7 @@ class ExecutionService:
         if failures:
             order.reject("; ".join(f.message for f in failures), tuple(f.breach for f in failures))
         else:
-            order.accept()
+            order.accept(ts_acknowledged=cause.ts_event)  # the simulated venue acks at once
         self.orders[order.id] = order
         uow.save(order, cause)
         recent = self.bars.get(cmd.instrument_id)
@@ -253,8 +312,21 @@ class ExecutionService:
         if execution is None:
             return
         cause = self._fill_cause(order, bar, cause)
-        order.fill(execution.quantity, execution.price, execution.fee)
         account = self.accounts[s.account_id]
+        order.fill(
+            execution.quantity,
+            execution.price,
+            execution.fee,
+            short_selling=short_selling_indicator(
+                s.side,
+                execution.quantity,
+                account.position(s.instrument_id),
+                exempt=self.config.short_sale_exempt,
+            ),
+            venue_transaction_id=venue_trade_id(order.id, order.fills + 1, bar.ts_start),
+            ts_executed=bar.ts_start,  # the simulated venue executes at the bar's open
+            ts_received=cause.ts_event,  # and reports the fill as it executes
+        )
         account.book_fill(
             order_id=order.id,
             instrument_id=s.instrument_id,
@@ -265,6 +337,39 @@ class ExecutionService:
         )
         uow.save(order, cause)
         uow.save(account, cause)
+
+    def _venue(self, terms: InstrumentTerms) -> str | None:
+        """The MIC the simulated exchange executes this instrument under (None: unknown)."""
+        mic = self.config.venue.mic or terms.mic
+        return None if mic is None else reported_venue(mic, admitted_to_trading=True)
+
+    def _decision_makers(
+        self, cmd: SubmitOrder, cause: Cause
+    ) -> tuple[Responsible | None, Responsible | None, list[RegisteredAlgorithm]]:
+        """Who decided and who executes (RTS 22 fields 57 and 59), and the algorithms to
+        register because they act for the first time (recorded only if the order is)."""
+        if cmd.origin != "STRATEGY":
+            person = cmd.person
+            if person is None and cause.actor.startswith("person:"):
+                person = cause.actor.removeprefix("person:")
+            if not person:
+                return None, None, []
+            return Responsible("PERSON", person), Responsible("PERSON", person), []
+        registrations: list[RegisteredAlgorithm] = []
+
+        def algorithm(name: str, role: AlgorithmRole) -> Responsible:
+            for pending in registrations:
+                if pending.name == name:
+                    return Responsible("ALGO", pending.algo_code)
+            code, new = self.algorithms.code_for(
+                name, role, cmd.order_id, taken={a.algo_code for a in registrations}
+            )
+            if new is not None:
+                registrations.append(new)
+            return Responsible("ALGO", code)
+
+        decision = algorithm(cmd.algo_id, "DECISION") if cmd.algo_id else None
+        return decision, algorithm(self.config.execution_algo, "EXECUTION"), registrations
 
     @staticmethod
     def _fill_cause(order: Order, bar: VenueBar, cause: Cause) -> Cause:

@@ -8,11 +8,17 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from events.domain import DomainEvent
+from bounded_contexts.execution.domain.regulatory import (
+    ShortSelling,
+    TradingCapacity,
+    transaction_reference,
+)
+from events.domain import DomainEvent, parse_uuid
 
 Side = Literal["BUY", "SELL"]
 OrderType = Literal["MARKET", "LIMIT"]
 Origin = Literal["STRATEGY", "MANUAL"]
+AlgorithmRole = Literal["DECISION", "EXECUTION"]
 
 
 @dataclass(frozen=True)
@@ -22,10 +28,29 @@ class _ExecutionEvent(DomainEvent):
 
 
 @dataclass(frozen=True)
+class Responsible:
+    """Who within the firm took a decision (RTS 22 fields 57 and 59, Annex IV): an algorithm,
+    by the code the algorithm registry gave it (``AlgorithmRegistered``), or a person, by the
+    subject the platform authenticated (``person:<subject>`` as the actor). The person's
+    national identifier is reference data, looked up when a report is made."""
+
+    kind: Literal["ALGO", "PERSON"]
+    id: str
+
+
+@dataclass(frozen=True)
 class OrderSubmitted(_ExecutionEvent):
     """An order was received (ISO 20022 NEWO). ``decision_id`` links a strategy order to the
     TradeDecided event behind it; ``algo_id`` is the investment-decision algorithm. A GTD order
-    expires unfilled at the first bar starting at or after ``expire_at`` (UTC ns)."""
+    expires unfilled at the first bar starting at or after ``expire_at`` (UTC ns).
+
+    Version 2 records the order's regulated facts when it is received: the account's
+    ``trading_capacity``, who decided (``investment_decision``) and who executes
+    (``execution_decision``), the ``venue`` it is routed to (a MIC), and the RTS 25 times of the
+    decision (``ts_decision``) and of the submission to the venue (``ts_submitted``), UTC ns.
+    Version-1 orders are upcast with every one of these ``null``: not recorded, unknown."""
+
+    SCHEMA_VERSION = 2
 
     order_id: UUID
     account_id: str
@@ -39,13 +64,47 @@ class OrderSubmitted(_ExecutionEvent):
     origin: Origin
     decision_id: UUID | None
     algo_id: str | None
+    trading_capacity: TradingCapacity | None = None
+    investment_decision: Responsible | None = None
+    execution_decision: Responsible | None = None
+    venue: str | None = None
+    ts_decision: int | None = None
+    ts_submitted: int | None = None
+
+
+def _order_submitted_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    unknown = (
+        "trading_capacity",
+        "investment_decision",
+        "execution_decision",
+        "venue",
+        "ts_decision",
+        "ts_submitted",
+    )
+    return {**payload, **dict.fromkeys(unknown)}
+
+
+OrderSubmitted.UPCASTERS = {1: _order_submitted_v1_to_v2}
 
 
 @dataclass(frozen=True)
 class OrderAccepted(_ExecutionEvent):
-    """Pre-trade controls passed; the order rests at the venue."""
+    """Pre-trade controls passed; the order rests at the venue.
+
+    Version 2 added ``ts_acknowledged``: when the venue acknowledged the order (RTS 25), UTC
+    ns; the simulated venue acknowledges as it receives. Version 1 is upcast with ``null``."""
+
+    SCHEMA_VERSION = 2
 
     order_id: UUID
+    ts_acknowledged: int | None = None
+
+
+def _order_accepted_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {**payload, "ts_acknowledged": None}
+
+
+OrderAccepted.UPCASTERS = {1: _order_accepted_v1_to_v2}
 
 
 @dataclass(frozen=True)
@@ -86,7 +145,19 @@ OrderRejected.UPCASTERS = {1: _order_rejected_v1_to_v2}
 
 @dataclass(frozen=True)
 class OrderFilled(_ExecutionEvent):
-    """A fill (PARF or FILL): this fill's quantity and price, and the order's totals after it."""
+    """A fill (PARF or FILL): this fill's quantity and price, and the order's totals after it.
+
+    Version 2 records the execution's regulated facts when it happens (MiFIR Art. 26): its
+    ``transaction_reference`` (RTS 22 field 2), the order's ``trading_capacity``, the
+    ``short_selling`` indicator of a sell (from the account's position before the fill; null
+    for a buy), the ``venue`` (MIC, ``XOFF`` or ``XXXX``) and the venue's own id of the trade
+    (``venue_transaction_id``), who decided and who executed, and the RTS 25 times of the
+    execution at the venue (``ts_executed``) and of the firm's receipt of the fill
+    (``ts_received``), UTC ns. Version-1 fills are upcast with the transaction reference
+    derived exactly as it is for a new fill (from the order id and fill number) and every other
+    new field ``null``: not recorded, unknown."""
+
+    SCHEMA_VERSION = 2
 
     order_id: UUID
     fill_seq: int
@@ -96,6 +167,33 @@ class OrderFilled(_ExecutionEvent):
     filled_quantity: Decimal
     remaining_quantity: Decimal
     average_price: Decimal
+    transaction_reference: str | None = None
+    trading_capacity: TradingCapacity | None = None
+    short_selling: ShortSelling | None = None
+    venue: str | None = None
+    venue_transaction_id: str | None = None
+    investment_decision: Responsible | None = None
+    execution_decision: Responsible | None = None
+    ts_executed: int | None = None
+    ts_received: int | None = None
+
+
+def _order_filled_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    unknown = (
+        "trading_capacity",
+        "short_selling",
+        "venue",
+        "venue_transaction_id",
+        "investment_decision",
+        "execution_decision",
+        "ts_executed",
+        "ts_received",
+    )
+    reference = transaction_reference(parse_uuid(payload["order_id"]), int(payload["fill_seq"]))
+    return {**payload, "transaction_reference": reference, **dict.fromkeys(unknown)}
+
+
+OrderFilled.UPCASTERS = {1: _order_filled_v1_to_v2}
 
 
 @dataclass(frozen=True)
@@ -129,3 +227,17 @@ class FillBooked(_ExecutionEvent):
     fee: Decimal
     cash_after: Decimal
     position_after: Decimal
+
+
+@dataclass(frozen=True)
+class AlgorithmRegistered(_ExecutionEvent):
+    """An algorithm acted for the first time and was given its identifier (RTS 22 Art. 8(3)):
+    ``algo_code`` (up to 50 of ``[A-Z0-9]``, reported in fields 57 and 59) now belongs to the
+    algorithm ``name`` (strategy and model version, or execution code version) for good. Each
+    code is its own aggregate, so the store itself refuses to give a code twice; ``role`` is
+    what the algorithm first did and ``first_order_id`` the order it did it for."""
+
+    algo_code: str
+    name: str
+    role: AlgorithmRole
+    first_order_id: UUID | None

@@ -54,11 +54,14 @@ def _bounded(value: Decimal, *, what: str, field: str, digits: int) -> Fraction:
 
 @dataclass(frozen=True)
 class InstrumentTerms:
-    """Lot and tick size of one instrument (both positive)."""
+    """Lot and tick size of one instrument (both positive), and its listing MIC."""
 
     instrument_id: str
     lot_size: Decimal = DEFAULT_LOT_SIZE
     tick_size: Decimal = DEFAULT_TICK_SIZE
+    mic: str | None = None
+    """The listing venue's MIC (``InstrumentListed.mic``): where the simulated exchange
+    executes it, by default. ``None`` when the listing is not known to execution."""
 
     def __post_init__(self) -> None:
         for name, value in (("lot_size", self.lot_size), ("tick_size", self.tick_size)):

@@ -22,6 +22,7 @@ from bounded_contexts.execution.domain.events import (
     OrderRejected,
     OrderSubmitted,
 )
+from bounded_contexts.execution.domain.regulatory import ShortSelling, transaction_reference
 from events.domain import Aggregate, DomainEvent
 
 ORDER_NAMESPACE = uuid.UUID("7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b")
@@ -76,18 +77,35 @@ class Order(Aggregate):
         return order
 
     # -- verbs ------------------------------------------------------------------
-    def accept(self) -> None:
+    def accept(self, ts_acknowledged: int | None = None) -> None:
+        """The venue acknowledged the order at ``ts_acknowledged`` (UTC ns, RTS 25)."""
         self._guard("accept")
-        self._record(OrderAccepted(self.id))
+        self._record(OrderAccepted(self.id, ts_acknowledged))
 
     def reject(self, reason: str, breaches: tuple[ControlBreach, ...] = ()) -> None:
         self._guard("reject")
         self._record(OrderRejected(self.id, reason, breaches))
 
-    def fill(self, quantity: Decimal, price: Decimal, fee: Decimal) -> None:
+    def fill(
+        self,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        *,
+        short_selling: ShortSelling | None = None,
+        venue_transaction_id: str | None = None,
+        ts_executed: int | None = None,
+        ts_received: int | None = None,
+    ) -> None:
+        """One execution. Its regulated facts are recorded with it: the transaction reference
+        (derived from the order and the fill number), the order's capacity, venue and
+        decision makers, and what the caller observed — the short-selling indicator (from the
+        account, which the order does not hold), the venue's trade id and the RTS 25 times."""
         self._guard("fill")
         if quantity <= 0 or quantity > self.remaining:
             raise InvalidOrder(f"fill of {quantity} on order {self.id} with {self.remaining} open")
+        submitted = self.submitted
+        assert submitted is not None
         filled = self.filled + quantity
         average = ((self.notional + quantity * price) / filled).quantize(Decimal("0.000001"))
         self._record(
@@ -100,6 +118,15 @@ class Order(Aggregate):
                 filled,
                 self.quantity - filled,
                 average,
+                transaction_reference=transaction_reference(self.id, self.fills + 1),
+                trading_capacity=submitted.trading_capacity,
+                short_selling=short_selling,
+                venue=submitted.venue,
+                venue_transaction_id=venue_transaction_id,
+                investment_decision=submitted.investment_decision,
+                execution_decision=submitted.execution_decision,
+                ts_executed=ts_executed,
+                ts_received=ts_received,
             )
         )
 

@@ -84,6 +84,7 @@ class ExecutionPolicy:
                         algo_id=event.algo_id,
                         reference_price=event.reference_price,
                         expire_at=event.ts_end + self.service.config.strategy_order_ttl_ns,
+                        ts_decision=envelope.ts_event,
                     ),
                     uow,
                     Cause.following(envelope, actor=f"algo:{event.algo_id}"),
@@ -103,7 +104,9 @@ class ExecutionPolicy:
     def _market_data(self, envelope: EventEnvelope, uow: EventsToAppend | None) -> None:
         event = envelope.event
         if isinstance(event, InstrumentListed):
-            self.service.instrument_listed(event.instrument_id, event.lot_size, event.tick_size)
+            self.service.instrument_listed(
+                event.instrument_id, event.lot_size, event.tick_size, event.mic
+            )
         elif isinstance(event, BarClosed):
             bar = VenueBar(
                 event.ts_start,

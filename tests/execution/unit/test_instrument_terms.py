@@ -162,4 +162,4 @@ def test_execution_learns_lot_and_tick_from_the_listing() -> None:
         "AAA", "DE0007164600", "XETR", "EUR", "SAP", Decimal(5), Decimal("0.01")
     )
     policy_on(svc)._market_data(SimpleNamespace(event=listing), None)  # type: ignore[arg-type]
-    assert svc.instruments["AAA"] == InstrumentTerms("AAA", Decimal(5), Decimal("0.01"))
+    assert svc.instruments["AAA"] == InstrumentTerms("AAA", Decimal(5), Decimal("0.01"), "XETR")

@@ -145,6 +145,7 @@ def test_filling_the_whole_quantity_at_once_goes_straight_to_filled() -> None:
         Decimal(100),
         Decimal(0),
         Decimal("10.250000"),
+        transaction_reference="00000000000040008000000000000001F1",
     )
     assert order.status is OrderStatus.FILLED and not order.is_open
 

@@ -8,6 +8,7 @@ over several bars (partial fills). Fees are basis points of notional with a mini
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from uuid import UUID
@@ -16,12 +17,27 @@ PRICE_TICK = Decimal("0.0001")
 CENT = Decimal("0.01")
 
 
+VENUE_TRADE_NAMESPACE = uuid.UUID("5e1a7ed0-7a0e-4c1d-8b2a-3f4e5d6c7b8a")
+
+
 @dataclass(frozen=True)
 class SimulatedVenueConfig:
+    """``mic``: the MIC the simulated exchange reports its executions under (RTS 22 field 36);
+    ``None`` (the default) means it stands for each instrument's listing venue and reports the
+    listing MIC."""
+
     slippage_bps: Decimal = Decimal(2)
     fee_bps: Decimal = Decimal("1.5")
     min_fee: Decimal = Decimal(1)
     max_participation: Decimal = Decimal("0.25")
+    mic: str | None = None
+
+
+def venue_trade_id(order_id: UUID, fill_seq: int, ts_start: int) -> str:
+    """The venue's own id of one execution (RTS 22 field 3, the trading venue transaction
+    identification code): 32 upper-case hex digits, derived from the order, the fill number
+    and the bar it executed on, so every replay gives the same id."""
+    return uuid.uuid5(VENUE_TRADE_NAMESPACE, f"{order_id}/{fill_seq}/{ts_start}").hex.upper()
 
 
 @dataclass(frozen=True)

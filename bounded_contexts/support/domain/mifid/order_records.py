@@ -1,0 +1,222 @@
+"""Order records (Reg. 2017/565 Art. 74-75 and Annex IV; RTS 24 event codes): one row per
+order event, with the order's Annex IV fields and the ISO 20022 code of the event.
+
+Event codes follow from the recorded event, never from a guess:
+
+=================  ======================================================================
+``NEWO``           ``OrderSubmitted`` (new order)
+``REMO``           ``OrderRejected`` (refused by the pre-trade controls)
+``PARF`` / ``FILL`` ``OrderFilled`` with quantity still open / none left
+``EXPI``           ``OrderCancelled`` by the venue at its GTD expiry (actor ``venue:…``)
+``CAME``           any other ``OrderCancelled`` (by a person, or by the firm's lifecycle)
+(none)             ``OrderAccepted``: the venue's acknowledgement has no ISO 20022 code; the
+                   row is kept (its time is the RTS 25 acknowledgement) with an empty code
+=================  ======================================================================
+
+``CHME``, ``CHMO``, ``CAMO`` and ``TRIG`` never occur: orders cannot be amended, there is no
+operator path and no stop order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from bounded_contexts.support.domain.mifid.firm import FirmConfig
+from bounded_contexts.support.domain.mifid.formats import utc_timestamp
+from bounded_contexts.support.domain.mifid.transactions import InstrumentFacts
+
+ORDER_EVENT_TYPES = (
+    "OrderSubmitted",
+    "OrderAccepted",
+    "OrderRejected",
+    "OrderFilled",
+    "OrderCancelled",
+)
+
+
+def event_code(event_type: str, payload: dict[str, Any], actor: str) -> str | None:
+    """The ISO 20022 order event code of one recorded order event (None: no code)."""
+    if event_type == "OrderSubmitted":
+        return "NEWO"
+    if event_type == "OrderRejected":
+        return "REMO"
+    if event_type == "OrderFilled":
+        return "FILL" if Decimal(str(payload["remaining_quantity"])) == 0 else "PARF"
+    if event_type == "OrderCancelled":
+        expired = actor.startswith("venue:") and str(payload.get("reason", "")).startswith(
+            "expired"
+        )
+        return "EXPI" if expired else "CAME"
+    return None
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """One order event as the log holds it, with its order's ``OrderSubmitted`` payload."""
+
+    position: int
+    event_type: str
+    written_version: int
+    ts_event: int
+    ts_recorded: int
+    actor: str
+    payload: dict[str, Any]
+    order: dict[str, Any]
+    order_actor: str
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """One row of the order record. Decimals and times are text in their exact form; an
+    empty value (``None``) is a field that does not apply or was not recorded."""
+
+    record_position: int
+    event_code: str | None
+    event_type: str
+    written_version: int
+    event_time: str
+    recorded_time: str
+    order_id: str
+    venue_order_id: str
+    account_id: str
+    client_id: str | None
+    trading_capacity: str | None
+    decision_maker_kind: str | None
+    decision_maker_id: str | None
+    decision_maker_code: str | None
+    executor_kind: str | None
+    executor_id: str | None
+    executor_code: str | None
+    trader_id: str
+    algo_name: str | None
+    side: str
+    instrument_id: str
+    isin: str | None
+    segment_mic: str | None
+    price_currency: str | None
+    price_notation: str
+    price_multiplier: str
+    order_type: str
+    limit_price: str | None
+    stop_price: str | None
+    initial_quantity: str
+    traded_quantity: str | None
+    traded_price: str | None
+    cumulative_quantity: str | None
+    remaining_quantity: str | None
+    displayed_quantity: str | None
+    validity: str
+    validity_expiry: str | None
+    transaction_reference: str | None
+    venue_transaction_id: str | None
+    short_selling: str | None
+    reason: str | None
+    decision_time: str | None
+    submission_time: str | None
+    acknowledgement_time: str | None
+    execution_time: str | None
+    receipt_time: str | None
+
+
+ORDER_RECORD_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(OrderRecord))
+
+
+def order_record(
+    event: OrderEvent,
+    instrument: InstrumentFacts | None,
+    firm: FirmConfig | None,
+    algorithms: dict[str, str],
+) -> OrderRecord:
+    """The row of one order event. ``algorithms``: registered code -> algorithm name."""
+    p, o = event.payload, event.order
+    remaining = _remaining(event)
+    decision, executor = o.get("investment_decision"), o.get("execution_decision")
+    filled = event.event_type == "OrderFilled"
+    return OrderRecord(
+        record_position=event.position,
+        event_code=event_code(event.event_type, p, event.actor),
+        event_type=event.event_type,
+        written_version=event.written_version,
+        event_time=utc_timestamp(event.ts_event),
+        recorded_time=utc_timestamp(event.ts_recorded),
+        order_id=str(o["order_id"]),
+        venue_order_id=str(o["order_id"]),  # the simulated venue keeps the firm's order id
+        account_id=o["account_id"],
+        client_id=_client_id(o["account_id"], o.get("trading_capacity"), firm),
+        trading_capacity=o.get("trading_capacity"),
+        decision_maker_kind=decision and decision["kind"],
+        decision_maker_id=decision and decision["id"],
+        decision_maker_code=_code(decision, firm),
+        executor_kind=executor and executor["kind"],
+        executor_id=executor and executor["id"],
+        executor_code=_code(executor, firm),
+        trader_id=event.order_actor,
+        algo_name=o.get("algo_id") or (executor and algorithms.get(executor["id"])),
+        side=o["side"],
+        instrument_id=o["instrument_id"],
+        isin=instrument.isin if instrument else None,
+        segment_mic=o.get("venue") or (instrument.mic if instrument else None),
+        price_currency=instrument.currency if instrument else None,
+        price_notation="MONE",
+        price_multiplier="1",
+        order_type=o["order_type"],
+        limit_price=o.get("limit_price"),
+        stop_price=None,
+        initial_quantity=o["quantity"],
+        traded_quantity=p["quantity"] if filled else None,
+        traded_price=p["price"] if filled else None,
+        cumulative_quantity=p.get("filled_quantity") if filled else None,
+        remaining_quantity=remaining,
+        displayed_quantity=remaining,  # no iceberg orders: everything open is displayed
+        validity=o["time_in_force"],
+        validity_expiry=utc_timestamp(o["expire_at"]) if o.get("expire_at") else None,
+        transaction_reference=p.get("transaction_reference") if filled else None,
+        venue_transaction_id=p.get("venue_transaction_id") if filled else None,
+        short_selling=p.get("short_selling") if filled else None,
+        reason=p.get("reason"),
+        decision_time=_time(o.get("ts_decision")),
+        submission_time=_time(o.get("ts_submitted")),
+        acknowledgement_time=_time(p.get("ts_acknowledged")),
+        execution_time=_time(p.get("ts_executed")),
+        receipt_time=_time(p.get("ts_received")),
+    )
+
+
+def _remaining(event: OrderEvent) -> str | None:
+    p = event.payload
+    if "remaining_quantity" in p:
+        return str(p["remaining_quantity"])
+    if event.event_type in ("OrderSubmitted", "OrderAccepted"):
+        return str(event.order["quantity"])  # nothing traded before the first fill
+    if event.event_type == "OrderRejected":
+        return "0"
+    return None
+
+
+def _client_id(account_id: str, capacity: str | None, firm: FirmConfig | None) -> str | None:
+    """The client's LEI or national identifier; the firm's LEI when it deals on own account."""
+    if firm is None:
+        return None
+    account = firm.accounts.get(account_id)
+    if (account is not None and account.trading_capacity == "DEAL") or capacity == "DEAL":
+        return firm.lei
+    client = firm.client_of(account_id)
+    if client is None:
+        return None
+    return client.lei if client.kind == "LEGAL" else client.national_id
+
+
+def _code(decider: dict[str, Any] | None, firm: FirmConfig | None) -> str | None:
+    """The regulatory code of a decider: an algorithm's own code, a person's national id."""
+    if decider is None:
+        return None
+    if decider["kind"] == "ALGO":
+        return str(decider["id"])
+    person = firm.persons.get(decider["id"]) if firm is not None else None
+    return person.national_id if person is not None else None
+
+
+def _time(ts_ns: int | None) -> str | None:
+    return None if ts_ns is None else utc_timestamp(ts_ns)
