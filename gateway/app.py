@@ -223,20 +223,34 @@ def create_app(
         finally:
             in_flight.now -= 1
 
+    def _throttle_refused(address: str) -> None:
+        if limiter is None:
+            return
+        try:
+            limiter.admit(address, "query", anonymous=True)
+        except RateLimited as limited:
+            raise RequestRefused(
+                429,
+                RATE_LIMITED,
+                f"{address!r} sent too many refused credentials; retry after the time in "
+                "Retry-After",
+                {"Retry-After": str(max(1, math.ceil(limited.retry_after_s)))},
+            ) from None
+
     async def _serve(request: Request, media_type: str) -> Response:
+        address = f"ip:{request.client.host if request.client else '?'}"
         try:  # who is calling, before reading the body
             identity = await security.identify(request.headers, request.cookies)
         except Unauthenticated as refused:
+            # A refused credential spends the address's anonymous allowance: guessing tokens
+            # is throttled like any unauthenticated traffic.
+            _throttle_refused(address)
             raise RequestRefused(
                 401, UNAUTHENTICATED, str(refused), {"WWW-Authenticate": "Bearer"}
             ) from None
         except Unavailable as down:
             raise RequestRefused(503, UNAVAILABLE, str(down), {"Retry-After": "1"}) from None
-        caller_key = (
-            f"ip:{request.client.host if request.client else '?'}"
-            if identity is None
-            else identity.subject
-        )
+        caller_key = address if identity is None else identity.subject
         if request.method == "GET":
             batch: list[GraphQLParams] | GraphQLParams = get_params(request)
         else:
@@ -394,7 +408,10 @@ class _SecuredRouter(GraphQLRouter):  # type: ignore[type-arg]
     async def on_ws_connect(self, context: GatewayContext) -> Any:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         socket = context.request
-        headers = {**dict(socket.headers), **{str(k): str(v) for k, v in params.items()}}
+        headers = {  # header names are case-insensitive: the payload's win over the upgrade's
+            **{k.lower(): v for k, v in socket.headers.items()},
+            **{str(k).lower(): str(v) for k, v in params.items()},
+        }
         try:
             identity = await self.security.identify(headers, dict(socket.cookies))
         except (Unauthenticated, Unavailable) as refused:

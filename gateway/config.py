@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gateway.http import HttpLimits
 from gateway.limits import Limits
@@ -34,6 +35,8 @@ class GatewayConfig:
         allowlist: ``{sha256: document}``; when given, the only documents the gateway runs.
         read_schema: serve the read models of this schema (a point-in-time replay,
             ``quantvista replay``) read-only: every mutation is refused with ``READ_ONLY``.
+        firm_config: the firm file the regulator's transaction reports need (``None``: the
+            ``QUANTVISTA_FIRM_CONFIG`` variable, read at each request).
         rate_limits: per-principal token buckets (:mod:`gateway.ratelimit`); ``None``: none
             (what a test or an embedding application starts with; ``quantvista`` turns them on).
     """
@@ -51,6 +54,7 @@ class GatewayConfig:
     allowlist: Mapping[str, str] | None = None
     rate_limits: RateLimits | None = None
     read_schema: str | None = None
+    firm_config: Path | None = None
 
     def __post_init__(self) -> None:
         if self.pool_min_size < 0:

@@ -94,7 +94,9 @@ class OrderCommands(Protocol):
     ) -> OrderOutcome:
         """Cancel an open order. Raises ``OrderNotFound`` / ``IllegalOrderTransition``.
         ``may_act_on(account)`` is asked with the order's account before anything is recorded;
-        ``False`` makes the order as unknown (``OrderNotFound``): no existence leak."""
+        ``False`` makes the order as unknown (``OrderNotFound``): no existence leak. It may
+        raise instead, to refuse with its own error (a caller who may see the order but not
+        trade it is told so)."""
         ...
 
 

@@ -22,7 +22,9 @@ from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
+from bounded_contexts.support.application.access_queries import AccessQuery
 from bounded_contexts.support.domain.access_model import PlatformPermission
 from gateway import arguments
 from gateway.context import GatewayContext
@@ -31,6 +33,7 @@ from gateway.error_codes import ErrorCodes
 from gateway.errors import BadUserInput, GatewayError
 from gateway.ids import parse_cursor, parse_global_id
 from gateway.limits import Limits, OperationLimits
+from gateway.regulatory_types import AccessDecisionRecord, OrderRecordPage, TransactionReportFile
 from gateway.resolvers import (
     commands,
     live,
@@ -39,6 +42,7 @@ from gateway.resolvers import (
     operations,
     orders,
     portfolio,
+    regulatory,
 )
 from gateway.resolvers.pages import PageRequest
 from gateway.scalars import SCALAR_MAP, StorePosition, UtcTimestamp
@@ -77,6 +81,7 @@ from gateway.types import (
 )
 
 log = logging.getLogger("gateway.errors")
+WEBSOCKET_OPERATIONS = (OperationType.SUBSCRIPTION,)
 
 PAGE_ARGUMENTS = (
     "`first`/`after` walk forward, `last`/`before` back from the end (1..500, 50 by default); "
@@ -435,6 +440,72 @@ class Query:
     ) -> list[NotificationPreference]:
         return await notifications.preferences(_context(info), user_id)
 
+    # -- regulators and auditors: records from the event log, every request recorded ----------
+    @strawberry.field(
+        description="One trading day's RTS 22 transaction reports as the ISO 20022 file an ARM "
+        "receives, with what was left out and why. Regulators (the regulatory_reports "
+        "permission); every request, allowed or not, is in the access log."
+    )
+    async def transaction_reports(self, info: strawberry.Info, date: str) -> TransactionReportFile:
+        day = regulatory.parse_trading_day(date)
+        context = _context(info)
+        await context.caller.require(
+            PlatformPermission.REGULATORY_REPORTS, "transactionReports", f"day:{day.isoformat()}"
+        )
+        return await regulatory.transaction_report_file(context, day)
+
+    @strawberry.field(
+        description="Order records (Annex IV) of every order event in [`from`, `to`), at most "
+        "31 days, the first `first` (1..10,000; 1,000 by default) in store order. Regulators "
+        "(the order_records permission); every request is in the access log."
+    )
+    async def order_records(
+        self,
+        info: strawberry.Info,
+        from_: Annotated[UtcTimestamp, strawberry.argument(name="from")],
+        to: UtcTimestamp,
+        first: int = 1000,
+    ) -> OrderRecordPage:
+        regulatory.check_window(from_, to, first)
+        context = _context(info)
+        await context.caller.require(
+            PlatformPermission.ORDER_RECORDS, "orderRecords", f"window:{from_}..{to}"
+        )
+        return await regulatory.order_records(context, from_, to, first)
+
+    @strawberry.field(
+        description="The access log: authorisation decisions of the gateway and of the CLI's "
+        "administration, newest first, narrowed by each argument given (`since` inclusive, "
+        "`until` exclusive; `first` 1..10,000, 100 by default). Auditors (the audit "
+        "permission); reading it is itself recorded."
+    )
+    async def access_log(
+        self,
+        info: strawberry.Info,
+        subject: str | None = None,
+        resource: str | None = None,
+        operation: str | None = None,
+        denied_only: bool = False,
+        since: UtcTimestamp | None = None,
+        until: UtcTimestamp | None = None,
+        first: int = 100,
+    ) -> list[AccessDecisionRecord]:
+        try:
+            query = AccessQuery(
+                subject=subject,
+                resource=resource,
+                operation=operation,
+                denied_only=denied_only,
+                ts_from=since,
+                ts_to=until,
+                limit=first,
+            )
+        except ValueError as error:
+            raise BadUserInput(str(error)) from None
+        context = _context(info)
+        await context.caller.require(PlatformPermission.AUDIT, "accessLog", "access-log")
+        return await regulatory.access_log(context, query)
+
 
 @strawberry.type
 class Mutation:
@@ -480,7 +551,9 @@ class Subscription:
     ) -> AsyncGenerator[OrderUpdate, None]:
         account = arguments.identifier(account_id, field="accountId")
         await _require_follow(info, account)
-        async for update in live.order_updates(_context(info), account, _after(after)):
+        async for update in live.order_updates(
+            _context(info), account, _after(after), lambda: _require_follow(info, account)
+        ):
             yield update
 
     @strawberry.subscription(description="Fills of an account as they are booked; resumable.")
@@ -489,7 +562,9 @@ class Subscription:
     ) -> AsyncGenerator[FillEdge, None]:
         account = arguments.identifier(account_id, field="accountId")
         await _require_follow(info, account)
-        async for fill in live.fills(_context(info), account, _after(after)):
+        async for fill in live.fills(
+            _context(info), account, _after(after), lambda: _require_follow(info, account)
+        ):
             yield fill
 
     @strawberry.subscription(
@@ -500,7 +575,9 @@ class Subscription:
     ) -> AsyncGenerator[Portfolio | None, None]:
         account = arguments.identifier(account_id, field="accountId")
         await _require_follow(info, account)
-        async for current in live.portfolio(_context(info), account):
+        async for current in live.portfolio(
+            _context(info), account, lambda: _require_follow(info, account)
+        ):
             yield current
 
     @strawberry.subscription(description="One-minute bars of an instrument as they close.")
@@ -526,6 +603,29 @@ class Subscription:
 
 class GatewaySchema(strawberry.Schema):
     """Logs only what is worth an operator's attention: clients' mistakes are not."""
+
+    async def stream(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Any = None,
+    ) -> Any:
+        """The WebSocket transport's entry: subscriptions only. Queries and mutations go over
+        HTTP, where the rate limits, the allow-list, the in-flight limit and the timeout
+        apply; over a socket they would bypass every one of them."""
+        return await super().stream(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+            allowed_operation_types=allowed_operation_types or WEBSOCKET_OPERATIONS,
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

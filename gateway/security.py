@@ -165,6 +165,13 @@ class Caller:
     def subject(self) -> str:
         return self.principal.subject
 
+    def ensure_current(self) -> None:
+        """Raise ``UNAUTHENTICATED`` once the credential has expired: a subscription must not
+        outlive the token (or session) it was opened with."""
+        expires_at = None if self.identity is None else self.identity.expires_at
+        if expires_at is not None and time.time() >= expires_at:
+            raise Unauthenticated("the credentials expired: sign in again and resubscribe")
+
     async def _ask(self, name: str, argument: str, ask: Callable[[], T]) -> T:
         key = (name, self.subject, argument)
         try:
@@ -223,6 +230,10 @@ class Caller:
         def decide(account: str) -> bool:
             allowed = self._sync("trade", account, lambda: self._policy.can_trade(subject, account))
             self._append(operation, f"account:{account}", allowed, f"accounts:{account}#trade")
+            if not allowed and self._sync(
+                "view", account, lambda: self._policy.can_view_account(subject, account)
+            ):  # it may see the order, so "unknown" would be a lie: say why
+                raise Forbidden(f"{subject!r} may not trade account {account!r}")
             return allowed
 
         return decide

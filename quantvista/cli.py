@@ -18,6 +18,7 @@ from rich.table import Table
 
 from quantvista.config import ConfigurationError, Settings
 from quantvista.embedded import Infrastructure
+from quantvista.mifid_cli import add_mifid_commands
 from quantvista.platform import CONTEXT_COMPONENTS, STORES, ComponentsFailing, Platform
 from quantvista.watchdog import DatabaseLost
 
@@ -175,6 +176,8 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--into", required=True, help="a new schema to hold the read models")
     replay.set_defaults(run=_replay)
 
+    add_mifid_commands(sub)
+
     users = sub.add_parser("users", help="who may do what: users, roles and accounts")
     users_sub = users.add_subparsers(dest="action", required=True)
     add = users_sub.add_parser("add", help="grant a role (and, to traders and viewers, accounts)")
@@ -208,6 +211,18 @@ def _parser() -> argparse.ArgumentParser:
     lineage.add_argument("--order", required=True, help="the order id (UUID)")
     lineage.add_argument("--json", action="store_true", help="as JSON lines, payloads included")
     lineage.set_defaults(run=_audit_lineage)
+    access = audit_sub.add_parser(
+        "access", help="who looked at or changed what: the access log, newest first"
+    )
+    access.add_argument("--subject", help="one principal (a user, or os:<name> for the CLI)")
+    access.add_argument("--resource", help="e.g. account:DEMO-001, order:<uuid>, user:alice")
+    access.add_argument("--operation", help="e.g. placeOrder, lineage, users.add, token.issue")
+    access.add_argument("--denied", action="store_true", help="refusals only")
+    access.add_argument("--since", help="ISO-8601 UTC or integer nanoseconds (inclusive)")
+    access.add_argument("--until", help="ISO-8601 UTC or integer nanoseconds (exclusive)")
+    access.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    access.add_argument("--json", action="store_true", help="one JSON object per line")
+    access.set_defaults(run=_audit_access)
     anchor = audit_sub.add_parser("anchor", help="export every store's chain head as JSON")
     anchor.add_argument("--out", type=Path, help="write here (default: standard output)")
     anchor.set_defaults(run=_audit_anchor)
@@ -394,15 +409,11 @@ def _audit_verify(args: argparse.Namespace, settings: Settings, console: Console
 
 
 def _replay(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from gateway.errors import BadUserInput
-    from gateway.scalars import format_utc_ns, parse_utc_timestamp
+    from gateway.scalars import format_utc_ns
     from projections.as_of import check_schema_name, replay_as_of
 
-    text = args.as_of.strip()
-    try:
-        as_of = int(text) if text.isdigit() else parse_utc_timestamp(text)
-    except BadUserInput as error:
-        raise ConfigurationError(f"--as-of: {error}") from None
+    as_of = _instant("--as-of", args.as_of)
+    assert as_of is not None  # a required option
     schema = check_schema_name(args.into)
     with _running(settings) as (infra, platform):
         for name, count, seconds in replay_as_of(
@@ -422,6 +433,32 @@ def _identity(settings: Settings, platform: Platform, database_url: str) -> Iden
     return configure(settings, database_url, platform.stores["support"])
 
 
+def _administered(platform: Platform, operation: str, user: str, what: str) -> None:
+    """Record an administration command in the support store's access log: who ran it (the
+    operating-system user of the CLI, which runs with database access, outside the gateway),
+    what and for whom, so that an auditor sees every grant, revocation and token issued."""
+    import getpass
+    import uuid
+
+    from bounded_contexts.support.application.access_log import AccessLog
+    from bounded_contexts.support.domain.access_log import AccessDecision
+
+    operator = f"os:{getpass.getuser()}"
+    request_id = f"cli-{uuid.uuid4().hex[:16]}"
+    decision = AccessDecision.record(
+        subject=operator,
+        roles=("cli",),
+        operation=operation,
+        resource=f"user:{user}",
+        allowed=True,
+        reason=what,
+        request_id=request_id,
+    )
+    AccessLog(platform.stores["support"]).record(
+        [decision], request_id=request_id, actor="cli:administration"
+    )
+
+
 def _users_add(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from bounded_contexts.support.application.users import UserAdministrationError
 
@@ -432,6 +469,12 @@ def _users_add(args: argparse.Namespace, settings: Settings, console: Console) -
             )
         except UserAdministrationError as error:
             raise ConfigurationError(str(error)) from None
+        _administered(
+            platform,
+            "users.add",
+            args.name,
+            f"role {args.role}" + (f" on {', '.join(args.account)}" if args.account else ""),
+        )
     console.print(
         f"{args.name}: {args.role}" + (f" on {', '.join(args.account)}" if args.account else "")
     )
@@ -450,6 +493,12 @@ def _users_remove(args: argparse.Namespace, settings: Settings, console: Console
             )
         except UserAdministrationError as error:
             raise ConfigurationError(str(error)) from None
+        _administered(
+            platform,
+            "users.remove",
+            args.name,
+            f"{len(removed)} relation(s): " + ", ".join(str(r) for r in removed)[:500],
+        )
     console.print(f"removed {len(removed)} relation(s) of {args.name}")
     return 0
 
@@ -479,7 +528,9 @@ def _token(args: argparse.Namespace, settings: Settings, console: Console) -> in
                 f"no user {args.name!r}: add one with "
                 f"`quantvista users add {args.name} --role ROLE`"
             )
-        print(identity.token(args.name, ttl_s=ttl, settings=settings))
+        token = identity.token(args.name, ttl_s=ttl, settings=settings)
+        _administered(platform, "token.issue", args.name, f"bearer token valid {ttl} s")
+        print(token)
     return 0
 
 
@@ -526,6 +577,70 @@ def _audit_lineage(args: argparse.Namespace, settings: Settings, console: Consol
             console.print(
                 f"{format_utc_ns(step.ts_event)}  {step.context:>12} #{step.position:<7} "
                 f"{step.event_type:<24} {step.role:<9} {step.actor}"
+            )
+    return 0
+
+
+def _instant(option: str, text: str | None) -> int | None:
+    from gateway.errors import BadUserInput
+    from gateway.scalars import parse_utc_timestamp
+
+    if text is None:
+        return None
+    text = text.strip()
+    try:
+        return int(text) if text.isdigit() else parse_utc_timestamp(text)
+    except BadUserInput as error:
+        raise ConfigurationError(f"{option}: {error}") from None
+
+
+def _audit_access(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    import psycopg
+
+    from bounded_contexts.support.application.access_queries import (
+        AccessQuery,
+        access_decisions,
+    )
+    from gateway.scalars import format_utc_ns
+
+    try:
+        query = AccessQuery(
+            subject=args.subject,
+            resource=args.resource,
+            operation=args.operation,
+            denied_only=args.denied,
+            ts_from=_instant("--since", args.since),
+            ts_to=_instant("--until", args.until),
+            limit=args.limit,
+        )
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    with _running(settings) as (infra, _), psycopg.connect(infra.database_url) as conn:
+        records = access_decisions(conn, query)
+    for r in records:
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "position": r.position,
+                        "ts_event": format_utc_ns(r.ts_event),
+                        "subject": r.subject,
+                        "roles": list(r.roles),
+                        "operation": r.operation,
+                        "resource": r.resource,
+                        "outcome": r.outcome,
+                        "reason": r.reason,
+                        "request_id": r.request_id,
+                        "recorded_by": r.recorded_by,
+                    }
+                )
+            )
+        else:
+            console.print(
+                f"{format_utc_ns(r.ts_event)}  {r.outcome:<7} {r.subject:<16} "
+                f"{r.operation:<22} {r.resource}  ({r.reason})",
+                soft_wrap=True,
+                markup=False,
             )
     return 0
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from bounded_contexts.support.adapters.channels.email import SmtpConfig
 
 DEFAULT_DATA_DIR = ".quantvista"
+EMBEDDED_ISSUER = "quantvista-embedded"
+MAX_LEEWAY_S = 300.0  # what the JWT verifier accepts
 
 
 class ConfigurationError(ValueError):
@@ -83,7 +85,7 @@ class Settings:
     gateway_workers: int = 1
     rate_limits: tuple[str, str, str] | None = ("50/100", "10/20", "5/10")
     auth: str = "embedded"
-    auth_issuer: str = "quantvista-embedded"
+    auth_issuer: str = EMBEDDED_ISSUER
     auth_audience: str = "quantvista-gateway"
     auth_leeway_s: float = 30.0
     ory_oathkeeper_jwks_url: str | None = None
@@ -128,7 +130,7 @@ class Settings:
             introspection=_flag(env, "QUANTVISTA_INTROSPECTION", default=not production),
             gateway_workers=_positive_int(env, "QUANTVISTA_GATEWAY_WORKERS", 1),
             auth=env.get("QUANTVISTA_AUTH", "embedded"),
-            auth_issuer=env.get("QUANTVISTA_AUTH_ISSUER", "quantvista-embedded"),
+            auth_issuer=env.get("QUANTVISTA_AUTH_ISSUER", EMBEDDED_ISSUER),
             auth_audience=env.get("QUANTVISTA_AUTH_AUDIENCE", "quantvista-gateway"),
             auth_leeway_s=_seconds(env, "QUANTVISTA_AUTH_LEEWAY_S", 30.0),
             ory_oathkeeper_jwks_url=env.get("ORY_OATHKEEPER_JWKS_URL") or None,
@@ -175,6 +177,25 @@ class Settings:
         if self.auth == "ory" and not (self.ory_oathkeeper_jwks_url or self.ory_kratos_public_url):
             raise ConfigurationError(
                 "QUANTVISTA_AUTH=ory needs ORY_OATHKEEPER_JWKS_URL and/or ORY_KRATOS_PUBLIC_URL"
+            )
+        if self.auth_leeway_s > MAX_LEEWAY_S:
+            raise ConfigurationError(
+                f"QUANTVISTA_AUTH_LEEWAY_S is a clock-skew allowance of at most {MAX_LEEWAY_S:g} "
+                f"s, got {self.auth_leeway_s:g}"
+            )
+        if (
+            self.auth == "ory"
+            and self.ory_oathkeeper_jwks_url
+            and self.auth_issuer == EMBEDDED_ISSUER
+        ):
+            raise ConfigurationError(
+                "QUANTVISTA_AUTH=ory with Oathkeeper: set QUANTVISTA_AUTH_ISSUER to the issuer_url "
+                "of Oathkeeper's id_token mutator (and QUANTVISTA_AUTH_AUDIENCE to its audience)"
+            )
+        if self.insecure_dev_auth and self.environment == "production":
+            raise ConfigurationError(
+                "--insecure-dev-auth trusts a header anyone can send: never with QUANTVISTA_ENV="
+                "production"
             )
         if self.insecure_dev_auth and self.http_host not in ("127.0.0.1", "localhost", "::1"):
             raise ConfigurationError(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -42,10 +42,21 @@ RECHECK_S = 1.0
 BATCH = 500
 
 
-async def _next_change(context: GatewayContext, event: asyncio.Event) -> None:
+Recheck = Callable[[], Awaitable[None]]
+
+
+async def _next_change(
+    context: GatewayContext, event: asyncio.Event, recheck: Recheck | None = None
+) -> None:
+    """Wait for the next projection commit; then make sure the caller still may listen: a
+    credential that expired ends the subscription (``UNAUTHENTICATED``), and an access that
+    was revoked ends it within the decision cache's lifetime (``FORBIDDEN``)."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(event.wait(), RECHECK_S)
     await asyncio.sleep(MIN_INTERVAL_S)
+    context.caller.ensure_current()
+    if recheck is not None:
+        await recheck()
 
 
 async def follow(
@@ -56,8 +67,10 @@ async def follow(
     key: Any,
     after: int | None,
     position_of: Callable[[asyncpg.Record], int],
+    recheck: Recheck | None = None,
 ) -> AsyncGenerator[asyncpg.Record, None]:
-    """Rows past ``after`` (or past the current end), in order, forever."""
+    """Rows past ``after`` (or past the current end), in order, until the caller may no
+    longer see them (``recheck``, and the credential's expiry)."""
     pool = context.pool
     cursor = after if after is not None else int(await pool.fetchval(head_sql, key) or 0)
     while True:
@@ -67,11 +80,11 @@ async def follow(
             cursor = position_of(row)
             yield row
         if len(rows) < BATCH:
-            await _next_change(context, changed)
+            await _next_change(context, changed, recheck)
 
 
 async def order_updates(
-    context: GatewayContext, account_id: str, after: int | None
+    context: GatewayContext, account_id: str, after: int | None, recheck: Recheck
 ) -> AsyncGenerator[OrderUpdate, None]:
     async for row in follow(
         context,
@@ -81,12 +94,13 @@ async def order_updates(
         key=account_id,
         after=after,
         position_of=lambda row: row["updated_seq"],
+        recheck=recheck,
     ):
         yield OrderUpdate(cursor=cursor_for(row["updated_seq"]), order=order_from_row(row))
 
 
 async def fills(
-    context: GatewayContext, account_id: str, after: int | None
+    context: GatewayContext, account_id: str, after: int | None, recheck: Recheck
 ) -> AsyncGenerator[FillEdge, None]:
     async for row in follow(
         context,
@@ -96,6 +110,7 @@ async def fills(
         key=account_id,
         after=after,
         position_of=lambda row: row["seq"],
+        recheck=recheck,
     ):
         yield FillEdge(cursor=cursor_for(row["seq"]), node=fill_from_row(row))
 
@@ -136,7 +151,7 @@ def _fingerprint(portfolio: Portfolio) -> tuple[Any, ...]:
 
 
 async def portfolio(
-    context: GatewayContext, account_id: str
+    context: GatewayContext, account_id: str, recheck: Recheck
 ) -> AsyncGenerator[Portfolio | None, None]:
     """The portfolio now, then each time it differs (null while the account is unknown)."""
     last: tuple[Any, ...] | None = None
@@ -148,4 +163,4 @@ async def portfolio(
         if first or fingerprint != last:
             first, last = False, fingerprint
             yield current
-        await _next_change(context, changed)
+        await _next_change(context, changed, recheck)

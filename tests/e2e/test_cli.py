@@ -56,6 +56,26 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
     rebuilt = _run(tmp_path, "projections", "rebuild", "orders")
     assert rebuilt.returncode == 0 and "rebuilt projection.orders" in rebuilt.stdout
 
+    # The regulator's records of the sample day, from the log: every fill an RTS 22 report,
+    # every order event an Annex IV record; a bad day or firm file is refused with the reason.
+    firm = Path(__file__).resolve().parents[2] / "docs" / "firm-config.demo.toml"
+    reported = _run(tmp_path, "mifid", "transactions", "--date", "2026-11-20", "--firm", str(firm))
+    assert reported.returncode == 0, reported.stdout[-2000:] + reported.stderr[-2000:]
+    assert "0 left out" in reported.stdout
+    from lxml import etree
+
+    xml = etree.parse(str(tmp_path / "transactions-2026-11-20.xml"))
+    assert xml.xpath("//*[local-name()='Tx']/*[local-name()='New']")
+    records = _run(tmp_path, "mifid", "orders", "--from", "2026-11-20", "--to", "2026-11-21")
+    assert records.returncode == 0, records.stdout[-2000:] + records.stderr[-2000:]
+    assert len((tmp_path / "order-records.csv").read_text().splitlines()) > 1
+    bad_day = _run(tmp_path, "mifid", "transactions", "--date", "20/11/2026", "--firm", str(firm))
+    bad_firm = _run(tmp_path, "mifid", "transactions", "--date", "2026-11-20", "--firm", "no.toml")
+    backwards = _run(tmp_path, "mifid", "orders", "--from", "2026-11-21", "--to", "2026-11-20")
+    for refused in (bad_day, bad_firm, backwards):
+        assert refused.returncode == 2, refused.stdout + refused.stderr[-2000:]
+        assert "Traceback" not in refused.stderr
+
     # The auditor's tools: every chain intact, an anchor taken, then a row changed directly in
     # PostgreSQL is named by position and the command fails.
     intact = _run(tmp_path, "audit", "verify")

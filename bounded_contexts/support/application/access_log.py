@@ -17,14 +17,19 @@ class AccessLog:
     def __init__(self, store: EventStore, *, clock_ns: Callable[[], int] = time.time_ns) -> None:
         self.store, self.clock_ns = store, clock_ns
 
-    def record(self, decisions: Sequence[AccessDecision], *, request_id: str) -> list[int]:
-        """Append the decisions (their events are pending); returns their positions."""
+    def record(
+        self,
+        decisions: Sequence[AccessDecision],
+        *,
+        request_id: str,
+        actor: str = "gateway:authoriser",
+    ) -> list[int]:
+        """Append the decisions (their events are pending); returns their positions. ``actor``
+        is who decided: the gateway's authoriser, or the administration CLI."""
         if not decisions:
             return []
         uow = EventsToAppend()
-        cause = Cause.origin(
-            ts_event=self.clock_ns(), actor="gateway:authoriser", key=f"request/{request_id}"
-        )
+        cause = Cause.origin(ts_event=self.clock_ns(), actor=actor, key=f"request/{request_id}")
         for decision in decisions:
             uow.save(decision, cause)
         return self.store.append(uow.items)

@@ -54,6 +54,13 @@ def test_gateway_settings_come_from_their_variables(tmp_path: Path) -> None:
         ({"QUANTVISTA_GRAPHQL_ALLOWLIST": "/no/such/file.json"}, "QUANTVISTA_GRAPHQL_ALLOWLIST"),
         ({"QUANTVISTA_HTTP_PORT": "80a"}, "QUANTVISTA_HTTP_PORT"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"QUANTVISTA_AUTH_LEEWAY_S": "301"}, "QUANTVISTA_AUTH_LEEWAY_S"),
+        (
+            {"QUANTVISTA_AUTH": "ory", "ORY_OATHKEEPER_JWKS_URL": "http://oathkeeper:4456/jwks"},
+            "QUANTVISTA_AUTH_ISSUER",
+        ),
+        ({"QUANTVISTA_SMTP_HOST": "mail", "QUANTVISTA_SMTP_PORT": "0"}, "QUANTVISTA_SMTP_PORT"),
+        ({"QUANTVISTA_SMTP_HOST": "mail", "QUANTVISTA_SMTP_SECURITY": "ssl"}, "QUANTVISTA_SMTP"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(environ: dict[str, str], named: str) -> None:
@@ -110,3 +117,31 @@ def test_production_turns_graphiql_and_introspection_off_unless_asked_for() -> N
         Settings.from_env({"QUANTVISTA_ENV": "prod"})
     with pytest.raises(ConfigurationError, match="QUANTVISTA_GRAPHIQL"):
         Settings.from_env({"QUANTVISTA_GRAPHIQL": "maybe"})
+
+
+def test_the_insecure_development_mode_never_runs_in_production() -> None:
+    with pytest.raises(ConfigurationError, match="never with QUANTVISTA_ENV=production"):
+        Settings.from_env({"QUANTVISTA_ENV": "production"}, insecure_dev_auth=True)
+    assert Settings.from_env({}, insecure_dev_auth=True).insecure_dev_auth
+
+
+def test_smtp_settings_come_from_their_variables() -> None:
+    assert Settings.from_env({}).smtp is None  # e-mail deliveries fail, saying so
+    smtp = Settings.from_env(
+        {
+            "QUANTVISTA_SMTP_HOST": "relay.example.com",
+            "QUANTVISTA_SMTP_PORT": "587",
+            "QUANTVISTA_SMTP_SECURITY": "starttls",
+            "QUANTVISTA_SMTP_FROM": "alerts@example.com",
+            "QUANTVISTA_SMTP_USER": "alerts",
+            "QUANTVISTA_SMTP_PASSWORD_REF": "env:QUANTVISTA_SECRET_SMTP",
+        }
+    ).smtp
+    assert smtp is not None
+    assert (smtp.host, smtp.port, smtp.security, smtp.sender) == (
+        "relay.example.com",
+        587,
+        "starttls",
+        "alerts@example.com",
+    )
+    assert (smtp.username, smtp.password_ref) == ("alerts", "env:QUANTVISTA_SECRET_SMTP")

@@ -124,9 +124,22 @@ def write_transaction_file(
     report_set: TransactionReportSet, firm: FirmConfig, out: Path
 ) -> TransactionFile | None:
     """Write the day's file (``None``, nothing written, when there is nothing to report)."""
+    rendered = render_transaction_file(report_set, firm)
+    if rendered is None:
+        return None
+    content, message_id = rendered
+    out.write_bytes(content)
+    return TransactionFile(out, message_id, len(content))
+
+
+def render_transaction_file(
+    report_set: TransactionReportSet, firm: FirmConfig
+) -> tuple[bytes, str] | None:
+    """The day's file and its message id (``None`` when there is nothing to report): the
+    same bytes whoever asks, the CLI or the regulator's GraphQL query."""
     if report_set.empty or report_set.created_ns is None:
         return None
-    content, message_id = render_file(
+    return render_file(
         report_set.reports,
         report_set.cancellations,
         namespace=firm.document_namespace,
@@ -135,8 +148,6 @@ def write_transaction_file(
         day=report_set.day,
         created_ns=report_set.created_ns,
     )
-    out.write_bytes(content)
-    return TransactionFile(out, message_id, len(content))
 
 
 def execution_facts(
@@ -220,6 +231,7 @@ __all__ = [
     "Withdrawn",
     "day_bounds",
     "parse_day",
+    "render_transaction_file",
     "transaction_reports",
     "write_transaction_file",
 ]
