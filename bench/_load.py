@@ -38,15 +38,19 @@ class Target:
     host: str
     port: int
     path: str = "/graphql"
+    headers: tuple[tuple[str, str], ...] = ()
+    """Sent with every request (credentials)."""
 
 
 def post_request(target: Target, body: bytes) -> bytes:
     """The bytes of one keep-alive ``POST`` of a JSON body."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in target.headers)
     head = (
         f"POST {target.path} HTTP/1.1\r\n"
         f"Host: {target.host}:{target.port}\r\n"
         "Content-Type: application/json\r\n"
         "Accept: application/json\r\n"
+        f"{extra}"
         f"Content-Length: {len(body)}\r\n"
         "\r\n"
     )

@@ -22,6 +22,13 @@ After each step the bench waits (up to 3 min) until the server is idle again and
 long that took: a server that keeps no bound on its queue goes on working off requests whose
 clients timed out and left, and that work would otherwise land in the next step.
 
+Security, in the same run. The gateway as shipped: every request carries the demo trader's
+bearer token (``quantvista token demo-trader``), verified per request, and is authorised
+against the relation tuples; per-principal rate limits are off (one principal sends all the
+load). Each step is repeated on a second gateway with authentication off
+(``--insecure-dev-auth``, the principal from a header, authorisation still checked):
+gateway / no-auth is the cost of authentication (target < 1.3x). ``--no-compare-auth`` skips it.
+
 Reference, in the same run. A bare FastAPI app (uvicorn, same settings, its own process, pinned
 like the gateway) whose one ``POST /graphql`` endpoint parses the request and returns the JSON
 body the gateway returned for that query (captured once at the start), at the same rates and
@@ -35,8 +42,8 @@ and the CPU of "others" are printed, and a step is flagged as distorted when oth
 used more than 30 % of a core during it or the generator fell behind its schedule.
 
 Run: ``.venv/bin/python bench/bench_gateway.py [--query portfolio|orders|all] [--rates 50,200]
-[--seconds 20]`` — 5 to 11 minutes with the defaults (longer while the gateway queues without
-bound: see above); from ``run_all.py`` give it ``--timeout 900``.
+[--seconds 20]`` — 8 to 16 minutes with the defaults (longer while the gateway queues without
+bound: see above); from ``run_all.py`` give it ``--timeout 1200``.
 """
 
 from __future__ import annotations
@@ -55,7 +62,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +100,7 @@ DEFAULT_RATES: dict[str, tuple[int, ...]] = {
     "orders": (50, 100, 200, 500),
 }
 
+USER = "demo-trader"  # the demo's trader, who owns DEMO-001 (make demo creates the demo users)
 TARGET_P99_MS = 50.0
 TARGET_RATE = {"portfolio": 200, "orders": 100}  # p99 < 50 ms at these rates
 OVERLOAD_RATE = 500  # there, no timeouts and a bounded p99 (shed rather than queue)
@@ -158,6 +166,8 @@ class Server:
     port: int
     log: Path
     pgdata: Path | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    """What a client of this server sends to be let in (a bearer token, the dev header)."""
 
     @property
     def psutil(self) -> psutil.Process:
@@ -373,7 +383,7 @@ def run_step(
             )
     waited = quiesce(idle)
     body = json.dumps({"query": QUERIES[query], "operationName": OPERATION_NAMES[query]})
-    target = Target(HOST, server.port)
+    target = Target(HOST, server.port, headers=tuple(server.headers.items()))
     meter = CpuMeter(cpu_groups(server))
     samples, cpu = asyncio.run(
         _warm_and_measure(target, post_request(target, body.encode()), rate, options, meter)
@@ -408,9 +418,36 @@ def build_demo_data(data_dir: Path) -> float:
 
 
 def start_gateway(data_dir: Path) -> Server:
+    """The gateway as shipped: every request carries the demo trader's bearer token (RS256,
+    verified per request) and is authorised against the relation tuples in PostgreSQL."""
+    token = (
+        subprocess.run(
+            quantvista_command(data_dir, "token", USER, "--ttl", "2h"),
+            capture_output=True,
+            env=_child_env(),
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+        .splitlines()[-1]
+    )
     port = free_port()
     command = quantvista_command(data_dir, "serve", "gateway", "--port", str(port))
     server = spawn("gateway", command, port, data_dir / "gateway.log", data_dir / "postgres")
+    server.headers = {"Authorization": f"Bearer {token}"}
+    wait_healthy(server)
+    return server
+
+
+def start_unauthenticated_gateway(data_dir: Path) -> Server:
+    """The same gateway with authentication off (``--insecure-dev-auth``: the caller is the
+    header's name, no token verified); authorisation still runs, as it must for any answer."""
+    port = free_port()
+    command = quantvista_command(
+        data_dir, "serve", "gateway", "--port", str(port), "--insecure-dev-auth"
+    )
+    server = spawn("no-auth", command, port, data_dir / "no-auth.log", data_dir / "postgres")
+    server.headers = {"X-QuantVista-Principal": USER}
     wait_healthy(server)
     return server
 
@@ -446,6 +483,7 @@ def capture(server: Server, query: str) -> dict[str, Any] | None:
     response = httpx.post(
         f"http://{HOST}:{server.port}/graphql",
         json={"query": QUERIES[query], "operationName": OPERATION_NAMES[query]},
+        headers=server.headers,
         timeout=30.0,
     )
     try:
@@ -552,12 +590,12 @@ def format_row(result: StepResult) -> str:
     return line + "".join(f"\n{'':14}{note}" for note in notes)
 
 
-def format_ratio(gateway: StepResult, bare: StepResult) -> str:
-    g, b = gateway.stats, bare.stats
+def format_ratio(gateway: StepResult, other: StepResult, label: str = "gateway / bare") -> str:
+    g, b = gateway.stats, other.stats
     if not (b.ok and g.ok):
-        return f"{'':14}gateway / bare: no ratio (a server answered nothing OK)"
+        return f"{'':14}{label}: no ratio (a server answered nothing OK)"
     return (
-        f"{'':14}gateway / bare: p50 x{g.p50 / b.p50:,.1f}, p99 x{g.p99 / b.p99:,.1f}, "
+        f"{'':14}{label}: p50 x{g.p50 / b.p50:,.2f}, p99 x{g.p99 / b.p99:,.2f}, "
         f"OK/s x{g.ok_per_s / b.ok_per_s:.2f}"
     )
 
@@ -615,6 +653,12 @@ def parse_args() -> argparse.Namespace:
         + ")",
     )
     parser.add_argument("--seconds", type=float, default=SECONDS, help="per step (default 20)")
+    parser.add_argument(
+        "--no-compare-auth",
+        dest="compare_auth",
+        action="store_false",
+        help="skip the gateway without authentication (the cost-of-security ratio)",
+    )
     parser.add_argument("--warmup", type=float, default=WARMUP_S, help="per step (default 2)")
     parser.add_argument("--cap", type=float, default=CAP_S, help="timeout, s (default 5)")
     parser.add_argument(
@@ -675,26 +719,36 @@ def pin_for_load(servers: list[Server], enabled: bool) -> str:
 def run_query(
     query: str,
     gateway: Server,
+    no_auth: Server | None,
     bare: Server,
     options: argparse.Namespace,
     results: dict[tuple[str, float], StepResult],
     flagged: list[StepResult],
 ) -> None:
-    """Every rate on the gateway, each followed by the bare reference; results by (query,
-    rate), and the distorted steps appended to ``flagged``."""
+    """Every rate on the gateway, each followed by the gateway without authentication (when
+    started) and the bare reference; results by (query, rate), and the distorted steps
+    appended to ``flagged``."""
     print(
         f"\n{query} ({options.seconds:g} s per rate after {options.warmup:g} s warm-up, "
         f"cap {options.cap:g} s; latencies ms; CPU % of one core)"
     )
     print(HEADER)
+    servers = [s for s in (gateway, no_auth, bare) if s is not None]
     for rate in rates_for(query, options):
-        gw = run_step(gateway, query, rate, options, [gateway, bare])
+        gw = run_step(gateway, query, rate, options, servers)
         print(format_row(gw), flush=True)
-        ref = run_step(bare, query, rate, options, [gateway, bare])
+        steps = [gw]
+        if no_auth is not None:
+            open_ = run_step(no_auth, query, rate, options, servers)
+            print(format_row(open_), flush=True)
+            print(format_ratio(gw, open_, "gateway / no-auth"), flush=True)
+            steps.append(open_)
+        ref = run_step(bare, query, rate, options, servers)
         print(format_row(ref), flush=True)
         print(format_ratio(gw, ref), flush=True)
+        steps.append(ref)
         results[(query, rate)] = gw
-        flagged.extend(r for r in (gw, ref) if distorted(r))
+        flagged.extend(r for r in steps if distorted(r))
 
 
 def _load_averages() -> str:
@@ -740,14 +794,21 @@ def main() -> None:
         print("captured responses:")
         captured = {q: capture(gateway, q) for q in requested}
         bodies = {OPERATION_NAMES[q]: body for q, body in captured.items() if body is not None}
+        no_auth = None
+        if options.compare_auth:
+            no_auth = start_unauthenticated_gateway(work_dir)
+            started.append(no_auth)
         bare = start_bare(work_dir, bodies)
         started.append(bare)
-        print("pinning: " + pin_for_load([gateway, bare], options.pin))
+        under_load = [s for s in (gateway, no_auth, bare) if s is not None]
+        print("pinning: " + pin_for_load(under_load, options.pin))
         results: dict[tuple[str, float], StepResult] = {}
         flagged: list[StepResult] = []
         for query in (q for q in requested if OPERATION_NAMES[q] in bodies):
-            run_query(query, gateway, bare, options, results, flagged)
+            run_query(query, gateway, no_auth, bare, options, results, flagged)
         stop(gateway)
+        if no_auth is not None:
+            stop(no_auth)
         demo_idle = None
         if options.idle_seconds > 0:
             demo = start_demo(work_dir)
