@@ -226,6 +226,25 @@ def _parser() -> argparse.ArgumentParser:
     anchor = audit_sub.add_parser("anchor", help="export every store's chain head as JSON")
     anchor.add_argument("--out", type=Path, help="write here (default: standard output)")
     anchor.set_defaults(run=_audit_anchor)
+    archive = audit_sub.add_parser(
+        "archive",
+        help="copy each store's closed period (events recorded before --until) to Parquet "
+        "with its chain heads; nothing is deleted",
+    )
+    archive.add_argument("--until", required=True, help="ISO-8601 UTC, or integer nanoseconds")
+    archive.add_argument("--context", choices=STORES, help="one store (default: all)")
+    archive.add_argument("--out", type=Path, help="archive directory (default <data dir>/archive)")
+    archive.set_defaults(run=_audit_archive)
+    check = audit_sub.add_parser(
+        "verify-archive", help="recompute archive files' chains; exit 1 when one was altered"
+    )
+    check.add_argument("files", nargs="+", type=Path, help="archive .parquet files")
+    check.add_argument(
+        "--against-store",
+        action="store_true",
+        help="also check that each file's head is the live store's link at that position",
+    )
+    check.set_defaults(run=_audit_verify_archive)
 
     schemas = sub.add_parser("schemas", help="event contract maintenance")
     schemas_sub = schemas.add_subparsers(dest="action", required=True)
@@ -406,6 +425,57 @@ def _audit_verify(args: argparse.Namespace, settings: Settings, console: Console
     rate = report.events / report.seconds if report.seconds else 0.0
     console.print(f"verified {report.events:,} events in {report.seconds:.2f} s ({rate:,.0f}/s)")
     return 0 if report.intact else 1
+
+
+def _audit_archive(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    import psycopg
+
+    from events.archive import archive_store, read_header
+
+    until = _instant("--until", args.until)
+    assert until is not None  # a required option
+    out = args.out or settings.data_dir / "archive"
+    contexts = [args.context] if args.context else list(STORES)
+    with _running(settings) as (infra, _), psycopg.connect(infra.database_url) as conn:
+        for context in contexts:
+            written = archive_store(conn, context, until, out)
+            if written is None:
+                console.print(f"{context:<13} nothing new recorded before --until")
+                continue
+            header = read_header(written)
+            console.print(
+                f"{context:<13} {header.events:>9,} events #{header.first_position}–"
+                f"#{header.last_position}, head {header.head_hash.hex()} -> {written}",
+                soft_wrap=True,
+            )
+    return 0
+
+
+def _audit_verify_archive(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    import contextlib
+
+    import psycopg
+
+    from events.archive import verify_archive
+
+    intact = True
+    with contextlib.ExitStack() as stack:
+        conn = None
+        if args.against_store:
+            infra, _ = stack.enter_context(_running(settings))
+            conn = stack.enter_context(psycopg.connect(infra.database_url))
+        for path in args.files:
+            result = verify_archive(path, conn)
+            state = "[green]intact[/]" if result.intact else "[red]ALTERED[/]"
+            console.print(
+                f"{path.name}  {state}  {result.events:,} events of {result.header.context}, "
+                f"#{result.header.first_position}–#{result.header.last_position}",
+                soft_wrap=True,
+            )
+            for problem in result.problems:
+                console.print(f"  [red]{problem}[/]", soft_wrap=True)
+            intact = intact and result.intact
+    return 0 if intact else 1
 
 
 def _replay(args: argparse.Namespace, settings: Settings, console: Console) -> int:

@@ -76,6 +76,23 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
         assert refused.returncode == 2, refused.stdout + refused.stderr[-2000:]
         assert "Traceback" not in refused.stderr
 
+    # Retention: every store's closed period copied to Parquet with its chain heads; each
+    # file verifies alone and against the live store; bad input is refused with the reason.
+    import time
+
+    archived = _run(tmp_path, "audit", "archive", "--until", str(time.time_ns()))
+    assert archived.returncode == 0, archived.stdout[-2000:] + archived.stderr[-2000:]
+    files = sorted((tmp_path / ".quantvista" / "archive").glob("*.parquet"))
+    assert {f.name.split("-")[0] for f in files} >= {"ingestion", "decision", "execution"}
+    checked = _run(tmp_path, "audit", "verify-archive", "--against-store", *map(str, files))
+    assert checked.returncode == 0 and "ALTERED" not in checked.stdout, checked.stdout
+    assert _run(tmp_path, "audit", "archive", "--until", "soon").returncode == 2
+    (tmp_path / "notes.parquet").write_text("not parquet")
+    unreadable = _run(tmp_path, "audit", "verify-archive", str(tmp_path / "notes.parquet"))
+    said = " ".join(unreadable.stdout.split())
+    assert unreadable.returncode == 2 and "not a readable Parquet file" in said, said
+    assert "Traceback" not in archived.stderr + unreadable.stderr
+
     # The auditor's tools: every chain intact, an anchor taken, then a row changed directly in
     # PostgreSQL is named by position and the command fails.
     intact = _run(tmp_path, "audit", "verify")
