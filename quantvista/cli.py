@@ -539,15 +539,9 @@ def _users_add(args: argparse.Namespace, settings: Settings, console: Console) -
             )
         except UserAdministrationError as error:
             raise ConfigurationError(str(error)) from None
-        _administered(
-            platform,
-            "users.add",
-            args.name,
-            f"role {args.role}" + (f" on {', '.join(args.account)}" if args.account else ""),
-        )
-    console.print(
-        f"{args.name}: {args.role}" + (f" on {', '.join(args.account)}" if args.account else "")
-    )
+        on = f" on {', '.join(args.account)}" if args.account else ""
+        _administered(platform, "users.add", args.name, f"role {args.role}{on}")
+    console.print(f"{args.name}: {args.role}{on}")
     for relation in granted:
         console.print(f"  {relation}")
     return 0
