@@ -47,6 +47,7 @@ from events.store import (
     EventStore,
     TooManyEventsForOneAppend,
 )
+from events.wake import Wake
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,9 @@ class TrackedConsumer(Component):
         chunk_size: int = 100,
         idle_catch_up_s: float = 0.25,
         resubscribe_s: float = 5.0,
+        wake: Wake | None = None,
+        hot_s: float = 0.5,
+        cold_wait_s: float = 1.0,
         fault: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
@@ -98,6 +102,7 @@ class TrackedConsumer(Component):
         self.dead_letters, self.bus = dead_letters, bus
         self.chunk_size, self.idle_catch_up_s = chunk_size, idle_catch_up_s
         self.resubscribe_s = resubscribe_s
+        self.wake, self.hot_s, self.cold_wait_s = wake, hot_s, cold_wait_s
         self.fault = fault or (lambda point: None)
         self.name = handler.name
         self.positions: dict[str, int] = {}
@@ -110,6 +115,7 @@ class TrackedConsumer(Component):
         self._last_heard = 0.0
         self._last_check = 0.0
         self._last_subscribe_try = 0.0
+        self._hot_until = 0.0
         bind = getattr(handler, "bind_dead_letters", None)
         if bind is not None:
             bind(lambda upstream: dead_letters.positions(self.name, upstream))
@@ -189,10 +195,21 @@ class TrackedConsumer(Component):
             self._subscribe()
         if did_work:
             self._last_heard = now
+            self._hot_until = now + self.hot_s
         elif now - max(self._last_heard, self._last_check) >= self.idle_catch_up_s:
             self._last_check = now
             did_work = self.catch_up() > 0
         return did_work
+
+    def _idle(self) -> None:
+        """Without a wake, poll every few milliseconds (tests, tools). With one: poll while
+        hot (for ``hot_s`` after work or a ring: the broker's message follows the store's
+        ``NOTIFY`` by a few milliseconds), then block until an upstream store is appended to,
+        or ``cold_wait_s`` passes (the safety net: redeliveries and idle catch-up)."""
+        if self.wake is None or time.monotonic() < self._hot_until:
+            super()._idle()
+        elif self.wake.wait(self.cold_wait_s):
+            self._hot_until = time.monotonic() + self.hot_s
 
     def drain(self) -> int:
         """Without a broker or a thread: read our positions and apply everything the upstream

@@ -55,7 +55,7 @@ class Relay(Component):
             listener.close()
 
     def _idle(self) -> None:
-        for _ in self._listener.notifies(timeout=0.05, stop_after=1):
+        for _ in self._listener.notifies(timeout=0.5, stop_after=1):
             pass
 
     def _load_position(self) -> int:

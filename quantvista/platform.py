@@ -38,6 +38,7 @@ from events.faults import FaultPlan
 from events.health import HealthBook
 from events.relay import RELAY_DDL, Relay
 from events.store import EventStore, datastore_from_url
+from events.wake import StoreSignals
 from projections.rebuild import rebuild_projections
 from projections.registry import all_projections, create_read_model_tables
 from quantvista.config import Settings
@@ -120,6 +121,7 @@ class Platform:
         self.read_effects = SqlEffects(self.read_store)
         self.bus = PulsarBus(pulsar_url, tenant) if pulsar_url else None
         self.watch = DatabaseWatch(database_url)
+        self.signals: StoreSignals | None = None  # built with the consumers
         self.health = HealthBook(self.read_store, reachable=lambda: self.watch.reachable)
         self.readiness_limits = ReadinessLimits()
         self._execution: ExecutionService | None = None
@@ -208,6 +210,9 @@ class Platform:
                 if c in wanted
             ]
 
+        # One LISTEN connection wakes every idle consumer when a store it follows is appended to.
+        self.signals = StoreSignals(self.database_url, (s[c].events_table for c in STORES))
+
         def policy(handler: Any, effects: Any) -> TrackedConsumer:
             return TrackedConsumer(
                 handler,
@@ -215,6 +220,7 @@ class Platform:
                 s,
                 self.dead_letters,
                 self.bus,
+                wake=self.signals.wake_for(s[u].events_table for u in handler.upstreams),
                 fault=self.faults.hook(handler.name),
             )
 
@@ -269,6 +275,8 @@ class Platform:
         changes to the health table)."""
         self.faults.passed("startup")
         self.watch.start()
+        if self.signals is not None:
+            self.signals.start()
         for component in self.components:
             component.health_listener = self.health.record
             component.start()
@@ -282,6 +290,8 @@ class Platform:
         if self.bus is not None:
             self.bus.close()
             self.bus = None
+        if self.signals is not None:
+            self.signals.stop()
         self.watch.stop()
 
     def close(self) -> None:
