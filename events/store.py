@@ -41,6 +41,17 @@ from events.envelope import Cause, EventEnvelope
 
 log = logging.getLogger(__name__)
 
+STORE_CONTEXTS = (
+    "ingestion",
+    "intelligence",
+    "prediction",
+    "decision",
+    "execution",
+    "sagas",
+    "support",
+)
+"""Every event store of the platform (``<context>_events``), each with its own hash chain."""
+
 MAX_EVENTS_PER_APPEND = 500  # eventsourcing 9.5.6 hangs at ~1,200 per save (FACTS.md)
 
 

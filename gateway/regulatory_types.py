@@ -64,3 +64,27 @@ class AccessDecisionRecord:
     @strawberry.field
     def ts_event_iso(self) -> UtcTimestamp:
         return UtcTimestamp(self.ts_event)
+
+
+@strawberry.type(description="Where a store's hash chain stops verifying, and what was found.")
+class ChainBreak:
+    position: StorePosition
+    problem: str
+
+
+@strawberry.type(
+    description="One store's hash chain recomputed from its first event, as `quantvista audit "
+    "verify` does: intact, or the positions where a stored event was changed, removed or "
+    "inserted (the first 20)."
+)
+class ChainVerification:
+    context: str = strawberry.field(description="The store (ingestion, …, support).")
+    intact: bool
+    events: int = strawberry.field(description="Events recomputed.")
+    head_position: StorePosition = strawberry.field(description="The last event verified.")
+    head_hash: str = strawberry.field(
+        description="Hex SHA-256 link of the last event: what `quantvista audit anchor` exports."
+    )
+    breaks: list[ChainBreak]
+    verified_at: UtcTimestamp = strawberry.field(description="When the recomputation ended.")
+    seconds: float = strawberry.field(description="How long it took.")

@@ -33,7 +33,12 @@ from gateway.error_codes import ErrorCodes
 from gateway.errors import BadUserInput, GatewayError
 from gateway.ids import parse_cursor, parse_global_id
 from gateway.limits import Limits, OperationLimits
-from gateway.regulatory_types import AccessDecisionRecord, OrderRecordPage, TransactionReportFile
+from gateway.regulatory_types import (
+    AccessDecisionRecord,
+    ChainVerification,
+    OrderRecordPage,
+    TransactionReportFile,
+)
 from gateway.resolvers import (
     commands,
     live,
@@ -505,6 +510,22 @@ class Query:
         context = _context(info)
         await context.caller.require(PlatformPermission.AUDIT, "accessLog", "access-log")
         return await regulatory.access_log(context, query)
+
+    @strawberry.field(
+        description="Recompute the hash chain of one store (`context`) or of every store, from "
+        "its first event, now: intact, or where a stored event was changed, removed or "
+        "inserted. Auditors (the audit permission); every request is in the access log. A "
+        "store takes about 1 s per 100,000 events; one recomputation runs at a time."
+    )
+    async def chain_verification(
+        self, info: strawberry.Info, context: str | None = None
+    ) -> list[ChainVerification]:
+        contexts = regulatory.chain_contexts(context)
+        gateway_context = _context(info)
+        await gateway_context.caller.require(
+            PlatformPermission.AUDIT, "chainVerification", f"chain:{context or 'all'}"
+        )
+        return await regulatory.chain_verification(gateway_context, contexts)
 
 
 @strawberry.type

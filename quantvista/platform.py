@@ -37,7 +37,7 @@ from events.effects import SqlEffects, StoreEffects
 from events.faults import FaultPlan
 from events.health import HealthBook
 from events.relay import RELAY_DDL, Relay
-from events.store import EventStore, datastore_from_url
+from events.store import STORE_CONTEXTS, EventStore, datastore_from_url
 from events.wake import StoreSignals
 from projections.rebuild import rebuild_projections
 from projections.registry import all_projections, create_read_model_tables
@@ -47,7 +47,7 @@ from sagas.trade_lifecycle.saga import TradeLifecycleConfig, TradeLifecycleSaga
 
 log = logging.getLogger(__name__)
 
-STORES = ("ingestion", "intelligence", "prediction", "decision", "execution", "sagas", "support")
+STORES = STORE_CONTEXTS
 CONTEXT_COMPONENTS = (*STORES, "projections")  # what ``quantvista serve <component>`` runs
 
 

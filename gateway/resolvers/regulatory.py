@@ -1,11 +1,13 @@
-"""The regulator's and the auditor's reads: RTS 22 transaction reports, Annex IV order records
-and the access log, built from the event stores on a worker thread by the same functions as
-``quantvista mifid`` and ``quantvista audit access`` — so a regulator pulling a day over
-GraphQL gets the bytes the CLI writes. The caller's permission is checked, and the decision
-recorded, by the schema before any of these runs."""
+"""The regulator's and the auditor's reads: RTS 22 transaction reports, Annex IV order records,
+the access log and the stores' hash chains, built from the event stores on a worker thread by
+the same functions as ``quantvista mifid``, ``quantvista audit access`` and ``quantvista audit
+verify`` — so a regulator pulling a day over GraphQL gets the bytes the CLI writes. The caller's
+permission is checked, and the decision recorded, by the schema before any of these runs."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from typing import Any
 
@@ -23,18 +25,23 @@ from bounded_contexts.support.application.mifid.transactions import (
 )
 from bounded_contexts.support.domain.mifid.firm import FirmConfig, FirmConfigError
 from bounded_contexts.support.domain.mifid.order_records import ORDER_RECORD_COLUMNS
+from events.chain import verify
+from events.store import STORE_CONTEXTS
 from gateway.context import GatewayContext
 from gateway.errors import BadUserInput, Unavailable
 from gateway.regulatory_types import (
     AccessDecisionRecord,
+    ChainBreak,
+    ChainVerification,
     LeftOutTransaction,
     OrderRecordPage,
     TransactionReportFile,
 )
-from gateway.scalars import Nanoseconds, StorePosition
+from gateway.scalars import Nanoseconds, StorePosition, UtcTimestamp
 
 MAX_ORDER_RECORDS = 10_000
 MAX_WINDOW_NS = 31 * 86_400 * 1_000_000_000  # one month of order records per request
+_ONE_VERIFICATION = threading.Lock()  # a recomputation reads a whole store: one at a time
 
 
 def parse_trading_day(text: str) -> date:
@@ -141,3 +148,44 @@ async def access_log(context: GatewayContext, query: AccessQuery) -> list[Access
         ]
 
     return await anyio.to_thread.run_sync(read)
+
+
+def chain_contexts(context: str | None) -> list[str]:
+    if context is None:
+        return list(STORE_CONTEXTS)
+    if context not in STORE_CONTEXTS:
+        raise BadUserInput(f"context must be one of {', '.join(STORE_CONTEXTS)}, got {context!r}")
+    return [context]
+
+
+async def chain_verification(
+    context: GatewayContext, contexts: list[str]
+) -> list[ChainVerification]:
+    """Recompute the chains now (never a cached answer: tampering with an old row does not move
+    a chain's head). Streams each store (~100,000 events/s); one recomputation at a time per
+    gateway, so that auditors asking at once queue rather than read every store in parallel."""
+
+    def run() -> list[ChainVerification]:
+        found = []
+        with _ONE_VERIFICATION, _connect(context) as conn:
+            for name in contexts:
+                started = time.perf_counter()
+                checked = verify(conn, name)
+                found.append(
+                    ChainVerification(
+                        context=name,
+                        intact=checked.intact,
+                        events=checked.events,
+                        head_position=StorePosition(checked.head_position),
+                        head_hash=checked.head_hash.hex(),
+                        breaks=[
+                            ChainBreak(position=StorePosition(b.position), problem=b.problem)
+                            for b in checked.breaks
+                        ],
+                        verified_at=UtcTimestamp(time.time_ns()),
+                        seconds=round(time.perf_counter() - started, 3),
+                    )
+                )
+        return found
+
+    return await anyio.to_thread.run_sync(run)

@@ -106,6 +106,7 @@ notificationPreferences(other) FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN
 transactionReports             FORBIDDEN FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN 401
 orderRecords                   FORBIDDEN FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN 401
 accessLog                      FORBIDDEN FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN 401
+chainVerification              FORBIDDEN FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN 401
 """
 
 NESTED = """
@@ -474,6 +475,13 @@ def decisions_recorded(world: World, role: str, value: Any) -> None:
     assert (value[0]["subject"], value[0]["operation"]) == (USERS[role], "accessLog")
 
 
+def execution_chain_intact(world: World, role: str, value: Any) -> None:
+    assert value == [
+        {"context": "execution", "intact": True, "events": value[0]["events"], "breaks": []}
+    ]
+    assert value[0]["events"] > 0
+
+
 EMPTY_PAGE = {"totalCount": 0, "edges": []}
 ORDER_FIELDS = "orderId accountId events { type } fills { fillSeq }"
 PAGE = "totalCount edges { node { accountId } }"
@@ -520,6 +528,10 @@ QUERY_OPERATIONS: dict[str, Operation] = {
     "accessLog": Operation(
         "{ accessLog(first: 1000) { subject operation resource outcome reason } }",
         shows=decisions_recorded,
+    ),
+    "chainVerification": Operation(
+        '{ chainVerification(context: "execution") { context intact events breaks { position } } }',
+        shows=execution_chain_intact,
     ),
     "notifications": Operation(
         "{ notifications(first: 500) { edges { node { notificationId } } } }",
