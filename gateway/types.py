@@ -184,6 +184,11 @@ class Fill(Node):
     fee: Decimal
     ts_event: Nanoseconds
     position: StorePosition = strawberry.field(description="Execution position of the fill.")
+    corrected_position: StorePosition | None = strawberry.field(
+        default=None,
+        description="Execution position of the last correction of its price or fee "
+        "(`OrderFillCorrected`, in the order's `events` beside the fill); null: as filled.",
+    )
 
     @strawberry.field
     def ts_event_iso(self) -> UtcTimestamp:
@@ -616,6 +621,9 @@ def fill_from_row(row: Any) -> Fill:
         fee=decimals.money(row["fee"]),  # type: ignore[arg-type]
         ts_event=Nanoseconds(row["ts_event"]),
         position=StorePosition(row["seq"]),
+        corrected_position=(
+            None if row["corrected_seq"] is None else StorePosition(row["corrected_seq"])
+        ),
     )
 
 

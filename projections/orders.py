@@ -14,6 +14,7 @@ from psycopg import Cursor
 from bounded_contexts.execution.domain.events import (
     OrderAccepted,
     OrderCancelled,
+    OrderFillCorrected,
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
@@ -21,7 +22,14 @@ from bounded_contexts.execution.domain.events import (
 from events.envelope import EventEnvelope
 from projections.base import Projection
 
-ORDER_EVENTS = (OrderSubmitted, OrderAccepted, OrderRejected, OrderFilled, OrderCancelled)
+ORDER_EVENTS = (
+    OrderSubmitted,
+    OrderAccepted,
+    OrderRejected,
+    OrderFilled,
+    OrderCancelled,
+    OrderFillCorrected,
+)
 
 
 class OrdersProjection(Projection):
@@ -115,6 +123,18 @@ class OrdersProjection(Projection):
                     "instrument_id, side, %s, %s, %s, %s, %s FROM rm_orders WHERE order_id = %s "
                     "ON CONFLICT DO NOTHING",
                     (e.fill_seq, e.quantity, e.price, e.fee, ts, seq, e.order_id),
+                )
+            case OrderFillCorrected():
+                # The fill shows its corrected terms; the order's history keeps both events.
+                cur.execute(
+                    "UPDATE rm_orders SET average_fill_price = %s, ts_updated = %s, "
+                    "version = %s, updated_seq = %s WHERE order_id = %s AND version < %s",
+                    (e.average_price, ts, version, seq, e.order_id, version),
+                )
+                cur.execute(
+                    "UPDATE rm_fills SET price = %s, fee = %s, corrected_seq = %s "
+                    "WHERE order_id = %s AND fill_seq = %s",
+                    (e.price, e.fee, seq, e.order_id, e.fill_seq),
                 )
 
     @staticmethod

@@ -9,7 +9,11 @@ from decimal import Decimal
 
 from psycopg import Cursor
 
-from bounded_contexts.execution.domain.events import AccountOpened, FillBooked
+from bounded_contexts.execution.domain.events import (
+    AccountOpened,
+    FillBooked,
+    FillBookingCorrected,
+)
 from events.envelope import EventEnvelope
 from projections.base import Projection
 
@@ -53,7 +57,7 @@ def average_price(quantity: Decimal, cost: Decimal) -> Decimal:
 class PortfolioProjection(Projection):
     name = "projection.portfolio"
     upstreams = ("execution",)
-    tables = ("rm_portfolio", "rm_positions")
+    tables = ("rm_portfolio", "rm_positions", "rm_position_fills")
 
     def fold(self, events: Sequence[EventEnvelope], cur: Cursor) -> None:  # type: ignore[type-arg]
         for envelope in events:
@@ -67,6 +71,8 @@ class PortfolioProjection(Projection):
                 )
             elif isinstance(e, FillBooked):
                 self._book(e, envelope.position, cur)
+            elif isinstance(e, FillBookingCorrected):
+                self._correct(e, envelope.position, cur)
 
     def _book(self, e: FillBooked, seq: int, cur: Cursor) -> None:  # type: ignore[type-arg]
         cur.execute(
@@ -81,6 +87,12 @@ class PortfolioProjection(Projection):
             quantity, cost, realised = ZERO, ZERO, ZERO
         signed = e.quantity if e.side == "BUY" else -e.quantity
         quantity, cost, gained = fold_position(quantity, cost, signed, e.price)
+        cur.execute(
+            "INSERT INTO rm_position_fills (account_id, instrument_id, order_id, fill_seq, "
+            "signed_quantity, price, seq) SELECT %s, %s, %s, count(*) + 1, %s, %s, %s "
+            "FROM rm_position_fills WHERE order_id = %s",
+            (e.account_id, e.instrument_id, e.order_id, signed, e.price, seq, e.order_id),
+        )
         cur.execute(
             "INSERT INTO rm_positions (account_id, instrument_id, quantity, average_price, "
             "cost_basis, realised_pnl, updated_seq) VALUES (%s, %s, %s, %s, %s, %s, %s) "
@@ -102,4 +114,39 @@ class PortfolioProjection(Projection):
             "UPDATE rm_portfolio SET cash = %s, fees_paid = fees_paid + %s, "
             "realised_pnl = realised_pnl + %s, updated_seq = %s WHERE account_id = %s",
             (e.cash_after, e.fee, gained, seq, e.account_id),
+        )
+
+    def _correct(self, e: FillBookingCorrected, seq: int, cur: Cursor) -> None:  # type: ignore[type-arg]
+        """A past fill's price changed: re-fold the instrument's position from its fills (the
+        cost basis and the P&L realised since depend on it), and book the cash and fee."""
+        cur.execute(
+            "UPDATE rm_position_fills SET price = %s WHERE order_id = %s AND fill_seq = %s",
+            (e.price, e.order_id, e.fill_seq),
+        )
+        cur.execute(
+            "SELECT signed_quantity, price FROM rm_position_fills "
+            "WHERE account_id = %s AND instrument_id = %s ORDER BY seq",
+            (e.account_id, e.instrument_id),
+        )
+        quantity, cost, realised = ZERO, ZERO, ZERO
+        for fill in cur.fetchall():
+            quantity, cost, gained = fold_position(
+                quantity, cost, fill["signed_quantity"], fill["price"]
+            )
+            realised += gained
+        cur.execute(
+            "SELECT realised_pnl FROM rm_positions WHERE account_id = %s AND instrument_id = %s",
+            (e.account_id, e.instrument_id),
+        )
+        before = cur.fetchone()
+        realised_before = before["realised_pnl"] if before else ZERO
+        cur.execute(
+            "UPDATE rm_positions SET average_price = %s, cost_basis = %s, realised_pnl = %s, "
+            "updated_seq = %s WHERE account_id = %s AND instrument_id = %s",
+            (average_price(quantity, cost), cost, realised, seq, e.account_id, e.instrument_id),
+        )
+        cur.execute(
+            "UPDATE rm_portfolio SET cash = %s, fees_paid = fees_paid + %s, "
+            "realised_pnl = realised_pnl + %s, updated_seq = %s WHERE account_id = %s",
+            (e.cash_after, e.fee - e.previous_fee, realised - realised_before, seq, e.account_id),
         )

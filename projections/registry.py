@@ -27,12 +27,14 @@ def all_projections() -> list[Projection]:
     ]
 
 
-READ_MODEL_VERSION = 4
+READ_MODEL_VERSION = 5
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
 index (``rm_event_index``) auditors walk for lineage. Version 4: notifications (in-app notices,
-deliveries, preferences); the event index takes any ``ts_event`` the store took."""
+deliveries, preferences); the event index takes any ``ts_event`` the store took. Version 5:
+fill corrections (``rm_fills.corrected_seq``; the portfolio's own ledger of fills,
+``rm_position_fills``, to re-fold a position when a past fill's price is corrected)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (
@@ -50,6 +52,7 @@ _EVERY_READ_MODEL = (
     "rm_order_events",
     "rm_fills",
     "rm_positions",
+    "rm_position_fills",
     "rm_portfolio",
     "rm_event_index",
     "rm_notifications",

@@ -104,6 +104,7 @@ CREATE TABLE IF NOT EXISTS rm_fills (
     fee            NUMERIC NOT NULL,
     ts_event       BIGINT NOT NULL,
     seq            BIGINT NOT NULL,           -- execution position of the OrderFilled
+    corrected_seq  BIGINT,                    -- of the last OrderFillCorrected; NULL: as filled
     PRIMARY KEY (order_id, fill_seq)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS rm_fills_by_seq ON rm_fills (account_id, seq);
@@ -118,6 +119,21 @@ CREATE TABLE IF NOT EXISTS rm_positions (
     updated_seq     BIGINT NOT NULL,      -- execution position of the last FillBooked applied
     PRIMARY KEY (account_id, instrument_id)
 );
+
+-- The portfolio projection's own ledger of booked fills (prices as corrected): a correction of
+-- a past fill re-folds that instrument's position from it.
+CREATE TABLE IF NOT EXISTS rm_position_fills (
+    account_id       TEXT NOT NULL,
+    instrument_id    TEXT NOT NULL,
+    order_id         UUID NOT NULL,
+    fill_seq         INTEGER NOT NULL,
+    signed_quantity  NUMERIC NOT NULL,
+    price            NUMERIC NOT NULL,
+    seq              BIGINT NOT NULL,      -- execution position of the FillBooked
+    PRIMARY KEY (order_id, fill_seq)
+);
+CREATE INDEX IF NOT EXISTS rm_position_fills_by_instrument
+    ON rm_position_fills (account_id, instrument_id, seq);
 
 CREATE TABLE IF NOT EXISTS rm_portfolio (
     account_id      TEXT PRIMARY KEY,

@@ -19,6 +19,7 @@ from rich.table import Table
 from quantvista.config import ConfigurationError, Settings
 from quantvista.embedded import Infrastructure
 from quantvista.mifid_cli import add_mifid_commands
+from quantvista.orders_cli import add_order_commands
 from quantvista.platform import CONTEXT_COMPONENTS, STORES, ComponentsFailing, Platform
 from quantvista.watchdog import DatabaseLost
 
@@ -177,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.set_defaults(run=_replay)
 
     add_mifid_commands(sub)
+    add_order_commands(sub)
 
     users = sub.add_parser("users", help="who may do what: users, roles and accounts")
     users_sub = users.add_subparsers(dest="action", required=True)

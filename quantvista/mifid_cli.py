@@ -62,7 +62,7 @@ def add_mifid_commands(subparsers: Any) -> None:
 
 
 @contextlib.contextmanager
-def _platform(settings: Any) -> Iterator[Any]:
+def platform_started(settings: Any) -> Iterator[Any]:
     """The servers started (or reached) and every table present, as every CLI command has."""
     from quantvista.embedded import Infrastructure
     from quantvista.platform import Platform
@@ -89,7 +89,7 @@ def _transactions(args: argparse.Namespace, settings: Any, console: Console) -> 
     day = parse_day(args.date)
     firm = load_firm_config(args.firm)  # before any server starts: a bad file fails at once
     out = args.out or Path(f"transactions-{day.isoformat()}.xml")
-    with _platform(settings) as platform, psycopg.connect(platform.database_url) as conn:
+    with platform_started(settings) as platform, psycopg.connect(platform.database_url) as conn:
         reports = transaction_reports(conn, firm, day)
     written = write_transaction_file(reports, firm, out)
     for item in reports.left_out:
@@ -129,7 +129,7 @@ def _orders(args: argparse.Namespace, settings: Any, console: Console) -> int:
     else:
         console.print("no firm configuration: client ids and persons' national ids are left empty")
     out = args.out or Path(f"order-records.{args.format}")
-    with _platform(settings) as platform, psycopg.connect(platform.database_url) as conn:
+    with platform_started(settings) as platform, psycopg.connect(platform.database_url) as conn:
         records = order_records(conn, firm, start, end)
     size = write_order_records(records, args.format, out)
     console.print(f"wrote {out}: {len(records)} order events, {size:,} bytes")
@@ -167,7 +167,7 @@ def _cancel(args: argparse.Namespace, settings: Any, console: Console) -> int:
     )
 
     actor = f"person:{args.by}" if args.by else "cli"
-    with _platform(settings) as platform:
+    with platform_started(settings) as platform:
         position = cancel_transaction_report(
             platform.stores["support"],
             args.trn,

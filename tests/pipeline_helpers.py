@@ -24,6 +24,7 @@ READ_MODEL_TABLES = (
     "rm_order_events",
     "rm_fills",
     "rm_positions",
+    "rm_position_fills",
     "rm_portfolio",
 )
 """The read models two runs of the same input must agree on. Not ``rm_event_index``: it keeps
@@ -42,7 +43,7 @@ def feed_synthetic(platform: Platform, *, seed: int, instruments: int = 5, days:
     return report.accepted
 
 
-POSITION_COLUMNS = frozenset({"seq", "updated_seq"})
+POSITION_COLUMNS = frozenset({"seq", "updated_seq", "corrected_seq"})
 """Columns holding store positions: equal between two runs of the same input, but not after a
 kill (a killed transaction, or a killed database's sequence cache, burns positions)."""
 

@@ -41,7 +41,8 @@ ORDER_COLUMNS = """order_id, account_id, instrument_id, side, order_type, quanti
        decision_id, algo_id, actor, time_in_force, expire_at, ts_submitted, ts_updated,
        version, seq, updated_seq"""
 FILL_COLUMNS = (
-    "order_id, fill_seq, account_id, instrument_id, side, quantity, price, fee, ts_event, seq"
+    "order_id, fill_seq, account_id, instrument_id, side, quantity, price, fee, ts_event, seq, "
+    "corrected_seq"
 )
 
 _ORDER_SQL = f"SELECT {ORDER_COLUMNS} FROM rm_orders WHERE order_id = $1"

@@ -76,6 +76,45 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
         assert refused.returncode == 2, refused.stdout + refused.stderr[-2000:]
         assert "Traceback" not in refused.stderr
 
+    # A fill's price corrected: recorded beside the fill, shown by the read models once they
+    # are rebuilt from the log; bad input is refused with the reason and records nothing.
+    with (
+        Infrastructure.start(Settings(data_dir=tmp_path / ".quantvista")) as infra,
+        psycopg.connect(infra.database_url) as conn,
+    ):
+        order_id, price = conn.execute(
+            "SELECT order_id, price FROM rm_fills ORDER BY seq LIMIT 1"
+        ).fetchone()
+    correct = ("orders", "correct-fill", "--order", str(order_id), "--reason", "venue")
+    correct += ("--by", "olga")
+    fixed = _run(tmp_path, *correct, "--fill", "1", "--price", str(price + 1))
+    assert fixed.returncode == 0 and "recorded the correction" in fixed.stdout, fixed.stdout
+    for bad, says in (
+        (("--fill", "99", "--price", "1"), "has no fill 99"),
+        (("--fill", "1", "--price", "-5"), "must be positive"),
+        (("--fill", "1", "--price", "abc"), "must be a decimal"),
+        (("--fill", "1", "--price", str(price + 1)), "already at price"),
+    ):
+        refused = _run(tmp_path, *correct, *bad)
+        said = " ".join(refused.stdout.split())
+        assert refused.returncode == 2 and says in said and "Traceback" not in refused.stderr, said
+    assert _run(tmp_path, "projections", "rebuild", "orders").returncode == 0
+    with (
+        Infrastructure.start(Settings(data_dir=tmp_path / ".quantvista")) as infra,
+        psycopg.connect(infra.database_url) as conn,
+    ):
+        shown = conn.execute(
+            "SELECT price, corrected_seq IS NOT NULL FROM rm_fills WHERE order_id = %s "
+            "AND fill_seq = 1",
+            (order_id,),
+        ).fetchone()
+        history = conn.execute(
+            "SELECT count(*) FROM rm_order_events WHERE order_id = %s "
+            "AND event_type IN ('OrderFilled', 'OrderFillCorrected')",
+            (order_id,),
+        ).fetchone()[0]
+    assert shown == (price + 1, True) and history >= 2
+
     # Retention: every store's closed period copied to Parquet with its chain heads; each
     # file verifies alone and against the live store; bad input is refused with the reason.
     import time

@@ -90,6 +90,26 @@ class ExecutionCommands:
 
         return self._run(principal, f"manual-cancel/{order_id}/{self.clock_ns()}", order_id, cancel)
 
+    def correct_fill(
+        self,
+        principal: Principal,
+        *,
+        order_id: UUID,
+        fill_seq: int,
+        price: Decimal,
+        fee: Decimal,
+        reason: str,
+    ) -> OrderOutcome:
+        """Record a correction of one fill's price and fee, decided by ``principal``."""
+        return self._run(
+            principal,
+            f"fill-correction/{order_id}/{fill_seq}/{self.clock_ns()}",
+            order_id,
+            lambda uow, cause: self.service.correct_fill(
+                order_id, fill_seq, price=price, fee=fee, reason=reason, uow=uow, cause=cause
+            ),
+        )
+
     def _run(
         self,
         principal: Principal,

@@ -287,6 +287,45 @@ class ExecutionService:
         order.cancel(reason)
         uow.save(order, cause)
 
+    def correct_fill(
+        self,
+        order_id: UUID,
+        fill_seq: int,
+        *,
+        price: Decimal,
+        fee: Decimal,
+        reason: str,
+        uow: EventsToAppend,
+        cause: Cause,
+    ) -> None:
+        """Correct a fill's price and fee: the order records the correction beside the fill
+        (naming the fill's store position), and the account re-books the cash it makes."""
+        order = self.orders.get(order_id)
+        if order is None or order.submitted is None:
+            raise OrderNotFound(order_id)
+        terms = order.fill_terms.get(fill_seq)
+        corrected_position = (
+            0 if terms is None else self.store.position_of(order.id, terms.version) or 0
+        )
+        order.correct_fill(
+            fill_seq, price=price, fee=fee, reason=reason, corrected_position=corrected_position
+        )
+        assert terms is not None  # correct_fill refused an unknown fill
+        submitted = order.submitted
+        self.accounts[submitted.account_id].correct_fill_booking(
+            order_id=order.id,
+            fill_seq=fill_seq,
+            instrument_id=submitted.instrument_id,
+            side=submitted.side,
+            quantity=terms.quantity,
+            previous_price=terms.price,
+            previous_fee=terms.fee,
+            price=price,
+            fee=fee,
+        )
+        uow.save(order, cause)
+        uow.save(self.accounts[submitted.account_id], cause)
+
     def on_bar(self, instrument_id: str, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
         for order in self._open_orders(instrument_id):
             if order.ts_submitted <= bar.ts_start:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from bounded_contexts.execution.domain.events import AccountOpened, FillBooked, Side
+from bounded_contexts.execution.domain.events import (
+    AccountOpened,
+    FillBooked,
+    FillBookingCorrected,
+    Side,
+)
 from events.domain import Aggregate, DomainEvent
 
 ACCOUNT_NAMESPACE = uuid.UUID("3d4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f60")
@@ -58,6 +63,40 @@ class Account(Aggregate):
             )
         )
 
+    def correct_fill_booking(
+        self,
+        *,
+        order_id: uuid.UUID,
+        fill_seq: int,
+        instrument_id: str,
+        side: Side,
+        quantity: Decimal,
+        previous_price: Decimal,
+        previous_fee: Decimal,
+        price: Decimal,
+        fee: Decimal,
+    ) -> None:
+        """Re-book a corrected fill: the cash moves by the difference the correction makes
+        (price times the signed quantity, and the fee); the position does not move."""
+        signed = quantity if side == "BUY" else -quantity
+        cash_after = self.cash - signed * (price - previous_price) - (fee - previous_fee)
+        self._record(
+            FillBookingCorrected(
+                self.account_id,
+                order_id,
+                fill_seq,
+                instrument_id,
+                side,
+                quantity,
+                previous_price,
+                previous_fee,
+                price,
+                fee,
+                cash_after,
+                self.position(instrument_id),
+            )
+        )
+
     def position(self, instrument_id: str) -> Decimal:
         return self.positions.get(instrument_id, Decimal(0))
 
@@ -69,7 +108,7 @@ class Account(Aggregate):
                     event.currency,
                     event.initial_cash,
                 )
-            case FillBooked():
+            case FillBooked() | FillBookingCorrected():
                 self.cash = event.cash_after
                 self.positions[event.instrument_id] = event.position_after
             case _:

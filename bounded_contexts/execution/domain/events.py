@@ -197,6 +197,30 @@ OrderFilled.UPCASTERS = {1: _order_filled_v1_to_v2}
 
 
 @dataclass(frozen=True)
+class OrderFillCorrected(_ExecutionEvent):
+    """A fill's price or fee corrected after the fact — the venue corrected the trade, or a
+    booking error was found. A correction is a new event naming the fill it corrects (by
+    ``fill_seq``, its ``transaction_reference`` and the store position of its ``OrderFilled``,
+    ``corrected_position``); the fill itself stays in the log as it was recorded (Reg. 2017/565
+    Art. 72: records are corrected, never overwritten). ``price`` and ``fee`` are the fill's
+    values from now on, ``previous_price``/``previous_fee`` what they were until now (the fill's,
+    or an earlier correction's), ``average_price`` the order's average after it. Who corrected
+    is the event's actor; ``reason`` says why. The quantity is not corrected here: a wrong
+    quantity is a busted trade and a new fill."""
+
+    order_id: UUID
+    fill_seq: int
+    transaction_reference: str
+    corrected_position: int
+    previous_price: Decimal
+    previous_fee: Decimal
+    price: Decimal
+    fee: Decimal
+    average_price: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
 class OrderCancelled(_ExecutionEvent):
     """The order's remaining quantity was cancelled (CAME); the reason says by whom/why."""
 
@@ -223,6 +247,26 @@ class FillBooked(_ExecutionEvent):
     instrument_id: str
     side: Side
     quantity: Decimal
+    price: Decimal
+    fee: Decimal
+    cash_after: Decimal
+    position_after: Decimal
+
+
+@dataclass(frozen=True)
+class FillBookingCorrected(_ExecutionEvent):
+    """The account's side of an ``OrderFillCorrected``: the booked fill of ``order_id`` number
+    ``fill_seq`` now at ``price`` and ``fee`` instead of ``previous_price`` and
+    ``previous_fee``; the cash after the correction (the position does not change)."""
+
+    account_id: str
+    order_id: UUID
+    fill_seq: int
+    instrument_id: str
+    side: Side
+    quantity: Decimal
+    previous_price: Decimal
+    previous_fee: Decimal
     price: Decimal
     fee: Decimal
     cash_after: Decimal

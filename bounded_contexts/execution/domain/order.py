@@ -10,6 +10,7 @@ Any other transition raises :class:`IllegalOrderTransition` and records nothing.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -18,6 +19,7 @@ from bounded_contexts.execution.domain.events import (
     ControlBreach,
     OrderAccepted,
     OrderCancelled,
+    OrderFillCorrected,
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
@@ -46,6 +48,18 @@ ALLOWED: dict[str, set[OrderStatus]] = {
 OPEN = {OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED}
 
 
+@dataclass(frozen=True)
+class FillTerms:
+    """One fill as it stands: its quantity, price and fee (corrections applied), its transaction
+    reference, and the order version its ``OrderFilled`` was recorded at."""
+
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal
+    transaction_reference: str
+    version: int
+
+
 class Order(Aggregate):
     def _init_state(self) -> None:
         self.status = OrderStatus.NEW
@@ -60,6 +74,7 @@ class Order(Aggregate):
         self.reference_price: Decimal | None = None  # the price pre-trade checks used
         self.correlation_id: uuid.UUID | None = None  # the chain the order belongs to
         self.submitted_by = ""  # the actor of its OrderSubmitted (person:… or algo:…)
+        self.fill_terms: dict[int, FillTerms] = {}  # by fill number, corrections applied
 
     @classmethod
     def submit(cls, submitted: OrderSubmitted) -> Order:
@@ -130,6 +145,40 @@ class Order(Aggregate):
             )
         )
 
+    def correct_fill(
+        self, fill_seq: int, *, price: Decimal, fee: Decimal, reason: str, corrected_position: int
+    ) -> None:
+        """Correct one fill's price and fee (its quantity stands). Any fill of any order can be
+        corrected, more than once; each correction is recorded beside the fill, which stays."""
+        terms = self.fill_terms.get(fill_seq)
+        if terms is None:
+            raise InvalidOrder(f"order {self.id} has no fill {fill_seq} (fills: {self.fills})")
+        if not price.is_finite() or price <= 0:
+            raise InvalidOrder(f"a corrected price must be positive, got {price}")
+        if not fee.is_finite() or fee < 0:
+            raise InvalidOrder(f"a corrected fee must not be negative, got {fee}")
+        if (price, fee) == (terms.price, terms.fee):
+            raise InvalidOrder(
+                f"fill {fill_seq} of order {self.id} is already at price {price}, fee {fee}"
+            )
+        if not reason.strip():
+            raise InvalidOrder("a correction needs a reason")
+        notional = self.notional + terms.quantity * (price - terms.price)
+        self._record(
+            OrderFillCorrected(
+                self.id,
+                fill_seq,
+                terms.transaction_reference,
+                corrected_position,
+                terms.price,
+                terms.fee,
+                price,
+                fee,
+                (notional / self.filled).quantize(Decimal("0.000001")),
+                reason.strip(),
+            )
+        )
+
     def cancel(self, reason: str) -> None:
         self._guard("cancel")
         self._record(OrderCancelled(self.id, reason, self.remaining))
@@ -162,6 +211,13 @@ class Order(Aggregate):
                 self.status = OrderStatus.REJECTED
                 self.reject_reason, self.breaches = event.reason, event.breaches
             case OrderFilled():
+                self.fill_terms[event.fill_seq] = FillTerms(
+                    event.quantity,
+                    event.price,
+                    event.fee,
+                    event.transaction_reference or transaction_reference(self.id, event.fill_seq),
+                    self.version + 1,
+                )
                 self.filled = event.filled_quantity
                 self.notional += event.quantity * event.price
                 self.fills = event.fill_seq
@@ -174,6 +230,11 @@ class Order(Aggregate):
             case OrderCancelled():
                 self.status = OrderStatus.CANCELLED
                 self.reject_reason = event.reason
+            case OrderFillCorrected():
+                terms = self.fill_terms[event.fill_seq]
+                self.notional += terms.quantity * (event.price - terms.price)
+                self.fill_terms[event.fill_seq] = replace(terms, price=event.price, fee=event.fee)
+                self.average_price = event.average_price
             case _:
                 super().apply(event)
 

@@ -43,13 +43,15 @@ def render_document(
     e = _Builder(namespace)
     document = e.root("Document")
     body = e.sub(document, "FinInstrmRptgTxRpt")
-    for report in reports:
-        _new(e, e.sub(e.sub(body, "Tx"), "New"), report)
+    # Cancellations first: a corrected execution is cancelled and sent again under the same
+    # reference in one file, and the receiver applies the records in order.
     for cancellation in cancellations:
         cxl = e.sub(e.sub(body, "Tx"), "Cxl")
         e.text(cxl, "TxId", cancellation.transaction_reference)
         e.text(cxl, "ExctgPty", cancellation.executing_entity)
         e.text(cxl, "SubmitgPty", cancellation.submitting_entity)
+    for report in reports:
+        _new(e, e.sub(e.sub(body, "Tx"), "New"), report)
     return document
 
 

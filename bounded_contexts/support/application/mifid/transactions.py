@@ -5,13 +5,19 @@ database connection passed in): one ``New`` per execution whose trading date-tim
 day (UTC), one ``Cxl`` per report cancellation recorded that day for an execution of an
 earlier day, and every record left out with each field at fault. An execution cancelled on
 its own trading day is withdrawn: neither reported nor cancelled (nothing had been sent).
+
+Corrections (``OrderFillCorrected``): an execution corrected on its own trading day is reported
+once, with the corrected price; one corrected on a later day gets, in that day's file, a
+``Cxl`` of the report sent and a ``New`` under the same reference with the corrected price (the
+``Cxl`` first in the file). A day's file only ever uses what was recorded by the end of that
+day, so writing an old day again gives the file that was sent.
 :func:`write_transaction_file` writes the ISO 20022 file; nothing is written for a day with
 nothing to report.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -87,9 +93,15 @@ def transaction_reports(
     listed = instruments(conn)
     cancelled = events_between(conn, "support", ["TransactionReportCancelled"], start, end)
     cancelled_today = {c.payload["transaction_reference"]: c for c in cancelled}
+    corrections = events_between(conn, "execution", ["OrderFillCorrected"], start, end)
+    corrected_today = {(c.aggregate_id, int(c.payload["fill_seq"])): c for c in corrections}
     reports, left_out, withdrawn, recorded = [], [], [], []
     for fill in sorted(fills, key=lambda f: (_executed(f), f.payload["transaction_reference"])):
         facts = execution_facts(fill, orders.get(fill.aggregate_id), listed)
+        correction = corrected_today.pop((fill.aggregate_id, facts.fill_seq), None)
+        if correction is not None:  # corrected the same day: reported once, as corrected
+            facts = replace(facts, price=Decimal(correction.payload["price"]))
+            recorded.append(correction.ts_recorded)
         if facts.transaction_reference in cancelled_today:
             reason = cancelled_today.pop(facts.transaction_reference).payload["reason"]
             withdrawn.append(Withdrawn(facts.transaction_reference, reason))
@@ -101,6 +113,15 @@ def transaction_reports(
         reports.append(report)
         recorded += [fill.ts_recorded, orders[fill.aggregate_id].ts_recorded]
     cancellations = []
+    for correction in sorted(corrected_today.values(), key=lambda c: c.position):
+        # an execution of an earlier day corrected today: cancel the report sent, send it again
+        resent = _resent(conn, correction, listed, firm, start)
+        if isinstance(resent, LeftOut):
+            left_out.append(resent)
+            continue
+        cancellations.append(resent[0])
+        reports.append(resent[1])
+        recorded.append(correction.ts_recorded)
     for event in sorted(cancelled_today.values(), key=lambda c: (c.ts_event, c.position)):
         reference, reason = event.payload["transaction_reference"], event.payload["reason"]
         problems = _cancellable(conn, reference, start)
@@ -188,6 +209,39 @@ def _executed(fill: LoggedEvent) -> int:
 
 def _decider(value: dict[str, str] | None) -> Decider | None:
     return None if value is None else Decider(value["kind"], value["id"])
+
+
+def _resent(
+    conn: psycopg.Connection,
+    correction: LoggedEvent,
+    listed: dict[str, InstrumentFacts],
+    firm: FirmConfig,
+    day_start: int,
+) -> tuple[CancellationReport, TransactionReport] | LeftOut:
+    """The ``Cxl`` and the corrected ``New`` of an earlier day's execution corrected today;
+    both are left out together (with every problem) when either fails validation, so that a
+    report is never cancelled without its replacement."""
+    p = correction.payload
+    reference = p["transaction_reference"]
+    history = events_of_aggregate(conn, "execution", correction.aggregate_id)
+    fill = next(
+        (
+            e
+            for e in history
+            if e.event_type == "OrderFilled" and int(e.payload["fill_seq"]) == int(p["fill_seq"])
+        ),
+        None,
+    )
+    if fill is None or _executed(fill) >= day_start:
+        problem = Problem(2, "the corrected execution is not an earlier day's in the log")
+        return LeftOut(reference, "CANC", (problem,))
+    facts = execution_facts(fill, history[0], listed)
+    cancellation, problems = cancellation_report(reference, f"corrected: {p['reason']}", firm)
+    report, more = new_report(replace(facts, price=Decimal(p["price"])), firm)
+    if cancellation is None or report is None:
+        status = "CANC" if cancellation is None else "NEWT"
+        return LeftOut(reference, status, tuple(problems + more))
+    return cancellation, report
 
 
 def _cancellable(conn: psycopg.Connection, reference: str, day_start: int) -> list[Problem]:

@@ -11,6 +11,9 @@ Event codes follow from the recorded event, never from a guess:
 ``CAME``           any other ``OrderCancelled`` (by a person, or by the firm's lifecycle)
 (none)             ``OrderAccepted``: the venue's acknowledgement has no ISO 20022 code; the
                    row is kept (its time is the RTS 25 acknowledgement) with an empty code
+(none)             ``OrderFillCorrected``: a correction of a fill's price or fee has no code
+                   either; its row carries the corrected price, the fill's transaction
+                   reference and the reason, beside the fill's own row
 =================  ======================================================================
 
 ``CHME``, ``CHMO``, ``CAMO`` and ``TRIG`` never occur: orders cannot be amended, there is no
@@ -33,6 +36,7 @@ ORDER_EVENT_TYPES = (
     "OrderRejected",
     "OrderFilled",
     "OrderCancelled",
+    "OrderFillCorrected",
 )
 
 
@@ -134,6 +138,7 @@ def order_record(
     remaining = _remaining(event)
     decision, executor = o.get("investment_decision"), o.get("execution_decision")
     filled = event.event_type == "OrderFilled"
+    priced = filled or event.event_type == "OrderFillCorrected"
     return OrderRecord(
         record_position=event.position,
         event_code=event_code(event.event_type, p, event.actor),
@@ -166,13 +171,13 @@ def order_record(
         stop_price=None,
         initial_quantity=o["quantity"],
         traded_quantity=p["quantity"] if filled else None,
-        traded_price=p["price"] if filled else None,
+        traded_price=p["price"] if priced else None,
         cumulative_quantity=p.get("filled_quantity") if filled else None,
         remaining_quantity=remaining,
         displayed_quantity=remaining,  # no iceberg orders: everything open is displayed
         validity=o["time_in_force"],
         validity_expiry=utc_timestamp(o["expire_at"]) if o.get("expire_at") else None,
-        transaction_reference=p.get("transaction_reference") if filled else None,
+        transaction_reference=p.get("transaction_reference") if priced else None,
         venue_transaction_id=p.get("venue_transaction_id") if filled else None,
         short_selling=p.get("short_selling") if filled else None,
         reason=p.get("reason"),
