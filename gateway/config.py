@@ -48,7 +48,7 @@ class GatewayConfig:
     consistency_timeout_s: float = 5.0
     limits: Limits = field(default_factory=Limits)
     http: HttpLimits = field(default_factory=HttpLimits)
-    max_in_flight: int = 64
+    max_in_flight: int = 24
     retry_after_s: int = 1
     cors_origins: tuple[str, ...] = ()
     allowlist: Mapping[str, str] | None = None
