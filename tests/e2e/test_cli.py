@@ -115,6 +115,16 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
         ).fetchone()[0]
     assert shown == (price + 1, True) and history >= 2
 
+    # Client records: a bad LEI is refused naming it; a good one is a version, listed.
+    client = ("clients", "record", "ACME", "--kind", "LEGAL", "--reason", "new", "--by", "olga")
+    bad_lei = _run(tmp_path, *client, "--lei", "529900T8BM49AURSDO56")
+    assert bad_lei.returncode == 2 and "not a valid ISO 17442" in " ".join(bad_lei.stdout.split())
+    assert _run(tmp_path, *client, "--lei", "529900T8BM49AURSDO55").returncode == 0
+    listed = _run(tmp_path, "clients", "list", "--json")
+    assert [(c["client_id"], c["lei"]) for c in json.loads(listed.stdout)] == [
+        ("ACME", "529900T8BM49AURSDO55")
+    ]
+
     # Retention: every store's closed period copied to Parquet with its chain heads; each
     # file verifies alone and against the live store; bad input is refused with the reason.
     import time

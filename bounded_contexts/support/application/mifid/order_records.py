@@ -17,6 +17,7 @@ from bounded_contexts.support.adapters.mifid.order_record_files import (
     order_records_csv,
     order_records_parquet,
 )
+from bounded_contexts.support.application.mifid.clients import with_recorded_clients
 from bounded_contexts.support.application.mifid.log import events_between, first_events
 from bounded_contexts.support.application.mifid.reference import algorithms, instruments
 from bounded_contexts.support.domain.mifid.firm import FirmConfig
@@ -34,6 +35,8 @@ def order_records(
     conn: psycopg.Connection, firm: FirmConfig | None, start: int, end: int
 ) -> list[OrderRecord]:
     events = events_between(conn, "execution", ORDER_EVENT_TYPES, start, end)
+    if firm is not None:  # clients as recorded by the window's end
+        firm = with_recorded_clients(conn, firm, end)
     orders = first_events(conn, "execution", (e.aggregate_id for e in events))
     listed = instruments(conn)
     codes = algorithms(conn)

@@ -26,6 +26,7 @@ from uuid import UUID
 import psycopg
 
 from bounded_contexts.support.adapters.mifid.auth016_xml import render_file
+from bounded_contexts.support.application.mifid.clients import with_recorded_clients
 from bounded_contexts.support.application.mifid.log import (
     LoggedEvent,
     events_between,
@@ -88,6 +89,7 @@ def transaction_reports(
     conn: psycopg.Connection, firm: FirmConfig, day: date
 ) -> TransactionReportSet:
     start, end = day_bounds(day)
+    firm = with_recorded_clients(conn, firm, end)  # clients as recorded by the day's end
     fills = events_between(conn, "execution", ["OrderFilled"], start, end)
     orders = first_events(conn, "execution", (f.aggregate_id for f in fills))
     listed = instruments(conn)

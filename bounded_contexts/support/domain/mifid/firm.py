@@ -1,5 +1,6 @@
 """The firm's reference data for regulatory reports: who the firm is, its accounts and their
-trading capacity, its clients (the support context's client records), the national
+trading capacity, a fallback table of clients (the support store's client records,
+``ClientRecorded``, take precedence; see ``application/mifid/clients.py``), the national
 identifiers of the people who decide and execute, and the venues' central counterparties.
 
 This is configuration, read once (``QUANTVISTA_FIRM_CONFIG`` or ``--firm FILE``; example in
@@ -114,11 +115,9 @@ def firm_from_mapping(data: Mapping[str, Any]) -> FirmConfig:
                 f"accounts.{account.account_id}: a {account.trading_capacity} account needs a "
                 "client"
             )
-        if account.client_id is not None and account.client_id not in clients:
-            raise FirmConfigError(
-                f"accounts.{account.account_id}.client: no client {account.client_id!r} "
-                "under [clients]"
-            )
+        # A client named here may be recorded in the support store instead of under
+        # [clients] (quantvista clients record); a report naming neither leaves the account's
+        # executions out, each with the field at fault.
     persons = {
         subject: PersonRecord(
             subject,
