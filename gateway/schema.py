@@ -515,7 +515,7 @@ class Query:
         description="Recompute the hash chain of one store (`context`) or of every store, from "
         "its first event, now: intact, or where a stored event was changed, removed or "
         "inserted. Auditors (the audit permission); every request is in the access log. A "
-        "store takes about 1 s per 100,000 events; one recomputation runs at a time."
+        "store takes about 0.5 s per 100,000 events; one recomputation runs at a time."
     )
     async def chain_verification(
         self, info: strawberry.Info, context: str | None = None

@@ -162,7 +162,7 @@ async def chain_verification(
     context: GatewayContext, contexts: list[str]
 ) -> list[ChainVerification]:
     """Recompute the chains now (never a cached answer: tampering with an old row does not move
-    a chain's head). Streams each store (~100,000 events/s); one recomputation at a time per
+    a chain's head). Streams each store (~200,000 events/s); one recomputation at a time per
     gateway, so that auditors asking at once queue rather than read every store in parallel."""
 
     def run() -> list[ChainVerification]:
