@@ -68,6 +68,7 @@ class Component:
         """Ask the thread to end after its current step (stopping many components at once:
         ask them all, then join each, so their waits overlap)."""
         self._stop.set()
+        self._interrupt_idle()
 
     def join(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -169,6 +170,10 @@ class Component:
     def _idle(self) -> None:
         """Wait a little when there was nothing to do (override to wait on a notification)."""
         time.sleep(self.idle_sleep_s)
+
+    def _interrupt_idle(self) -> None:
+        """End a blocking wait in ``_idle()`` now: called from another thread on stop (a
+        component that blocks for long in ``_idle`` overrides it)."""
 
     def step(self) -> bool:
         """Do one unit of work; return False when there was nothing to do."""

@@ -211,6 +211,10 @@ class TrackedConsumer(Component):
         elif self.wake.wait(self.cold_wait_s):
             self._hot_until = time.monotonic() + self.hot_s
 
+    def _interrupt_idle(self) -> None:
+        if self.wake is not None:
+            self.wake.ring()
+
     def drain(self) -> int:
         """Without a broker or a thread: read our positions and apply everything the upstream
         stores hold (rebuilds, tests, the synchronous replay). Returns the count applied."""

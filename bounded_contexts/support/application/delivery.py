@@ -146,7 +146,7 @@ class DeliveryWorker(Component):
         else:
             self._store_wake.wait(wait)
 
-    def _wake(self) -> None:
+    def _interrupt_idle(self) -> None:
         """``stop()`` from another thread: end the wait in ``_idle()`` now."""
         wake = self._store_wake
         if wake is not None:

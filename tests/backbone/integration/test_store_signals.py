@@ -90,6 +90,9 @@ def test_an_idle_consumer_blocks_instead_of_polling_and_applies_the_next_append_
         head = platform.stores["execution"].head()
         _wait_for(lambda: _tracked(platform, consumer) == head, timeout=QUIET / 2)
         assert not consumer.failed, consumer.last_error
+        time.sleep(1.0)  # cold again: blocked in a 60 s wait...
+        consumer.stop(timeout=10)
+        assert not consumer.running  # ...which stop() ends at once
     finally:
         relay.stop()
         consumer.stop()
