@@ -292,17 +292,18 @@ class TrackedConsumer(Component):
             self.advance(other, [], upto=mark)
 
     def _commit(self, upstream: str, chunk: list[Item]) -> None:
-        events = [e for _, e in chunk if e is not None]
-        last = chunk[-1][0]
         # A handler sharing in-memory state with another writer (execution and the gateway)
         # exposes a lock, held from the first mutation until the effects are committed.
         lock = getattr(self.handler, "lock", None) or contextlib.nullcontext()
+        conflicts = 0
+        while True:
+            events = [e for _, e in chunk if e is not None]
+            last = chunk[-1][0]
 
-        def handle(uow: Any) -> None:
-            self.handler.handle(upstream, events, uow)
-            self.fault("mid_batch")  # written, not yet committed
+            def handle(uow: Any, events: list[EventEnvelope] = events) -> None:
+                self.handler.handle(upstream, events, uow)
+                self.fault("mid_batch")  # written, not yet committed
 
-        for attempt in range(5):
             try:
                 with lock:
                     self.effects.apply(self.name, upstream, last, handle)
@@ -323,13 +324,25 @@ class TrackedConsumer(Component):
                 return
             except ConcurrencyConflict:
                 self.handler.reset()
-                if attempt == 4:
+                conflicts += 1
+                chunk = self._not_applied_elsewhere(upstream, chunk)
+                if not chunk:
+                    return
+                if conflicts == 5:
                     raise
             except Exception as exc:
                 if is_infrastructure_failure(exc):
                     raise  # not this event's fault: the supervisor retries, nothing skipped
-                # The handler raised, or the database refused the effect: find the event.
                 self.handler.reset()
+                rest = self._not_applied_elsewhere(upstream, chunk)
+                if len(rest) < len(chunk):
+                    # Not the events' fault: another instance had applied some of them (an
+                    # order it placed "already exists"); retry what is left.
+                    chunk = rest
+                    if not chunk:
+                        return
+                    continue
+                # The handler raised, or the database refused the effect: find the event.
                 if len(chunk) == 1:
                     self._dead_letter_effect(upstream, chunk[0], exc)
                 else:
@@ -338,6 +351,17 @@ class TrackedConsumer(Component):
         self.positions[upstream] = last
         self.applied += len(events)
         self.fault("after_commit")
+
+    def _not_applied_elsewhere(self, upstream: str, chunk: list[Item]) -> list[Item]:
+        """What is left of ``chunk`` once another instance of this consumer (a failover that
+        overlapped, a second process) applied the start of it — its chunks need not end where
+        ours do. The tracked position is the truth: adopt it, count what it covered."""
+        tracked = self.effects.tracked_position(self.name, upstream)
+        if tracked <= self.positions[upstream]:
+            return chunk
+        self.positions[upstream] = tracked
+        self.duplicates += sum(1 for position, e in chunk if position <= tracked and e)
+        return [item for item in chunk if item[0] > tracked]
 
     def _split(self, upstream: str, chunk: list[Item]) -> None:
         half = len(chunk) // 2
