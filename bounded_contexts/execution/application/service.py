@@ -129,6 +129,7 @@ class ExecutionService:
         self.config = config or ExecutionConfig()
         self.lock = threading.RLock()
         self.orders: dict[UUID, Order] = {}
+        self.working: dict[UUID, Order] = {}  # the open ones, in submission order
         self.accounts: dict[str, Account] = {}
         self.instruments: dict[str, InstrumentTerms] = {}
         self.bars: dict[str, deque[VenueBar]] = {}
@@ -141,7 +142,7 @@ class ExecutionService:
         histories: dict[UUID, list[EventEnvelope]] = {}
         for envelope in self.store.iter_all():
             histories.setdefault(envelope.aggregate_id, []).append(envelope)
-        self.orders, self.accounts = {}, {}
+        self.orders, self.working, self.accounts = {}, {}, {}
         self.algorithms = AlgorithmRegistry(code_length=self.algorithms.code_length)
         for aggregate_id, history in histories.items():
             first = history[0]
@@ -157,6 +158,7 @@ class ExecutionService:
                 order.correlation_id = first.correlation_id
                 order.submitted_by = first.actor
                 self.orders[aggregate_id] = order
+                self._track(order)
 
     def instrument_listed(
         self,
@@ -265,6 +267,7 @@ class ExecutionService:
         else:
             order.accept(ts_acknowledged=cause.ts_event)  # the simulated venue acks at once
         self.orders[order.id] = order
+        self._track(order)
         uow.save(order, cause)
         recent = self.bars.get(cmd.instrument_id)
         if recent:
@@ -285,6 +288,7 @@ class ExecutionService:
         if order is None:
             raise OrderNotFound(order_id)
         order.cancel(reason)
+        self._track(order)
         uow.save(order, cause)
 
     def correct_fill(
@@ -338,6 +342,7 @@ class ExecutionService:
         if s.expire_at is not None and bar.ts_start >= s.expire_at:
             # Expiry on the bar clock, decided here and only here: replay-stable.
             order.cancel(f"expired unfilled at {s.expire_at} (GTD)")
+            self._track(order)
             uow.save(order, self._fill_cause(order, bar, cause))
             return
         execution = match(
@@ -366,6 +371,7 @@ class ExecutionService:
             ts_executed=bar.ts_start,  # the simulated venue executes at the bar's open
             ts_received=cause.ts_event,  # and reports the fill as it executes
         )
+        self._track(order)
         account.book_fill(
             order_id=order.id,
             instrument_id=s.instrument_id,
@@ -424,18 +430,26 @@ class ExecutionService:
             watermarks={"ingestion": bar.position},
         )
 
+    def _track(self, order: Order) -> None:
+        """Keep ``working`` to the open orders, so that a bar and a pre-trade check look at
+        those, not at every order ever placed (each would cost O(history))."""
+        if order.is_open:
+            self.working[order.id] = order
+        else:
+            self.working.pop(order.id, None)
+
     def _open_orders(self, instrument_id: str) -> Iterable[Order]:
         return [
             o
-            for o in self.orders.values()
-            if o.is_open and o.submitted is not None and o.submitted.instrument_id == instrument_id
+            for o in self.working.values()
+            if o.submitted is not None and o.submitted.instrument_id == instrument_id
         ]
 
     def _open_buy_notional(self, account_id: str) -> Decimal:
         total = Decimal(0)
-        for o in self.orders.values():
+        for o in self.working.values():
             s = o.submitted
-            if o.is_open and s is not None and s.account_id == account_id and s.side == "BUY":
+            if s is not None and s.account_id == account_id and s.side == "BUY":
                 price = (
                     s.limit_price
                     or self.last_price.get(s.instrument_id)

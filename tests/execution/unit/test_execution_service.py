@@ -376,3 +376,32 @@ def test_an_order_for_an_unknown_account_is_refused_and_opens_nothing() -> None:
     with pytest.raises(UnknownAccount, match="unknown account 'SOMEONE-ELSE'"):
         svc.submit(command(account_id="SOMEONE-ELSE"), uow, cause(T0))
     assert uow.items == [] and svc.accounts == {}
+
+
+def test_the_working_set_holds_exactly_the_open_orders_through_every_transition() -> None:
+    """Bars and the cash control look only at working orders (not at every order ever placed):
+    after accepts, partial and full fills, a cancel, a rejection and a GTD expiry, the working
+    set is exactly the open orders, in submission order."""
+    svc = service()
+
+    def submit(number: int, **overrides: object) -> uuid.UUID:
+        order_id = uuid.UUID(int=number)
+        svc.submit(command(order_id=order_id, **overrides), EventsToAppend(), cause(T0))
+        return order_id
+
+    filled = submit(1)
+    partial = submit(2, quantity=Decimal(900))  # 25 % of the bar's 2,000: 500 fill
+    cancelled = submit(3, order_type="LIMIT", limit_price=Decimal(50))
+    rejected = submit(4, quantity=Decimal(900_000))
+    expiring = submit(5, order_type="LIMIT", limit_price=Decimal(50), expire_at=T0 + 2 * MINUTE)
+    resting = submit(6, order_type="LIMIT", limit_price=Decimal(60))
+    svc.on_bar("AAA", bar_at(T0, volume="2000"), EventsToAppend(), cause(T0, "bar"))
+    svc.cancel(cancelled, "by alice", EventsToAppend(), cause(T0 + 1, "cancel"))
+    svc.on_bar("AAA", bar_at(T0 + 3 * MINUTE, volume="0"), EventsToAppend(), cause(T0, "b2"))
+
+    assert svc.orders[filled].status == OrderStatus.FILLED
+    assert svc.orders[partial].status == OrderStatus.PARTIALLY_FILLED
+    assert svc.orders[rejected].status == OrderStatus.REJECTED
+    assert svc.orders[expiring].status == OrderStatus.CANCELLED
+    assert list(svc.working) == [partial, resting]
+    assert list(svc.working) == [o for o, order in svc.orders.items() if order.is_open]
