@@ -10,17 +10,10 @@ from collections.abc import Sequence
 from psycopg import Cursor
 
 from events.envelope import EventEnvelope
+from events.store import STORE_CONTEXTS
 from projections.base import Projection
 
-INDEXED_STORES = (
-    "ingestion",
-    "intelligence",
-    "prediction",
-    "decision",
-    "execution",
-    "sagas",
-    "support",
-)
+INDEXED_STORES = STORE_CONTEXTS  # every store
 
 
 class EventIndexProjection(Projection):

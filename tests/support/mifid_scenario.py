@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+import psycopg
+
 from bounded_contexts.execution.adapters.venues.simulated import VenueBar
 from bounded_contexts.execution.application.service import (
     ExecutionConfig,
@@ -22,6 +24,8 @@ from events.effects import EventsToAppend
 from events.envelope import Cause
 from events.store import EventStore
 from projections.rebuild import rebuild_projections
+from quantvista.platform import Platform
+from tests.conftest import _with_database
 
 MINUTE = 60_000_000_000
 T0 = 1_795_680_000_000_000_000  # 2026-11-26T08:00:00Z
@@ -161,3 +165,15 @@ def run_day(platform: object) -> Day:
     for _ in rebuild_projections(platform, "event-index"):  # type: ignore[arg-type]
         pass
     return Day(svc, client, store)
+
+
+def recorded_day(server_url: str, prefix: str) -> tuple[str, Platform, Day]:
+    """A new database on the session's server (named ``<prefix>_<random>``) holding the
+    scenario's day: its URL, the platform on it (to close) and the day's services."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server_url, name)
+    platform = Platform(url)
+    platform.create_tables()
+    return url, platform, run_day(platform)

@@ -5,7 +5,6 @@ does not know at all is reported once recorded; a refused record records nothing
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import date
 
@@ -21,10 +20,16 @@ from bounded_contexts.support.application.mifid.transactions import (
     write_transaction_file,
 )
 from bounded_contexts.support.domain.mifid.firm import ClientRecord
-from quantvista.platform import Platform
-from tests.conftest import _with_database
 from tests.support.integration.test_mifid_reports import NS, flatten, trn
-from tests.support.mifid_scenario import CLIENT_BUY, CLIENT_ID, DAY, FIRM, T0, firm, run_day
+from tests.support.mifid_scenario import (
+    CLIENT_BUY,
+    CLIENT_ID,
+    DAY,
+    FIRM,
+    T0,
+    firm,
+    recorded_day,
+)
 
 pytestmark = [pytest.mark.integration]
 HOUR = 3_600_000_000_000
@@ -44,13 +49,7 @@ MARRIED = ClientRecord(
 def recorded(infrastructure):  # type: ignore[no-untyped-def]
     """The scenario's day; C-7 recorded in the store on that day under a new name, and again
     (moved to a German branch) the next day."""
-    name = "mifid_clients_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(infrastructure.database_url, name)
-    platform = Platform(url)
-    platform.create_tables()
-    run_day(platform)
+    url, platform, _ = recorded_day(infrastructure.database_url, "mifid_clients")
     store = platform.stores["support"]
     with psycopg.connect(url) as conn:
         record_client(store, conn, MARRIED, "married name", actor="person:olga",

@@ -5,7 +5,6 @@ still gives the file that was sent; the order record has the correction's own ro
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -22,10 +21,8 @@ from bounded_contexts.support.application.mifid.transactions import (
 )
 from events.effects import EventsToAppend
 from events.envelope import Cause
-from quantvista.platform import Platform
-from tests.conftest import _with_database
 from tests.support.integration.test_mifid_reports import NS, flatten, trn
-from tests.support.mifid_scenario import BUY, DAY, SELL, T0, firm, run_day
+from tests.support.mifid_scenario import BUY, DAY, SELL, T0, firm, recorded_day
 
 pytestmark = [pytest.mark.integration]
 NEXT_DAY = "2026-11-27"
@@ -34,13 +31,7 @@ HOUR = 3_600_000_000_000
 
 @pytest.fixture(scope="module")
 def corrected_log(infrastructure):  # type: ignore[no-untyped-def]
-    name = "mifid_corr_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(infrastructure.database_url, name)
-    platform = Platform(url)
-    platform.create_tables()
-    day = run_day(platform)
+    url, platform, day = recorded_day(infrastructure.database_url, "mifid_corr")
     for order_id, price, ts in ((BUY, "100.01", T0 + 2 * HOUR), (SELL, "101.97", T0 + 26 * HOUR)):
         uow = EventsToAppend()
         day.svc.correct_fill(

@@ -32,8 +32,6 @@ from bounded_contexts.support.application.mifid.transactions import (
     write_transaction_file,
 )
 from bounded_contexts.support.domain.mifid.order_records import ORDER_RECORD_COLUMNS
-from quantvista.platform import Platform
-from tests.conftest import _with_database
 from tests.support.mifid_scenario import (
     ALGO,
     ALICE_ID,
@@ -53,7 +51,7 @@ from tests.support.mifid_scenario import (
     SUBMITTER_LEI,
     T0,
     firm,
-    run_day,
+    recorded_day,
 )
 
 pytestmark = [pytest.mark.integration]
@@ -64,13 +62,7 @@ EXECUTION_ALGO = candidate_code(EXEC_ALGO)
 
 @pytest.fixture(scope="module")
 def day_log(infrastructure):  # type: ignore[no-untyped-def]
-    name = "mifid_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(infrastructure.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(infrastructure.database_url, name)
-    platform = Platform(url)
-    platform.create_tables()
-    run_day(platform)
+    url, platform, _ = recorded_day(infrastructure.database_url, "mifid")
     yield url, platform
     platform.close()
 
