@@ -43,8 +43,9 @@ def _book_fills(platform) -> Decimal:  # type: ignore[no-untyped-def]
     return fees
 
 
-def _consumer(platform, *, idle_catch_up_s: float, fault=None) -> TrackedConsumer:  # type: ignore[no-untyped-def]
-    consumer = TrackedConsumer(
+def _consumer(platform, *, idle_catch_up_s: float, fault=None, **options) -> TrackedConsumer:  # type: ignore[no-untyped-def]
+    """The portfolio projection as a tracked consumer; ``options`` go to TrackedConsumer."""
+    return TrackedConsumer(
         PortfolioProjection(),
         platform.read_effects,
         platform.stores,
@@ -53,8 +54,8 @@ def _consumer(platform, *, idle_catch_up_s: float, fault=None) -> TrackedConsume
         chunk_size=17,
         idle_catch_up_s=idle_catch_up_s,
         fault=fault,
+        **options,
     )
-    return consumer
 
 
 def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]

@@ -10,11 +10,14 @@ import time
 import psycopg
 import pytest
 
-from events.consumer import TrackedConsumer
 from events.relay import Relay
 from events.wake import StoreSignals
-from projections.portfolio import PortfolioProjection
-from tests.backbone.integration.test_exactly_once import _book_fills, _tracked, _wait_for
+from tests.backbone.integration.test_exactly_once import (
+    _book_fills,
+    _consumer,
+    _tracked,
+    _wait_for,
+)
 
 QUIET = 60.0  # a consumer's timeout in these tests: only a ring can wake it sooner
 
@@ -60,12 +63,9 @@ def test_an_idle_consumer_blocks_instead_of_polling_and_applies_the_next_append_
 ) -> None:  # type: ignore[no-untyped-def]
     platform = make_platform(database_url)
     signals = _signals(platform, database_url)
-    consumer = TrackedConsumer(
-        PortfolioProjection(),
-        platform.read_effects,
-        platform.stores,
-        platform.dead_letters,
-        platform.bus,
+    consumer = _consumer(
+        platform,
+        idle_catch_up_s=0.25,
         wake=signals.wake_for([platform.stores["execution"].events_table]),
         cold_wait_s=QUIET,
     )

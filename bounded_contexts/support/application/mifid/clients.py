@@ -9,7 +9,7 @@ sent and regenerating a day gives the same bytes.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, fields, replace
 from typing import Any
 
 import psycopg
@@ -47,21 +47,7 @@ def record_client(
         client = ClientFile.replay(
             client.id, [ClientRecorded.from_payload(e.payload) for e in history]
         )
-    client.record(
-        ClientRecorded(
-            client_id=record.client_id,
-            kind=record.kind,  # type: ignore[arg-type]
-            lei=record.lei,
-            national_id=record.national_id,
-            scheme=record.scheme,
-            first_names=record.first_names,
-            surnames=record.surnames,
-            birth_date=record.birth_date,
-            country_of_branch=record.country_of_branch,
-            discretionary=record.discretionary,
-            reason=reason.strip(),
-        )
-    )
+    client.record(ClientRecorded(**asdict(record), reason=reason.strip()))  # same fields
     uow = EventsToAppend()
     uow.save(client, Cause.origin(ts_event=ts_event, actor=actor, key=f"client/{client.id}"))
     try:
@@ -78,18 +64,7 @@ def clients_as_of(conn: psycopg.Connection[Any], until_ns: int) -> dict[str, Cli
     found: dict[str, ClientRecord] = {}
     for event in events_between(conn, "support", ["ClientRecorded"], ts_to=until_ns):
         p = event.payload
-        found[p["client_id"]] = ClientRecord(
-            client_id=p["client_id"],
-            kind=p["kind"],
-            lei=p["lei"],
-            national_id=p["national_id"],
-            scheme=p["scheme"],
-            first_names=p["first_names"],
-            surnames=p["surnames"],
-            birth_date=p["birth_date"],
-            country_of_branch=p["country_of_branch"],
-            discretionary=bool(p["discretionary"]),
-        )
+        found[p["client_id"]] = ClientRecord(**{f.name: p[f.name] for f in fields(ClientRecord)})
     return found
 
 
