@@ -22,6 +22,7 @@ EVENT_MODULES = (
     "bounded_contexts.prediction.domain.events",
     "bounded_contexts.decision.domain.events",
     "bounded_contexts.execution.domain.events",
+    "bounded_contexts.execution.domain.controls.events",
     "sagas.trade_lifecycle.events",
     "bounded_contexts.support.domain.access_log",
     "bounded_contexts.support.domain.notifications.events",

@@ -96,6 +96,7 @@ class ReadOnlyCommands:
         )
 
     place_order = cancel_order = _refuse
+    engage_kill_switch = release_kill_switch = set_risk_limits = _refuse
     mark_read = set_preference = preferences = _refuse
 
 

@@ -32,6 +32,7 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "orders": ("projection.orders",),
     "portfolio": ("projection.portfolio",),
     "accounts": ("projection.portfolio", "projection.orders"),
+    "controls": ("projection.controls",),
 }
 """Which projections of the execution store a query reads, for ``minPosition``."""
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
+from bounded_contexts.execution.domain.controls.events import Limits
 from bounded_contexts.execution.domain.events import ControlBreach
 from bounded_contexts.support.domain.notifications.events import Channel
 from bounded_contexts.support.domain.notifications.preferences import Preference
@@ -68,6 +69,16 @@ class OrderOutcome:
     position: int
 
 
+@dataclass(frozen=True)
+class ControlOutcome:
+    """What a kill-switch or risk-limit command recorded: the scope as normalised, the store
+    position of the last event written, and the orders an engaged switch cancelled."""
+
+    scope: str
+    position: int
+    cancelled_orders: tuple[UUID, ...] = ()
+
+
 class OrderCommands(Protocol):
     def place_order(
         self,
@@ -97,6 +108,26 @@ class OrderCommands(Protocol):
         ``False`` makes the order as unknown (``OrderNotFound``): no existence leak. It may
         raise instead, to refuse with its own error (a caller who may see the order but not
         trade it is told so)."""
+        ...
+
+    def engage_kill_switch(
+        self, principal: Principal, *, scope: str, reason: str
+    ) -> ControlOutcome:
+        """Engage the kill switch of ``scope`` (``firm`` or ``<kind>:<value>``), cancelling
+        every working order in it. ``InvalidControl`` for a malformed scope or reason,
+        ``ControlStateConflict`` if it is already engaged."""
+        ...
+
+    def release_kill_switch(
+        self, principal: Principal, *, scope: str, reason: str
+    ) -> ControlOutcome:
+        """Release an engaged kill switch (``ControlStateConflict`` if it is not)."""
+        ...
+
+    def set_risk_limits(
+        self, principal: Principal, *, scope: str, limits: Limits, reason: str
+    ) -> ControlOutcome:
+        """Replace the pre-trade limits of ``scope`` (``InvalidControl`` for a bad limit)."""
         ...
 
 

@@ -28,6 +28,15 @@ from bounded_contexts.support.application.access_queries import AccessQuery
 from bounded_contexts.support.domain.access_model import PlatformPermission
 from gateway import arguments
 from gateway.context import GatewayContext
+from gateway.control_types import (
+    CancelAllOrdersPayload,
+    ControlScopeInput,
+    KillSwitch,
+    KillSwitchPayload,
+    RiskLimits,
+    RiskLimitsInput,
+    SetRiskLimitsPayload,
+)
 from gateway.documents import DocumentCache
 from gateway.error_codes import ErrorCodes
 from gateway.errors import BadUserInput, GatewayError
@@ -41,6 +50,7 @@ from gateway.regulatory_types import (
 )
 from gateway.resolvers import (
     commands,
+    controls,
     live,
     market,
     notifications,
@@ -527,6 +537,29 @@ class Query:
         )
         return await regulatory.chain_verification(gateway_context, contexts)
 
+    @strawberry.field(
+        description="Kill switches as last changed, by scope (all, or `engagedOnly`). For "
+        "the risk desk and auditors (kill_switch, risk_limits or audit permission)."
+    )
+    async def kill_switches(
+        self,
+        info: strawberry.Info,
+        engaged_only: bool = False,
+        min_position: StorePosition | None = None,
+    ) -> list[KillSwitch]:
+        return await controls.kill_switches(
+            _context(info), engaged_only=engaged_only, min_position=min_position
+        )
+
+    @strawberry.field(
+        description="Pre-trade limits set at run time, by scope. The firm's configured limits "
+        "apply until the `firm` scope is first set. Same readers as killSwitches."
+    )
+    async def risk_limits(
+        self, info: strawberry.Info, min_position: StorePosition | None = None
+    ) -> list[RiskLimits]:
+        return await controls.risk_limits(_context(info), min_position=min_position)
+
 
 @strawberry.type
 class Mutation:
@@ -543,6 +576,39 @@ class Mutation:
         self, info: strawberry.Info, order_id: strawberry.ID
     ) -> CancelOrderPayload:
         return await commands.cancel_order(_context(info), order_id)
+
+    @strawberry.mutation(
+        description="Cancel every working order in a scope (new orders are still accepted: "
+        "that is the kill switch). The kill_switch permission, or trading the account named."
+    )
+    async def cancel_all_orders(
+        self, info: strawberry.Info, scope: ControlScopeInput, reason: str
+    ) -> CancelAllOrdersPayload:
+        return await controls.cancel_all_orders(_context(info), scope, reason)
+
+    @strawberry.mutation(
+        description="Engage a scope's kill switch (RTS 6 Art. 12): every working order in it "
+        "is cancelled at once, and every new one rejected until released. kill_switch permission."
+    )
+    async def engage_kill_switch(
+        self, info: strawberry.Info, scope: ControlScopeInput, reason: str
+    ) -> KillSwitchPayload:
+        return await controls.engage_kill_switch(_context(info), scope, reason)
+
+    @strawberry.mutation(description="Release an engaged kill switch. kill_switch permission.")
+    async def release_kill_switch(
+        self, info: strawberry.Info, scope: ControlScopeInput, reason: str
+    ) -> KillSwitchPayload:
+        return await controls.release_kill_switch(_context(info), scope, reason)
+
+    @strawberry.mutation(
+        description="Set a scope's pre-trade limits (RTS 6 Art. 15), replacing what it had. "
+        "risk_limits permission."
+    )
+    async def set_risk_limits(
+        self, info: strawberry.Info, input: RiskLimitsInput
+    ) -> SetRiskLimitsPayload:
+        return await controls.set_risk_limits(_context(info), input)
 
     @strawberry.mutation(description="Mark one of your notifications read.")
     async def mark_notification_read(

@@ -152,10 +152,16 @@ class Portfolio(Node):
 class ControlBreach:
     control: str = strawberry.field(
         description="max_order_quantity, max_order_notional, max_position_notional, "
-        "short_selling, cash or reference_price."
+        "price_collar, max_messages_per_second, short_selling, cash, reference_price or "
+        "kill_switch."
     )
     limit: Decimal | None = strawberry.field(description="The control's limit.")
     value: Decimal | None = strawberry.field(description="The order's value that broke it.")
+    scope: str | None = strawberry.field(
+        default=None,
+        description="Whose limit or kill switch: `firm` or `<kind>:<value>` (null: recorded "
+        "before scopes, the firm's).",
+    )
 
 
 @strawberry.type(description="One event in an order's history, as stored in the event log.")
@@ -535,6 +541,7 @@ def _breaches(raw: Any) -> list[ControlBreach]:
             control=b["control"] if isinstance(b, dict) else b.control,
             limit=_decimal(b["limit"] if isinstance(b, dict) else b.limit),
             value=_decimal(b["value"] if isinstance(b, dict) else b.value),
+            scope=b.get("scope") if isinstance(b, dict) else b.scope,
         )
         for b in raw or ()
     ]

@@ -8,6 +8,7 @@ import psycopg
 from psycopg import Cursor, sql
 
 from projections.base import SCHEMA_SQL, Projection
+from projections.controls import ControlsProjection
 from projections.event_index import EventIndexProjection
 from projections.market_data import MarketDataProjection
 from projections.notifications import NotificationsProjection
@@ -21,20 +22,22 @@ def all_projections() -> list[Projection]:
         MarketDataProjection(),
         PredictionsProjection(),
         OrdersProjection(),
+        ControlsProjection(),
         PortfolioProjection(),
         EventIndexProjection(),
         NotificationsProjection(),
     ]
 
 
-READ_MODEL_VERSION = 5
+READ_MODEL_VERSION = 6
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
 index (``rm_event_index``) auditors walk for lineage. Version 4: notifications (in-app notices,
 deliveries, preferences); the event index takes any ``ts_event`` the store took. Version 5:
 fill corrections (``rm_fills.corrected_seq``; the portfolio's own ledger of fills,
-``rm_position_fills``, to re-fold a position when a past fill's price is corrected)."""
+``rm_position_fills``, to re-fold a position when a past fill's price is corrected). Version 6:
+the RTS 6 controls (``rm_kill_switches``, ``rm_risk_limits``, ``rm_control_changes``)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (
@@ -58,6 +61,9 @@ _EVERY_READ_MODEL = (
     "rm_notifications",
     "rm_notification_deliveries",
     "rm_notification_preferences",
+    "rm_kill_switches",
+    "rm_risk_limits",
+    "rm_control_changes",
 )
 """Every read-model table any version created (dropped when the version changes)."""
 

@@ -215,3 +215,37 @@ CREATE TABLE IF NOT EXISTS rm_notification_preferences (
     updated_seq  BIGINT NOT NULL,
     PRIMARY KEY (user_id, rule, channel)
 );
+
+-- The RTS 6 controls in force (execution store): each scope's kill switch and pre-trade limits as
+-- last changed, and every change in order, with who made it and why.
+CREATE TABLE IF NOT EXISTS rm_kill_switches (
+    scope        TEXT PRIMARY KEY,              -- firm | <kind>:<value>
+    engaged      BOOLEAN NOT NULL,
+    reason       TEXT NOT NULL,                 -- of the last engage or release
+    actor        TEXT NOT NULL,                 -- person:<subject> who last changed it
+    ts_updated   BIGINT NOT NULL,
+    updated_seq  BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rm_risk_limits (
+    scope                    TEXT PRIMARY KEY,
+    max_order_quantity       NUMERIC,           -- NULL: no limit at this scope
+    max_order_notional       NUMERIC,
+    max_position_notional    NUMERIC,
+    price_collar_pct         NUMERIC,
+    max_messages_per_second  INTEGER,
+    reason                   TEXT NOT NULL,
+    actor                    TEXT NOT NULL,
+    ts_updated               BIGINT NOT NULL,
+    updated_seq              BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rm_control_changes (
+    seq         BIGINT PRIMARY KEY,             -- execution position of the event
+    event_type  TEXT NOT NULL,                  -- KillSwitchEngaged | KillSwitchReleased | RiskLimitsSet
+    scope       TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    ts_event    BIGINT NOT NULL,
+    payload     JSONB NOT NULL
+);

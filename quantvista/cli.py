@@ -18,6 +18,7 @@ from rich.table import Table
 
 from quantvista.clients_cli import add_client_commands
 from quantvista.config import ConfigurationError, Settings
+from quantvista.controls_cli import add_control_commands
 from quantvista.embedded import Infrastructure
 from quantvista.mifid_cli import add_mifid_commands
 from quantvista.orders_cli import add_order_commands
@@ -181,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     add_mifid_commands(sub)
     add_order_commands(sub)
     add_client_commands(sub)
+    add_control_commands(sub)
 
     users = sub.add_parser("users", help="who may do what: users, roles and accounts")
     users_sub = users.add_subparsers(dest="action", required=True)

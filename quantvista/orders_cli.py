@@ -34,7 +34,7 @@ def add_order_commands(subparsers: Any) -> None:
     correct.set_defaults(run=_correct_fill)
 
 
-def _decimal(option: str, text: str) -> Decimal:
+def decimal_option(option: str, text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -52,8 +52,8 @@ def _correct_fill(args: argparse.Namespace, settings: Any, console: Console) -> 
         order_id = UUID(args.order)
     except ValueError:
         raise ConfigurationError(f"--order must be a UUID, got {args.order!r}") from None
-    price = _decimal("--price", args.price)
-    fee = None if args.fee is None else _decimal("--fee", args.fee)
+    price = decimal_option("--price", args.price)
+    fee = None if args.fee is None else decimal_option("--fee", args.fee)
     if not args.by.strip():
         raise ConfigurationError("--by must name who decided the correction")
     with platform_started(settings) as platform:

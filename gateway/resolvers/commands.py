@@ -25,8 +25,10 @@ import strawberry
 from graphql import GraphQLError
 
 from bounded_contexts.execution.domain.errors import (
+    ControlStateConflict,
     ExecutionError,
     IllegalOrderTransition,
+    InvalidControl,
     InvalidOrder,
     OrderNotFound,
     UnknownInstrument,
@@ -63,25 +65,34 @@ UNAVAILABLE_MESSAGE = (
 )
 
 
-def _translate(error: ExecutionError, *, instrument_field: str | None = None) -> GatewayError:
-    """The execution context's refusal as the gateway's coded error, message kept."""
+def _translate(
+    error: ExecutionError, *, instrument_field: str | None, fields: dict[str, str]
+) -> GatewayError:
+    """The execution context's refusal as the gateway's coded error, message kept;
+    ``fields`` maps the command's field names to the mutation's argument paths."""
     message = str(error)
     if isinstance(error, UnknownInstrument):
         return BadUserInput(message, field=instrument_field)
-    if isinstance(error, InvalidOrder):
-        return BadUserInput(message, field=_INPUT_FIELDS.get(error.field or ""))
+    if isinstance(error, InvalidOrder | InvalidControl):
+        return BadUserInput(message, field=fields.get(error.field or ""))
     if isinstance(error, OrderNotFound):
         return NotFound(message, field="orderId")
-    if isinstance(error, IllegalOrderTransition):
+    if isinstance(error, IllegalOrderTransition | ControlStateConflict):
         return IllegalState(message)
     return Rejected(message)
 
 
-async def _call_port(call: Callable[[], _T], *, instrument_field: str | None = None) -> _T:
+async def call_port(
+    call: Callable[[], _T],
+    *,
+    instrument_field: str | None = None,
+    fields: dict[str, str] = _INPUT_FIELDS,
+) -> _T:
+    """Run a call of the execution port on a worker thread, its refusals translated."""
     try:
         return await anyio.to_thread.run_sync(call)
     except ExecutionError as error:
-        raise _translate(error, instrument_field=instrument_field) from error
+        raise _translate(error, instrument_field=instrument_field, fields=fields) from error
     except StoreUnavailable as error:
         raise Unavailable(UNAVAILABLE_MESSAGE) from error
 
@@ -115,10 +126,11 @@ def rejection(outcome: OrderOutcome, path: list[Any]) -> GraphQLError:
             "control": b.control,
             "limit": _decimal_text(b.limit),
             "value": _decimal_text(b.value),
+            "scope": b.scope,
         }
         for b in order.breaches
     ]
-    first = breaches[0] if breaches else {"control": None, "limit": None, "value": None}
+    first = breaches[0] if breaches else dict.fromkeys(("control", "limit", "value", "scope"))
     return GraphQLError(
         f"order rejected: {order.reject_reason}",
         path=path,
@@ -144,7 +156,7 @@ async def place_order(
         )
     limit_price = _checked_limit_price(order_input)
     await context.caller.require_trade(account_id, "placeOrder")
-    outcome: OrderOutcome = await _call_port(
+    outcome: OrderOutcome = await call_port(
         functools.partial(
             context.commands.place_order,
             context.principal,
@@ -168,7 +180,7 @@ async def place_order(
 
 async def cancel_order(context: GatewayContext, order_id_text: str) -> CancelOrderPayload:
     order_id = arguments.uuid(order_id_text, field="orderId")
-    outcome: OrderOutcome = await _call_port(
+    outcome: OrderOutcome = await call_port(
         functools.partial(
             context.commands.cancel_order,
             context.principal,

@@ -125,6 +125,33 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
         ("ACME", "529900T8BM49AURSDO55")
     ]
 
+    # RTS 6 controls: a kill switch engaged, refused when engaged again, listed, released;
+    # limits set and shown beside the firm's configured ones; a bad scope or limit is
+    # refused with the reason.
+    why = ("--reason", "desk halt", "--by", "rita")
+    engaged = _run(tmp_path, "kill-switch", "engage", "--scope", "instrument:SAP", *why)
+    assert engaged.returncode == 0, engaged.stdout[-2000:] + engaged.stderr[-2000:]
+    assert "kill switch of instrument:SAP engaged" in engaged.stdout
+    twice = _run(tmp_path, "kill-switch", "engage", "--scope", "instrument:SAP", *why)
+    assert twice.returncode == 2 and "already engaged" in " ".join(twice.stdout.split())
+    listed = " ".join(_run(tmp_path, "kill-switch", "list").stdout.split())
+    assert "instrument:SAP ENGAGED desk halt" in listed, listed
+    released = _run(tmp_path, "kill-switch", "release", "--scope", "instrument:SAP", *why)
+    assert released.returncode == 0 and "released" in released.stdout
+    limits = ("limits", "set", "--scope", "account:DEMO-001", *why)
+    assert _run(tmp_path, *limits, "--max-order-notional", "5000").returncode == 0
+    shown = " ".join(_run(tmp_path, "limits", "show").stdout.split())
+    assert "account:DEMO-001 set" in shown and "firm configured" in shown, shown
+    for bad, says in (
+        (("--max-order-notional", "-1"), "max_order_notional must be a number above 0"),
+        (("--price-collar-pct", "abc"), "must be a decimal number"),
+    ):
+        refused = _run(tmp_path, *limits, *bad)
+        said = " ".join(refused.stdout.split())
+        assert refused.returncode == 2 and says in said and "Traceback" not in refused.stderr, said
+    bad_scope = _run(tmp_path, "kill-switch", "engage", "--scope", "desk:FX", *why)
+    assert bad_scope.returncode == 2 and "a scope kind is one of" in bad_scope.stdout
+
     # Retention: every store's closed period copied to Parquet with its chain heads; each
     # file verifies alone and against the live store; bad input is refused with the reason.
     import time

@@ -1,5 +1,6 @@
-"""The GraphQL (manual) path into execution: the same ``ExecutionService.submit`` the
-strategy uses, appended directly to the execution store under the service's lock."""
+"""The GraphQL (manual) and CLI path into execution: the same ``ExecutionService`` the
+strategy uses, appended directly to the execution store under the service's lock — orders
+(place, cancel, correct a fill) and the RTS 6 controls (kill switch, risk limits)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,21 @@ import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID
 
 from bounded_contexts.execution.application.service import ExecutionService, SubmitOrder
+from bounded_contexts.execution.domain.controls.events import Limits
+from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.errors import OrderNotFound
 from bounded_contexts.execution.domain.order import Order
 from events.effects import EventsToAppend
 from events.envelope import Cause
 from events.store import ConcurrencyConflict, StoreUnavailable
-from gateway.ports import OrderOutcome, Principal, RecordedOrder
+from gateway.ports import ControlOutcome, OrderOutcome, Principal, RecordedOrder
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 class ExecutionCommands:
@@ -66,7 +73,7 @@ class ExecutionCommands:
             origin="MANUAL",
             person=principal.subject,
         )
-        return self._run(
+        return self._order_run(
             principal,
             f"manual-order/{order_id}",
             order_id,
@@ -88,7 +95,9 @@ class ExecutionCommands:
                 raise OrderNotFound(order_id)  # as unknown: no existence leak
             self.service.cancel(order_id, f"cancelled by {principal.subject}", uow, cause)
 
-        return self._run(principal, f"manual-cancel/{order_id}/{self.clock_ns()}", order_id, cancel)
+        return self._order_run(
+            principal, f"manual-cancel/{order_id}/{self.clock_ns()}", order_id, cancel
+        )
 
     def correct_fill(
         self,
@@ -101,7 +110,7 @@ class ExecutionCommands:
         reason: str,
     ) -> OrderOutcome:
         """Record a correction of one fill's price and fee, decided by ``principal``."""
-        return self._run(
+        return self._order_run(
             principal,
             f"fill-correction/{order_id}/{fill_seq}/{self.clock_ns()}",
             order_id,
@@ -110,33 +119,102 @@ class ExecutionCommands:
             ),
         )
 
-    def _run(
+    # -- controls (RTS 6) ---------------------------------------------------------------
+    def cancel_all_orders(self, principal: Principal, *, scope: str, reason: str) -> ControlOutcome:
+        """Cancel every working order in ``scope``; new orders are still accepted."""
+        parsed = ControlScope.parse(scope)
+        return self._run(
+            principal,
+            f"cancel-all/{parsed}/{self.clock_ns()}",
+            lambda uow, cause: self.service.cancel_all(
+                parsed, f"cancel all of {parsed} by {principal.subject}: {reason}", uow, cause
+            ),
+            lambda cancelled, uow, positions: ControlOutcome(
+                str(parsed), max(positions, default=0), tuple(cancelled)
+            ),
+        )
+
+    def engage_kill_switch(
+        self, principal: Principal, *, scope: str, reason: str
+    ) -> ControlOutcome:
+        """Engage the kill switch of ``scope`` (``firm`` or ``<kind>:<value>``): every working
+        order in it is cancelled in the same append; new ones are rejected until released."""
+        parsed = ControlScope.parse(scope)
+        return self._run(
+            principal,
+            f"kill-switch/{parsed}/engage/{self.clock_ns()}",
+            lambda uow, cause: self.service.engage_kill_switch(parsed, reason, uow, cause),
+            lambda cancelled, uow, positions: ControlOutcome(
+                str(parsed), max(positions), tuple(cancelled)
+            ),
+        )
+
+    def release_kill_switch(
+        self, principal: Principal, *, scope: str, reason: str
+    ) -> ControlOutcome:
+        parsed = ControlScope.parse(scope)
+        return self._run(
+            principal,
+            f"kill-switch/{parsed}/release/{self.clock_ns()}",
+            lambda uow, cause: self.service.release_kill_switch(parsed, reason, uow, cause),
+            lambda _, uow, positions: ControlOutcome(str(parsed), max(positions)),
+        )
+
+    def set_risk_limits(
+        self, principal: Principal, *, scope: str, limits: Limits, reason: str
+    ) -> ControlOutcome:
+        """Replace the pre-trade limits of ``scope`` (``None``: no limit at this scope)."""
+        parsed = ControlScope.parse(scope)
+        return self._run(
+            principal,
+            f"risk-limits/{parsed}/{self.clock_ns()}",
+            lambda uow, cause: self.service.set_risk_limits(parsed, limits, reason, uow, cause),
+            lambda _, uow, positions: ControlOutcome(str(parsed), max(positions)),
+        )
+
+    def _order_run(
         self,
         principal: Principal,
         key: str,
         order_id: UUID,
         work: Callable[[EventsToAppend, Cause], object],
     ) -> OrderOutcome:
-        """Run ``work`` under the service's lock and append what it recorded; returns the
-        order as recorded (read under the same lock) and the last position written."""
+        """Run an order command: its answer is the order as recorded (read under the lock)
+        and the last position written."""
+
+        def answer(_: object, uow: EventsToAppend, positions: list[int]) -> OrderOutcome:
+            order = self.service.orders[order_id]
+            return OrderOutcome(
+                recorded_order(order, uow, self._submitted_at(order, uow, positions)),
+                max(positions),
+            )
+
+        return self._run(principal, key, work, answer)
+
+    def _run(
+        self,
+        principal: Principal,
+        key: str,
+        work: Callable[[EventsToAppend, Cause], _R],
+        answer: Callable[[_R, EventsToAppend, list[int]], _T],
+    ) -> _T:
+        """Run ``work`` under the service's lock, on a view caught up with the store, and
+        append what it recorded; ``answer`` builds the reply under the same lock."""
         for attempt in range(3):
             with self.service.lock:
                 if self._stale:
                     self.service.reload_own_state()
                     self._stale = False
                 self.prepare()
+                self.service.catch_up()
                 cause = Cause.origin(
                     ts_event=self.clock_ns(), actor=f"person:{principal.subject}", key=key
                 )
                 uow = EventsToAppend()
                 try:
-                    work(uow, cause)
+                    result = work(uow, cause)
                     positions = self.service.store.append(uow.items)
-                    order = self.service.orders[order_id]
-                    return OrderOutcome(
-                        recorded_order(order, uow, self._submitted_at(order, uow, positions)),
-                        max(positions),
-                    )
+                    return answer(result, uow, positions)
                 except ConcurrencyConflict:
                     self.service.reload_own_state()
                     if attempt == 2:

@@ -14,6 +14,7 @@ cache if that bar has already been seen.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -29,6 +30,15 @@ from bounded_contexts.execution.adapters.venues.simulated import (
 )
 from bounded_contexts.execution.domain.account import Account
 from bounded_contexts.execution.domain.algorithms import AlgorithmRegistry, RegisteredAlgorithm
+from bounded_contexts.execution.domain.controls.book import ControlBook
+from bounded_contexts.execution.domain.controls.events import (
+    KillSwitchEngaged,
+    Limits,
+    RiskLimitsSet,
+)
+from bounded_contexts.execution.domain.controls.kill_switch import KillSwitch, checked_reason
+from bounded_contexts.execution.domain.controls.risk_limits import RiskLimits
+from bounded_contexts.execution.domain.controls.scope import ControlScope, OrderScopes
 from bounded_contexts.execution.domain.errors import (
     InvalidOrder,
     OrderNotFound,
@@ -50,6 +60,7 @@ from bounded_contexts.execution.domain.instrument import (
 from bounded_contexts.execution.domain.order import Order, order_id_for
 from bounded_contexts.execution.domain.pretrade import (
     PreTradeLimits,
+    kill_switch_engaged,
     no_reference_price,
     pretrade_failures,
 )
@@ -58,9 +69,12 @@ from bounded_contexts.execution.domain.regulatory import (
     reported_venue,
     short_selling_indicator,
 )
+from events.domain import Aggregate
 from events.effects import EventsToAppend
 from events.envelope import Cause, EventEnvelope
-from events.store import EventStore
+from events.store import EventStore, PoisonEvent
+
+log = logging.getLogger(__name__)
 
 MAX_CACHED_BARS = 100_000  # per instrument; bounds memory in a long catch-up
 VENUE_ACTOR = "venue:simulated"
@@ -135,30 +149,97 @@ class ExecutionService:
         self.bars: dict[str, deque[VenueBar]] = {}
         self.last_price: dict[str, Decimal] = {}
         self.algorithms = AlgorithmRegistry()
+        self.controls = ControlBook(self.config.limits)
+        self.seen_position = 0  # the last store position this view has taken in
+        self._aggregates: dict[UUID, Aggregate] = {}  # every aggregate held, by id
 
     # -- loading ------------------------------------------------------------------
     def reload_own_state(self) -> None:
-        """Rebuild orders and accounts from the execution store (after a restart/conflict)."""
-        histories: dict[UUID, list[EventEnvelope]] = {}
-        for envelope in self.store.iter_all():
-            histories.setdefault(envelope.aggregate_id, []).append(envelope)
+        """Rebuild orders, accounts, controls and algorithm codes from the execution store
+        (at start, and after a conflict)."""
         self.orders, self.working, self.accounts = {}, {}, {}
         self.algorithms = AlgorithmRegistry(code_length=self.algorithms.code_length)
-        for aggregate_id, history in histories.items():
-            first = history[0]
-            events = [e.event for e in history]
-            if isinstance(first.event, AlgorithmRegistered):
-                self.algorithms.learn(RegisteredAlgorithm.replay(aggregate_id, events))
-            elif isinstance(first.event, AccountOpened):
-                account = Account.replay(aggregate_id, events)
-                self.accounts[account.account_id] = account
-            elif isinstance(first.event, OrderSubmitted):
-                order = Order.replay(aggregate_id, events)
-                order.ts_submitted = first.ts_event
-                order.correlation_id = first.correlation_id
-                order.submitted_by = first.actor
-                self.orders[aggregate_id] = order
-                self._track(order)
+        self.controls = ControlBook(self.config.limits)
+        self._aggregates, self.seen_position = {}, 0
+        self._take_in_stored(strict=False)
+
+    def catch_up(self) -> None:
+        """Take in what other processes appended since this view last looked — a kill switch
+        engaged from the CLI, limits set by another gateway, an order cancelled elsewhere —
+        so that the next decision sees it (one query when nothing is new). Events this view
+        recorded itself are recognised by their aggregate's version and stepped over."""
+        if not self._take_in_stored(strict=True):
+            self.reload_own_state()
+
+    def _take_in_stored(self, *, strict: bool) -> bool:
+        """Apply every stored event after ``seen_position``. Strict (catching up): False as
+        soon as one does not follow its aggregate's version here — the view lost track, the
+        caller reloads. Not strict (reloading): an aggregate's event after one that could not
+        be decoded (and was logged) is applied all the same, as a replay would."""
+        while True:
+            raws = self.store.read_raw(self.seen_position, limit=1000)
+            if not raws:
+                return True
+            for raw in raws:
+                try:
+                    envelope = self.store.decode(raw)
+                except PoisonEvent as exc:
+                    log.error("skipping undecodable execution event: %s", exc)
+                    continue
+                if not self._take_in(envelope, strict=strict):
+                    return False
+            self.seen_position = raws[-1].position
+
+    def _take_in(self, envelope: EventEnvelope, *, strict: bool) -> bool:
+        aggregate = self._aggregates.get(envelope.aggregate_id)
+        if aggregate is not None:
+            if aggregate.version >= envelope.aggregate_version:
+                return True  # recorded by this view itself
+            if strict and aggregate.version + 1 != envelope.aggregate_version:
+                return False
+            aggregate.apply(envelope.event)
+            aggregate.version = envelope.aggregate_version
+        elif strict and envelope.aggregate_version != 1:
+            return False
+        else:
+            aggregate = self._first_of(envelope)
+            if aggregate is None:
+                return True
+        self._hold(aggregate)
+        return True
+
+    def _first_of(self, envelope: EventEnvelope) -> Aggregate | None:
+        """A new aggregate from its first stored event (None: not one this view holds)."""
+        event, aggregate_id = envelope.event, envelope.aggregate_id
+        if isinstance(event, OrderSubmitted):
+            order = Order.replay(aggregate_id, [event])
+            order.ts_submitted = envelope.ts_event
+            order.correlation_id = envelope.correlation_id
+            order.submitted_by = envelope.actor
+            return order
+        kinds: dict[type, type[Aggregate]] = {
+            AccountOpened: Account,
+            AlgorithmRegistered: RegisteredAlgorithm,
+            KillSwitchEngaged: KillSwitch,
+            RiskLimitsSet: RiskLimits,
+        }
+        kind = kinds.get(type(event))
+        return None if kind is None else kind.replay(aggregate_id, [event])
+
+    def _hold(self, aggregate: Aggregate) -> None:
+        """Index an aggregate this view holds (new or changed) where its users look."""
+        self._aggregates[aggregate.id] = aggregate
+        if isinstance(aggregate, Order):
+            self.orders[aggregate.id] = aggregate
+            self._track(aggregate)
+        elif isinstance(aggregate, Account):
+            self.accounts[aggregate.account_id] = aggregate
+        elif isinstance(aggregate, RegisteredAlgorithm):
+            self.algorithms.learn(aggregate)
+        elif isinstance(aggregate, KillSwitch):
+            self.controls.learn_switch(aggregate)
+        elif isinstance(aggregate, RiskLimits):
+            self.controls.learn_limits(aggregate)
 
     def instrument_listed(
         self,
@@ -198,7 +279,7 @@ class ExecutionService:
             account = Account.open(
                 account_id, self.config.account_currency, self.config.initial_cash
             )
-            self.accounts[account_id] = account
+            self._hold(account)
             uow.save(account, cause)
         return account
 
@@ -245,29 +326,36 @@ class ExecutionService:
         order = Order.submit(submitted)  # validates before anything is recorded
         account = self.account(uow, cause, cmd.account_id)
         for algorithm in registrations:  # the algorithms acting for the first time
-            self.algorithms.learn(algorithm)
+            self._hold(algorithm)
             uow.save(algorithm, cause)
         order.ts_submitted = cause.ts_event
         order.correlation_id = cause.correlation_id
         order.submitted_by = cause.actor
         reference = cmd.reference_price or self.last_price.get(cmd.instrument_id)
         order.reference_price = reference
-        if reference is None and cmd.limit_price is None:
+        scopes = list(order_scopes(submitted))
+        switch = self.controls.engaged_over(scopes)
+        if switch is not None:
+            failures = [kill_switch_engaged(ControlScope.parse(switch.scope), switch.reason)]
+        elif reference is None and cmd.limit_price is None:
             failures = [no_reference_price(cmd.instrument_id)]
         else:
+            now = cause.ts_event
             failures = pretrade_failures(
                 submitted,
                 account=account,
                 reference_price=reference or cmd.limit_price,  # type: ignore[arg-type]
                 open_buy_notional=self._open_buy_notional(cmd.account_id),
                 limits=self.config.limits,
+                scoped=self.controls.scoped_limits(scopes),
+                messages_sent=lambda scope: self.controls.messages_sent(scope, now),
             )
         if failures:
             order.reject("; ".join(f.message for f in failures), tuple(f.breach for f in failures))
         else:
+            self.controls.count_message(scopes, cause.ts_event)  # sent to the venue
             order.accept(ts_acknowledged=cause.ts_event)  # the simulated venue acks at once
-        self.orders[order.id] = order
-        self._track(order)
+        self._hold(order)
         uow.save(order, cause)
         recent = self.bars.get(cmd.instrument_id)
         if recent:
@@ -285,11 +373,64 @@ class ExecutionService:
 
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
         order = self.orders.get(order_id)
-        if order is None:
+        if order is None or order.submitted is None:
             raise OrderNotFound(order_id)
         order.cancel(reason)
+        self.controls.count_message(order_scopes(order.submitted), cause.ts_event)
         self._track(order)
         uow.save(order, cause)
+
+    # -- controls (RTS 6) -----------------------------------------------------------------
+    def cancel_all(
+        self, scope: ControlScope, reason: str, uow: EventsToAppend, cause: Cause
+    ) -> list[UUID]:
+        """Cancel every working order in ``scope`` (new orders are not blocked: that is the
+        kill switch). Returns the orders cancelled, in submission order."""
+        reason = checked_reason(reason)
+        in_scope = self._working_in(scope)
+        for order in in_scope:
+            order.cancel(reason)
+            self._track(order)
+            uow.save(order, cause)
+        return [order.id for order in in_scope]
+
+    def engage_kill_switch(
+        self, scope: ControlScope, reason: str, uow: EventsToAppend, cause: Cause
+    ) -> list[UUID]:
+        """Engage the kill switch of ``scope``: cancel every working order in it, in the same
+        append, and reject every new one until released. Returns the orders cancelled."""
+        switch = self.controls.switch(scope)
+        in_scope = self._working_in(scope)
+        switch.engage(reason, len(in_scope))  # refuses a bad reason or a switch already on
+        self._hold(switch)
+        uow.save(switch, cause)
+        for order in in_scope:
+            order.cancel(f"kill switch of {scope} engaged: {switch.reason}")
+            self._track(order)
+            uow.save(order, cause)
+        return [order.id for order in in_scope]
+
+    def _working_in(self, scope: ControlScope) -> list[Order]:
+        return [
+            order
+            for order in self.working.values()
+            if order.submitted is not None and scope in order_scopes(order.submitted)
+        ]
+
+    def release_kill_switch(
+        self, scope: ControlScope, reason: str, uow: EventsToAppend, cause: Cause
+    ) -> None:
+        switch = self.controls.switches.get(scope) or KillSwitch.for_scope(scope)
+        switch.release(reason)  # refuses a switch that is not engaged
+        uow.save(switch, cause)
+
+    def set_risk_limits(
+        self, scope: ControlScope, limits: Limits, reason: str, uow: EventsToAppend, cause: Cause
+    ) -> None:
+        recorded = self.controls.limits_of(scope)
+        recorded.set(limits, reason)
+        self._hold(recorded)
+        uow.save(recorded, cause)
 
     def correct_fill(
         self,
@@ -458,6 +599,20 @@ class ExecutionService:
                 )
                 total += o.remaining * price
         return total
+
+
+def order_scopes(submitted: OrderSubmitted) -> OrderScopes:
+    """The control scopes an order falls under: its account and instrument, the strategy
+    (investment-decision algorithm) of a strategy order, the person who placed a manual one,
+    and the venue it is routed to."""
+    decision = submitted.investment_decision
+    return OrderScopes(
+        account_id=submitted.account_id,
+        instrument_id=submitted.instrument_id,
+        strategy=submitted.algo_id,
+        trader=decision.id if decision is not None and decision.kind == "PERSON" else None,
+        venue=submitted.venue,
+    )
 
 
 def strategy_order_id(decision_event_id: UUID) -> UUID:

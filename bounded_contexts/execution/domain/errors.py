@@ -66,3 +66,16 @@ class IllegalOrderTransition(ExecutionError):
     def __init__(self, order_id: object, status: str, action: str) -> None:
         super().__init__(f"order {order_id} is {status}: cannot {action}")
         self.order_id, self.status, self.action = order_id, status, action
+
+
+class InvalidControl(ExecutionError):
+    """A kill-switch or risk-limit command is malformed (its scope, a limit, its reason)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ControlStateConflict(ExecutionError):
+    """The command does not fit the control's state: engaging a kill switch already engaged,
+    releasing one that is not."""

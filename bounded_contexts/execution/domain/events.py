@@ -114,11 +114,15 @@ class ControlBreach:
     price known to check against). Controls: ``max_order_quantity``, ``max_order_notional``,
     ``max_position_notional``, ``short_selling`` (limit 0: the lowest position allowed),
     ``cash`` (limit: the cash; value: this order's notional plus the open buys'),
-    ``reference_price``."""
+    ``reference_price``, ``price_collar`` (limit and value in percent of the reference
+    price), ``max_messages_per_second``, ``kill_switch`` (no numbers). ``scope`` is whose limit
+    it was (``firm``, ``account:<id>``, ``strategy:<algo>`` …; see ``ControlScope``); null on
+    breaches recorded before scopes existed, which were all the firm's."""
 
     control: str
     limit: Decimal | None
     value: Decimal | None
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,9 +131,11 @@ class OrderRejected(_ExecutionEvent):
 
     Version 2 added ``breaches``: every control broken, with its limit and the value that broke
     it, so that a regulator's trail and a client's error name them without parsing ``reason``.
-    Version-1 rejections are upcast with no breaches (their ``reason`` still names them)."""
+    Version-1 rejections are upcast with no breaches (their ``reason`` still names them).
+    Version 3 added each breach's ``scope`` (whose limit, or which kill switch); version-2
+    breaches are upcast with ``scope`` null."""
 
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
 
     order_id: UUID
     reason: str
@@ -140,7 +146,11 @@ def _order_rejected_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
     return {**payload, "breaches": []}
 
 
-OrderRejected.UPCASTERS = {1: _order_rejected_v1_to_v2}
+def _order_rejected_v2_to_v3(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {**payload, "breaches": [{**b, "scope": None} for b in payload["breaches"]]}
+
+
+OrderRejected.UPCASTERS = {1: _order_rejected_v1_to_v2, 2: _order_rejected_v2_to_v3}
 
 
 @dataclass(frozen=True)

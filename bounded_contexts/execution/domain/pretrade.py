@@ -1,29 +1,52 @@
 """Pre-trade controls (RTS 6 Art. 15): every order passes them before it reaches a venue.
 
-Pure function of the order, the account and the open orders; returns every control it fails
-(empty when it passes), each with its limit, the order's value and a sentence, so a rejection
-records every limit breached, not only the first.
+Pure function of the order, the account, the open orders and the limits of every scope the
+order falls under (the firm, its account, strategy, trader, instrument, venue); returns every
+control it fails (empty when it passes), each with its limit, the order's value, the scope
+whose limit it broke and a sentence, so a rejection records every limit breached, not only
+the first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from bounded_contexts.execution.domain.account import Account
+from bounded_contexts.execution.domain.controls.events import Limits
+from bounded_contexts.execution.domain.controls.scope import FIRM, ControlScope, ScopeKind
 from bounded_contexts.execution.domain.events import ControlBreach, OrderSubmitted
+
+HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
 class PreTradeLimits:
-    """RTS 6 limits. ``max_order_quantity`` is the maximum order volume (Art. 15(1)(c)): a
-    fat-finger bound independent of price, so a tiny-priced instrument cannot take a huge
-    order under the notional limit."""
+    """The configured limits (``[execution.limits]``): the firm's until a person sets the firm
+    scope's limits at run time (``RiskLimitsSet``), and whether the account may sell short.
+    ``max_order_quantity`` is the maximum order volume (Art. 15(1)(c)): a fat-finger bound
+    independent of price, so a tiny-priced instrument cannot take a huge order under the
+    notional limit."""
 
     max_order_quantity: Decimal = Decimal(1_000_000)
     max_order_notional: Decimal = Decimal(100_000)
     max_position_notional: Decimal = Decimal(150_000)  # per instrument, absolute
     allow_short: bool = False
+    price_collar_pct: Decimal | None = None
+    max_messages_per_second: int | None = None
+
+    def firm_limits(self) -> Limits:
+        return Limits(
+            self.max_order_quantity,
+            self.max_order_notional,
+            self.max_position_notional,
+            self.price_collar_pct,
+            self.max_messages_per_second,
+        )
+
+
+ScopedLimits = tuple[ControlScope, Limits]
 
 
 @dataclass(frozen=True)
@@ -34,6 +57,10 @@ class PreTradeFailure:
     message: str
 
 
+def _no_messages(scope: ControlScope) -> int:
+    return 0
+
+
 def pretrade_failures(
     order: OrderSubmitted,
     *,
@@ -41,40 +68,83 @@ def pretrade_failures(
     reference_price: Decimal,
     open_buy_notional: Decimal,
     limits: PreTradeLimits,
+    scoped: Sequence[ScopedLimits] | None = None,
+    messages_sent: Callable[[ControlScope], int] = _no_messages,
 ) -> list[PreTradeFailure]:
+    """``scoped``: the limits of each scope the order falls under (default: the configured
+    firm limits alone); ``messages_sent(scope)``: the messages the scope sent in the second up
+    to this order, which this order would add one to."""
     price = order.limit_price or reference_price
     notional = order.quantity * price
-    failures = []
-
-    def breach(control: str, limit: Decimal, value: Decimal, message: str) -> None:
-        failures.append(PreTradeFailure(ControlBreach(control, limit, value), message))
-
-    if order.quantity > limits.max_order_quantity:
-        breach(
-            "max_order_quantity",
-            limits.max_order_quantity,
-            order.quantity,
-            f"order quantity {order.quantity} exceeds the limit {limits.max_order_quantity}",
-        )
-    if notional > limits.max_order_notional:
-        breach(
-            "max_order_notional",
-            limits.max_order_notional,
-            notional,
-            f"order notional {notional:.2f} exceeds the limit {limits.max_order_notional}",
-        )
     signed = order.quantity if order.side == "BUY" else -order.quantity
     position_after = account.position(order.instrument_id) + signed
-    if abs(position_after) * price > limits.max_position_notional:
-        breach(
-            "max_position_notional",
-            limits.max_position_notional,
-            abs(position_after) * price,
-            f"position after the order {position_after} x {price} exceeds the per-instrument "
-            f"limit {limits.max_position_notional}",
+    failures: list[PreTradeFailure] = []
+
+    def breach(
+        scope: ControlScope, control: str, limit: Decimal, value: Decimal, text: str
+    ) -> None:
+        where = "" if scope.kind is ScopeKind.FIRM else f" of {scope}"
+        failures.append(
+            PreTradeFailure(
+                ControlBreach(control, limit, value, str(scope)), text.format(where=where)
+            )
         )
+
+    for scope, scope_limits in [(FIRM, limits.firm_limits())] if scoped is None else scoped:
+        cap = scope_limits.max_order_quantity
+        if cap is not None and order.quantity > cap:
+            breach(
+                scope,
+                "max_order_quantity",
+                cap,
+                order.quantity,
+                f"order quantity {order.quantity} exceeds the limit{{where}} {cap}",
+            )
+        cap = scope_limits.max_order_notional
+        if cap is not None and notional > cap:
+            breach(
+                scope,
+                "max_order_notional",
+                cap,
+                notional,
+                f"order notional {notional:.2f} exceeds the limit{{where}} {cap}",
+            )
+        cap = scope_limits.max_position_notional
+        if cap is not None and abs(position_after) * price > cap:
+            breach(
+                scope,
+                "max_position_notional",
+                cap,
+                abs(position_after) * price,
+                f"position after the order {position_after} x {price} exceeds the "
+                f"per-instrument limit{{where}} {cap}",
+            )
+        collar = scope_limits.price_collar_pct
+        if collar is not None and order.limit_price is not None and reference_price > 0:
+            deviation = abs(order.limit_price - reference_price) / reference_price * HUNDRED
+            if deviation > collar:
+                breach(
+                    scope,
+                    "price_collar",
+                    collar,
+                    deviation.quantize(Decimal("0.01")),
+                    f"limit price {order.limit_price} is {deviation:.2f}% from the reference "
+                    f"price {reference_price}, outside the collar{{where}} of {collar}%",
+                )
+        rate = scope_limits.max_messages_per_second
+        if rate is not None:
+            sent = messages_sent(scope) + 1
+            if sent > rate:
+                breach(
+                    scope,
+                    "max_messages_per_second",
+                    Decimal(rate),
+                    Decimal(sent),
+                    f"{sent} messages in one second would exceed the limit{{where}} of {rate}/s",
+                )
     if position_after < 0 and not limits.allow_short:
         breach(
+            FIRM,
             "short_selling",
             Decimal(0),
             position_after,
@@ -82,6 +152,7 @@ def pretrade_failures(
         )
     if order.side == "BUY" and notional + open_buy_notional > account.cash:
         breach(
+            ControlScope(ScopeKind.ACCOUNT, order.account_id),
             "cash",
             account.cash,
             notional + open_buy_notional,
@@ -96,4 +167,12 @@ def no_reference_price(instrument_id: str) -> PreTradeFailure:
     return PreTradeFailure(
         ControlBreach("reference_price", None, None),
         f"no market price known for {instrument_id} yet",
+    )
+
+
+def kill_switch_engaged(scope: ControlScope, reason: str) -> PreTradeFailure:
+    """The order falls under an engaged kill switch (RTS 6 Art. 12)."""
+    return PreTradeFailure(
+        ControlBreach("kill_switch", None, None, str(scope)),
+        f"the kill switch of {scope} is engaged ({reason})",
     )

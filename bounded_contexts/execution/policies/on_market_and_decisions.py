@@ -59,6 +59,7 @@ class ExecutionPolicy:
 
     def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: EventsToAppend) -> None:
         self.ensure_ready()
+        caught_up = False
         for envelope in events:
             event = envelope.event
             if upstream == "ingestion":
@@ -70,6 +71,13 @@ class ExecutionPolicy:
                 quantity = self.service.strategy_quantity(event.instrument_id, event.quantity)
                 if quantity == 0:
                     continue
+                if not caught_up:
+                    # A kill switch engaged or limits set by another process (the CLI, another
+                    # gateway) govern the very next order: take in what the store got since
+                    # this view last looked (bars need not: a fill on an order changed
+                    # elsewhere conflicts on append, and the view is reloaded).
+                    self.service.catch_up()
+                    caught_up = True
                 self.service.submit(
                     SubmitOrder(
                         order_id=strategy_order_id(envelope.event_id),

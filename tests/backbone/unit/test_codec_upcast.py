@@ -189,28 +189,40 @@ def test_decoding_bytes_that_are_not_an_event_is_a_poison_event() -> None:
         decode(json.dumps({"type": "BarClosed"}).encode())
 
 
-def test_an_order_rejected_v1_reads_as_v2_without_breaches_and_v2_round_trips_its_breaches() -> (
-    None
-):
+def test_an_order_rejected_v1_and_v2_read_as_v3_and_v3_round_trips_its_scoped_breaches() -> None:
     order_id = "0f1e2d3c-4b5a-4697-8877-665544332211"
     v1 = {"order_id": order_id, "reason": "order notional 200000.00 exceeds the limit 100000"}
     upcast_payload = upcast(OrderRejected, 1, dict(v1), where="execution#3")
-    jsonschema.validate(upcast_payload, schema(OrderRejected, 2))
+    jsonschema.validate(upcast_payload, schema(OrderRejected, 3))
     assert OrderRejected.from_payload(upcast_payload).breaches == ()
+
+    v2 = {
+        **v1,
+        "breaches": [{"control": "max_order_notional", "limit": "100000", "value": "200000.00"}],
+    }
+    jsonschema.validate(v2, schema(OrderRejected, 2))
+    upcast_payload = upcast(OrderRejected, 2, dict(v2), where="execution#4")
+    jsonschema.validate(upcast_payload, schema(OrderRejected, 3))
+    assert OrderRejected.from_payload(upcast_payload).breaches == (
+        ControlBreach("max_order_notional", Decimal(100000), Decimal("200000.00"), None),
+    )
 
     rejected = OrderRejected(
         uuid.UUID(order_id),
-        "order notional 200000.00 exceeds the limit 100000; no market price known",
+        "order notional 200000.00 exceeds the limit of account:ACC-1 100000; no market price",
         (
-            ControlBreach("max_order_notional", Decimal(100000), Decimal("200000.00")),
+            ControlBreach(
+                "max_order_notional", Decimal(100000), Decimal("200000.00"), "account:ACC-1"
+            ),
             ControlBreach("reference_price", None, None),
         ),
     )
     payload = rejected.to_payload()
-    jsonschema.validate(payload, schema(OrderRejected, 2))
+    jsonschema.validate(payload, schema(OrderRejected, 3))
     assert payload["breaches"][0] == {
         "control": "max_order_notional",
         "limit": "100000",
         "value": "200000.00",
+        "scope": "account:ACC-1",
     }
     assert OrderRejected.from_payload(json.loads(json.dumps(payload))) == rejected

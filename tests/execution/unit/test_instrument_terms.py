@@ -28,6 +28,9 @@ T0 = 1_795_680_000_000_000_000
 
 
 class UnusedStore:
+    def read_raw(self, after: int, *, limit: int) -> list[object]:
+        return []  # catching up before a strategy order: nothing else was appended
+
     def __getattr__(self, name: str) -> object:
         raise AssertionError(f"the execution service touched the store ({name})")
 

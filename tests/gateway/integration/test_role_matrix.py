@@ -107,6 +107,8 @@ transactionReports             FORBIDDEN FORBIDDEN FORBIDDEN ok        ok       
 orderRecords                   FORBIDDEN FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN 401
 accessLog                      FORBIDDEN FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN 401
 chainVerification              FORBIDDEN FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN 401
+killSwitches                   FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN FORBIDDEN 401
+riskLimits                     FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN FORBIDDEN 401
 """
 
 NESTED = """
@@ -121,6 +123,11 @@ placeOrder(acc-1)                  ok        FORBIDDEN FORBIDDEN FORBIDDEN FORBI
 placeOrder(acc-2)                  FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
 cancelOrder(acc-1)                 ok        FORBIDDEN FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
 cancelOrder(acc-2)                 NOT_FOUND NOT_FOUND FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
+cancelAllOrders(acc-1)             ok        FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+cancelAllOrders(acc-2)             FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+engageKillSwitch                   FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+releaseKillSwitch                  FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+setRiskLimits                      FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 markNotificationRead               ok        ok        ok        ok        ok        ok        401
 markNotificationRead(other)        NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND 401
 setNotificationPreference          ok        ok        ok        ok        ok        ok        401
@@ -533,6 +540,8 @@ QUERY_OPERATIONS: dict[str, Operation] = {
         '{ chainVerification(context: "execution") { context intact events breaks { position } } }',
         shows=execution_chain_intact,
     ),
+    "killSwitches": Operation("{ killSwitches { scope engaged reason actor } }", shows=a_list),
+    "riskLimits": Operation("{ riskLimits { scope maxOrderQuantity reason } }", shows=a_list),
     "notifications": Operation(
         "{ notifications(first: 500) { edges { node { notificationId } } } }",
         shows=own_notifications,
@@ -651,6 +660,41 @@ def preference_of(user: str | None) -> Shows:
     return shows
 
 
+def caller_scope(kind: str, prefix: str) -> Callable[[World, str], dict[str, Any]]:
+    """A scope of the caller's own that no order falls under (no other test is touched)."""
+    return lambda world, caller: {
+        "scope": {"kind": kind, "value": f"{prefix}-{caller}"},
+        "reason": "role matrix",
+    }
+
+
+def engaged_for_release(world: World, caller: str) -> dict[str, Any]:
+    """A switch the risk desk engaged, for the caller to try to release."""
+    scope = f"venue:REL-{caller}-{uuid.uuid4().hex[:8]}"
+    world.platform.execution_commands.engage_kill_switch(
+        Principal(USERS["risk"]), scope=scope, reason="to be released"
+    )
+    return {
+        "scope": {"kind": "VENUE", "value": scope.removeprefix("venue:")},
+        "reason": "role matrix",
+    }
+
+
+def with_working_order(name: str) -> Variables:
+    def variables(world: World, caller: str) -> dict[str, Any]:
+        world.open_order(name)
+        return {"scope": {"kind": "ACCOUNT", "value": name}, "reason": "role matrix"}
+
+    return variables
+
+
+def cancelled_some(world: World, role: str, value: Any) -> None:
+    assert value["cancelledOrderIds"], value
+
+
+CONTROL_PAYLOAD = "{ scope engaged cancelledOrderIds position }"
+SCOPE_AND_REASON = "($scope: ControlScopeInput!, $reason: String!)"
+
 SET_PREFERENCE = """
 mutation ($input: NotificationPreferenceInput!) {
   setNotificationPreference(input: $input) { userId changed preferences { rule channel } }
@@ -669,6 +713,38 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
         )
         for name in ("acc-1", "acc-2")
     },
+    **{
+        f"cancelAllOrders({name})": Operation(
+            f"mutation {SCOPE_AND_REASON} {{ cancelAllOrders(scope: $scope, reason: $reason) "
+            "{ scope cancelledOrderIds position } }",
+            with_working_order(name),
+            cancelled_some,
+        )
+        for name in ("acc-1", "acc-2")
+    },
+    "engageKillSwitch": Operation(
+        f"mutation {SCOPE_AND_REASON} {{ engageKillSwitch(scope: $scope, reason: $reason) "
+        f"{CONTROL_PAYLOAD} }}",
+        caller_scope("INSTRUMENT", "KS"),
+        field_is("engaged", True),
+    ),
+    "releaseKillSwitch": Operation(
+        f"mutation {SCOPE_AND_REASON} {{ releaseKillSwitch(scope: $scope, reason: $reason) "
+        f"{CONTROL_PAYLOAD} }}",
+        engaged_for_release,
+        field_is("engaged", False),
+    ),
+    "setRiskLimits": Operation(
+        "mutation ($input: RiskLimitsInput!) { setRiskLimits(input: $input) { scope position } }",
+        lambda world, caller: {
+            "input": {
+                "scope": {"kind": "INSTRUMENT", "value": f"LIM-{caller}"},
+                "maxOrderQuantity": "10",
+                "reason": "role matrix",
+            }
+        },
+        field_is("scope", "instrument:LIM-risk"),
+    ),
     "markNotificationRead": Operation(
         "mutation ($id: ID!) { markNotificationRead(notificationId: $id) "
         "{ notificationId changed } }",
@@ -877,8 +953,8 @@ def test_mutation(world: World, name: str, caller: str, outcome: str) -> None:
         operation.shows(world, caller, body["data"][field_name])
         assert {d.outcome for d in decisions} == {"ALLOWED"}
         assert {e.actor for e in recorded} <= {f"person:{USERS[caller]}"}
-        if field_name in ("placeOrder", "cancelOrder"):
-            assert recorded, "an allowed order command records its events"
+        if field_name in ("placeOrder", "cancelOrder", "cancelAllOrders", "engageKillSwitch"):
+            assert recorded, "an allowed order or control command records its events"
         return
     assert codes(body) == [outcome], body
     assert body["data"] is None

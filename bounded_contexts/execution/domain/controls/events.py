@@ -1,0 +1,64 @@
+"""Events of the firm's run-time controls (RTS 6), recorded in the execution store beside the
+orders they govern (stream ``orders``), so that one log shows an order and the control that
+refused or cancelled it, in the order they happened. Who acted is each event's actor
+(``person:<subject>``); why is its ``reason``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bounded_contexts.execution.domain.events import _ExecutionEvent
+
+
+@dataclass(frozen=True)
+class KillSwitchEngaged(_ExecutionEvent):
+    """The kill switch of ``scope`` (``firm`` or ``<kind>:<value>``, see ``ControlScope``) was
+    engaged (RTS 6 Art. 12): every working order in the scope is cancelled in the same append
+    (``orders_cancelled`` of them, each with its own ``OrderCancelled`` naming the switch),
+    and every new order in the scope is rejected until the switch is released."""
+
+    scope: str
+    reason: str
+    orders_cancelled: int
+
+
+@dataclass(frozen=True)
+class KillSwitchReleased(_ExecutionEvent):
+    """The kill switch of ``scope`` was lifted: orders in the scope are accepted again (if no
+    other engaged switch covers them). Orders it cancelled stay cancelled."""
+
+    scope: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Pre-trade limits of one scope (RTS 6 Art. 15); ``null`` is "no limit at this scope".
+
+    - ``max_order_quantity``: the maximum order volume, in units;
+    - ``max_order_notional``: the maximum order value (quantity × limit or reference price);
+    - ``max_position_notional``: the largest absolute position per instrument after the order,
+      valued at that price;
+    - ``price_collar_pct``: how far a limit price may stray from the reference price (the last
+      trade), in percent of the reference;
+    - ``max_messages_per_second``: submits and cancels sent in any one second (counted as they
+      are sent, on the commands' clock)."""
+
+    max_order_quantity: Decimal | None = None
+    max_order_notional: Decimal | None = None
+    max_position_notional: Decimal | None = None
+    price_collar_pct: Decimal | None = None
+    max_messages_per_second: int | None = None
+
+
+@dataclass(frozen=True)
+class RiskLimitsSet(_ExecutionEvent):
+    """The pre-trade limits of ``scope`` are ``limits`` from now on (they replace what the
+    scope had; an order must pass the limits of every scope it falls under: the firm, its
+    account, strategy, trader, instrument and venue). Until the firm scope is first set, the
+    firm's limits are the configured ones (``[execution.limits]``)."""
+
+    scope: str
+    limits: Limits
+    reason: str

@@ -1,0 +1,179 @@
+"""``quantvista kill-switch`` and ``quantvista limits``: the RTS 6 controls from a terminal —
+for the risk desk when the gateway is not where they are, and for scripts.
+
+- ``kill-switch engage --scope S --reason TEXT --by SUBJECT``: cancel every working order in
+  the scope and reject new ones until released (``firm``, ``account:ID``, ``strategy:ALGO``,
+  ``trader:SUBJECT``, ``instrument:ID``, ``venue:MIC``);
+- ``kill-switch release --scope S --reason TEXT --by SUBJECT``;
+- ``kill-switch cancel-all --scope S --reason TEXT --by SUBJECT``: cancel every working order
+  in the scope without blocking new ones;
+- ``kill-switch list``: every switch ever engaged, and whether it is now;
+- ``limits set --scope S [--max-order-quantity Q] [--max-order-notional N]
+  [--max-position-notional N] [--price-collar-pct P] [--max-messages-per-second R]
+  --reason TEXT --by SUBJECT``: replace the scope's limits (an option left out: no limit at
+  this scope);
+- ``limits show``: the limits in force, by scope, the firm's configured ones included.
+
+Each change is recorded in the execution store with ``person:<by>`` as its actor; a running
+platform takes it in before its next order (``ExecutionService.catch_up``). Entrypoints parse,
+call the application, print.
+"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+
+from quantvista.config import ConfigurationError
+from quantvista.orders_cli import decimal_option
+
+_SCOPE_HELP = "firm, account:ID, strategy:ALGO, trader:SUBJECT, instrument:ID or venue:MIC"
+_LIMIT_OPTIONS = (
+    ("--max-order-quantity", "max_order_quantity", "the maximum order volume, in units"),
+    ("--max-order-notional", "max_order_notional", "the maximum order value"),
+    ("--max-position-notional", "max_position_notional", "per instrument, after the order"),
+    ("--price-collar-pct", "price_collar_pct", "how far a limit price may be from the last"),
+)
+
+
+def add_control_commands(subparsers: Any) -> None:
+    switch = subparsers.add_parser("kill-switch", help="RTS 6 kill switch: engage, release, list")
+    switch_sub = switch.add_subparsers(dest="kill_switch_action", required=True)
+    for action, run, text in (
+        ("engage", _engage, "cancel every working order in a scope and block new ones"),
+        ("release", _release, "lift an engaged kill switch"),
+        ("cancel-all", _cancel_all, "cancel every working order in a scope (no block)"),
+    ):
+        command = switch_sub.add_parser(action, help=text)
+        _change_options(command)
+        command.set_defaults(run=run)
+    switch_sub.add_parser("list", help="every kill switch and its state").set_defaults(
+        run=_list_switches
+    )
+
+    limits = subparsers.add_parser("limits", help="RTS 6 pre-trade limits: set, show")
+    limits_sub = limits.add_subparsers(dest="limits_action", required=True)
+    set_limits = limits_sub.add_parser("set", help="replace a scope's pre-trade limits")
+    _change_options(set_limits)
+    for option, _, text in _LIMIT_OPTIONS:
+        set_limits.add_argument(option, help=text)
+    set_limits.add_argument("--max-messages-per-second", type=int, help="submits and cancels")
+    set_limits.set_defaults(run=_set_limits)
+    limits_sub.add_parser("show", help="the limits in force, by scope").set_defaults(
+        run=_show_limits
+    )
+
+
+def _change_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--scope", required=True, help=_SCOPE_HELP)
+    command.add_argument("--reason", required=True, help="why (recorded with the change)")
+    command.add_argument("--by", required=True, help="who decided it (recorded as person:<by>)")
+
+
+def _principal(args: argparse.Namespace) -> Any:
+    from gateway.ports import Principal
+
+    if not args.by.strip():
+        raise ConfigurationError("--by must name who decided the change")
+    return Principal(args.by.strip())
+
+
+def _scope(args: argparse.Namespace) -> str:
+    from bounded_contexts.execution.domain.controls.scope import ControlScope
+
+    return str(ControlScope.parse(args.scope))  # a malformed scope fails before any server
+
+
+def _engage(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    from quantvista.mifid_cli import platform_started
+
+    principal, scope = _principal(args), _scope(args)
+    with platform_started(settings) as platform:
+        outcome = platform.execution_commands.engage_kill_switch(
+            principal, scope=scope, reason=args.reason
+        )
+    console.print(
+        f"kill switch of {outcome.scope} engaged (execution #{outcome.position}); "
+        f"{len(outcome.cancelled_orders)} working order(s) cancelled"
+    )
+    for order_id in outcome.cancelled_orders:
+        console.print(f"  cancelled {order_id}")
+    return 0
+
+
+def _release(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    from quantvista.mifid_cli import platform_started
+
+    principal, scope = _principal(args), _scope(args)
+    with platform_started(settings) as platform:
+        outcome = platform.execution_commands.release_kill_switch(
+            principal, scope=scope, reason=args.reason
+        )
+    console.print(f"kill switch of {outcome.scope} released (execution #{outcome.position})")
+    return 0
+
+
+def _cancel_all(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    from quantvista.mifid_cli import platform_started
+
+    principal, scope = _principal(args), _scope(args)
+    with platform_started(settings) as platform:
+        outcome = platform.execution_commands.cancel_all_orders(
+            principal, scope=scope, reason=args.reason
+        )
+    console.print(f"{len(outcome.cancelled_orders)} working order(s) of {scope} cancelled")
+    for order_id in outcome.cancelled_orders:
+        console.print(f"  cancelled {order_id}")
+    return 0
+
+
+def _list_switches(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    from quantvista.mifid_cli import platform_started
+
+    with platform_started(settings) as platform:
+        service = platform.execution
+        service.reload_own_state()
+        switches = sorted(service.controls.switches.items())
+    if not switches:
+        console.print("no kill switch was ever engaged")
+    for scope, switch in switches:
+        state = "ENGAGED" if switch.engaged else "released"
+        console.print(f"{scope}\t{state}\t{switch.reason}")
+    return 0
+
+
+def _set_limits(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    from bounded_contexts.execution.domain.controls.events import Limits
+    from quantvista.mifid_cli import platform_started
+
+    principal, scope = _principal(args), _scope(args)
+    given: dict[str, Decimal | None] = {
+        name: None if getattr(args, name) is None else decimal_option(option, getattr(args, name))
+        for option, name, _ in _LIMIT_OPTIONS
+    }
+    limits = Limits(**given, max_messages_per_second=args.max_messages_per_second)
+    with platform_started(settings) as platform:
+        outcome = platform.execution_commands.set_risk_limits(
+            principal, scope=scope, limits=limits, reason=args.reason
+        )
+    console.print(f"limits of {outcome.scope} set (execution #{outcome.position}): {limits}")
+    return 0
+
+
+def _show_limits(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    from bounded_contexts.execution.domain.controls.scope import FIRM
+    from quantvista.mifid_cli import platform_started
+
+    with platform_started(settings) as platform:
+        service = platform.execution
+        service.reload_own_state()
+        book = service.controls
+        scopes = sorted({FIRM, *book.limits})
+        rows = [(scope, book.effective(scope), scope in book.limits) for scope in scopes]
+    for scope, limits, recorded in rows:
+        where = "set" if recorded else "configured"
+        console.print(f"{scope}\t{where}\t{limits}")
+    return 0
