@@ -12,7 +12,7 @@ for the risk desk when the gateway is not where they are, and for scripts.
   [--max-position-notional N] [--price-collar-pct P] [--max-messages-per-second R]
   --reason TEXT --by SUBJECT``: replace the scope's limits (an option left out: no limit at
   this scope);
-- ``limits show``: the limits in force, by scope, the firm's configured ones included.
+- ``limits show``: the limits in force, by scope, the firm's defaults included.
 
 Each change is recorded in the execution store with ``person:<by>`` as its actor; a running
 platform takes it in before its next order (``ExecutionService.catch_up``). Entrypoints parse,
@@ -159,7 +159,9 @@ def _set_limits(args: argparse.Namespace, settings: Any, console: Console) -> in
         outcome = platform.execution_commands.set_risk_limits(
             principal, scope=scope, limits=limits, reason=args.reason
         )
-    console.print(f"limits of {outcome.scope} set (execution #{outcome.position}): {limits}")
+    console.print(
+        f"limits of {outcome.scope} set (execution #{outcome.position}): {_described(limits)}"
+    )
     return 0
 
 
@@ -174,6 +176,12 @@ def _show_limits(args: argparse.Namespace, settings: Any, console: Console) -> i
         scopes = sorted({FIRM, *book.limits})
         rows = [(scope, book.effective(scope), scope in book.limits) for scope in scopes]
     for scope, limits, recorded in rows:
-        where = "set" if recorded else "configured"
-        console.print(f"{scope}\t{where}\t{limits}")
+        where = "set" if recorded else "default"
+        console.print(f"{scope}\t{where}\t{_described(limits)}")
     return 0
+
+
+def _described(limits: Any) -> str:
+    """``max_order_notional=5000, price_collar_pct=2.5``; ``no limit`` when none is set."""
+    given = [f"{name}={value}" for name, value in vars(limits).items() if value is not None]
+    return ", ".join(given) or "no limit"

@@ -141,7 +141,7 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
     limits = ("limits", "set", "--scope", "account:DEMO-001", *why)
     assert _run(tmp_path, *limits, "--max-order-notional", "5000").returncode == 0
     shown = " ".join(_run(tmp_path, "limits", "show").stdout.split())
-    assert "account:DEMO-001 set" in shown and "firm configured" in shown, shown
+    assert "account:DEMO-001 set" in shown and "firm default" in shown, shown
     for bad, says in (
         (("--max-order-notional", "-1"), "max_order_notional must be a number above 0"),
         (("--price-collar-pct", "abc"), "must be a decimal number"),

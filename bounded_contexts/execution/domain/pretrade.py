@@ -23,7 +23,7 @@ HUNDRED = Decimal(100)
 
 @dataclass(frozen=True)
 class PreTradeLimits:
-    """The configured limits (``[execution.limits]``): the firm's until a person sets the firm
+    """The default limits (``ExecutionConfig.limits``): the firm's until a person sets the firm
     scope's limits at run time (``RiskLimitsSet``), and whether the account may sell short.
     ``max_order_quantity`` is the maximum order volume (Art. 15(1)(c)): a fat-finger bound
     independent of price, so a tiny-priced instrument cannot take a huge order under the

@@ -64,8 +64,8 @@ class PlatformPermission(StrEnum):
     AUDIT = "audit"  # event history, replay, tamper checks, audit and access-log queries
     REGULATORY_REPORTS = "regulatory_reports"  # MiFIR RTS 22 transaction reports
     ORDER_RECORDS = "order_records"  # RTS 24 order records
-    KILL_SWITCH = "kill_switch"  # RTS 6 kill switch (once it exists)
-    RISK_LIMITS = "risk_limits"  # pre-trade limits (once they are editable)
+    KILL_SWITCH = "kill_switch"  # RTS 6 kill switch, cancelling every order of a scope
+    RISK_LIMITS = "risk_limits"  # setting pre-trade limits at run time
     ADMINISTER = "administer"  # users, roles and tuples
 
 

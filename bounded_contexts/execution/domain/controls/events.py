@@ -57,7 +57,7 @@ class RiskLimitsSet(_ExecutionEvent):
     """The pre-trade limits of ``scope`` are ``limits`` from now on (they replace what the
     scope had; an order must pass the limits of every scope it falls under: the firm, its
     account, strategy, trader, instrument and venue). Until the firm scope is first set, the
-    firm's limits are the configured ones (``[execution.limits]``)."""
+    firm's limits are the defaults (``ExecutionConfig.limits``)."""
 
     scope: str
     limits: Limits
