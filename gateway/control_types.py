@@ -76,6 +76,11 @@ class RiskLimitsInput:
         default=None, description="Percent of the reference price a limit price may stray."
     )
     max_messages_per_second: int | None = None
+    max_executions_per_minute: int | None = strawberry.field(
+        default=None,
+        description="The repeated-execution throttle: the fill beyond it in any 60 s engages "
+        "the scope's kill switch, which a person must release.",
+    )
 
 
 @strawberry.type(description="A scope's pre-trade limits as last set.")
@@ -86,6 +91,7 @@ class RiskLimits:
     max_position_notional: Decimal | None
     price_collar_pct: Decimal | None
     max_messages_per_second: int | None
+    max_executions_per_minute: int | None
     reason: str
     actor: str
     ts_updated: Nanoseconds

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from bounded_contexts.execution.domain.controls.events import Limits
 from bounded_contexts.execution.domain.events import ControlBreach
 from bounded_contexts.support.domain.notifications.events import Channel
 from bounded_contexts.support.domain.notifications.preferences import Preference
+
+if TYPE_CHECKING:
+    from bounded_contexts.execution.application.service import OpenAccount
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,14 @@ class ControlOutcome:
     cancelled_orders: tuple[UUID, ...] = ()
 
 
+@dataclass(frozen=True)
+class AccountOutcome:
+    """What an account command recorded: the account and the position of its last event."""
+
+    account_id: str
+    position: int
+
+
 class OrderCommands(Protocol):
     def place_order(
         self,
@@ -128,6 +139,27 @@ class OrderCommands(Protocol):
         self, principal: Principal, *, scope: str, limits: Limits, reason: str
     ) -> ControlOutcome:
         """Replace the pre-trade limits of ``scope`` (``InvalidControl`` for a bad limit)."""
+        ...
+
+    def cancel_all_orders(self, principal: Principal, *, scope: str, reason: str) -> ControlOutcome:
+        """Cancel every working order in ``scope`` (new ones are still accepted)."""
+        ...
+
+    def open_account(self, principal: Principal, spec: OpenAccount) -> AccountOutcome:
+        """Open an account (``InvalidAccount`` for a bad field, ``AccountAlreadyOpen``)."""
+        ...
+
+    def configure_account(
+        self,
+        principal: Principal,
+        *,
+        account_id: str,
+        owner: str | None,
+        allowed_instruments: tuple[str, ...] | None,
+        allowed_strategies: tuple[str, ...] | None,
+        reason: str,
+    ) -> AccountOutcome:
+        """Replace an account's owner and what it may trade (``UnknownAccount``)."""
         ...
 
 

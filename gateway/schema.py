@@ -27,6 +27,7 @@ from strawberry.types.graphql import OperationType
 from bounded_contexts.support.application.access_queries import AccessQuery
 from bounded_contexts.support.domain.access_model import PlatformPermission
 from gateway import arguments
+from gateway.account_types import AccountPayload, ConfigureAccountInput, OpenAccountInput
 from gateway.context import GatewayContext
 from gateway.control_types import (
     CancelAllOrdersPayload,
@@ -49,6 +50,7 @@ from gateway.regulatory_types import (
     TransactionReportFile,
 )
 from gateway.resolvers import (
+    accounts,
     commands,
     controls,
     live,
@@ -576,6 +578,21 @@ class Mutation:
         self, info: strawberry.Info, order_id: strawberry.ID
     ) -> CancelOrderPayload:
         return await commands.cancel_order(_context(info), order_id)
+
+    @strawberry.mutation(
+        description="Open a trading account with its starting cash, owner and what it may "
+        "trade (administer permission). Who may trade it is granted with `quantvista users`."
+    )
+    async def open_account(self, info: strawberry.Info, input: OpenAccountInput) -> AccountPayload:
+        return await accounts.open_account(_context(info), input)
+
+    @strawberry.mutation(
+        description="Replace an account's owner and what it may trade (administer permission)."
+    )
+    async def configure_account(
+        self, info: strawberry.Info, input: ConfigureAccountInput
+    ) -> AccountPayload:
+        return await accounts.configure_account(_context(info), input)
 
     @strawberry.mutation(
         description="Cancel every working order in a scope (new orders are still accepted: "

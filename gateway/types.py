@@ -152,8 +152,8 @@ class Portfolio(Node):
 class ControlBreach:
     control: str = strawberry.field(
         description="max_order_quantity, max_order_notional, max_position_notional, "
-        "price_collar, max_messages_per_second, short_selling, cash, reference_price or "
-        "kill_switch."
+        "price_collar, max_messages_per_second, instrument_not_allowed, strategy_not_allowed, "
+        "short_selling, cash, reference_price or kill_switch."
     )
     limit: Decimal | None = strawberry.field(description="The control's limit.")
     value: Decimal | None = strawberry.field(description="The order's value that broke it.")

@@ -34,14 +34,16 @@ class ControlsProjection(Projection):
                 limits = e.limits
                 cur.execute(
                     "INSERT INTO rm_risk_limits (scope, max_order_quantity, max_order_notional, "
-                    "max_position_notional, price_collar_pct, max_messages_per_second, reason, "
-                    "actor, ts_updated, updated_seq) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (scope) DO UPDATE SET "
+                    "max_position_notional, price_collar_pct, max_messages_per_second, "
+                    "max_executions_per_minute, reason, actor, ts_updated, updated_seq) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (scope) DO UPDATE SET "
                     "max_order_quantity = EXCLUDED.max_order_quantity, "
                     "max_order_notional = EXCLUDED.max_order_notional, "
                     "max_position_notional = EXCLUDED.max_position_notional, "
                     "price_collar_pct = EXCLUDED.price_collar_pct, "
                     "max_messages_per_second = EXCLUDED.max_messages_per_second, "
+                    "max_executions_per_minute = EXCLUDED.max_executions_per_minute, "
                     "reason = EXCLUDED.reason, actor = EXCLUDED.actor, "
                     "ts_updated = EXCLUDED.ts_updated, updated_seq = EXCLUDED.updated_seq "
                     "WHERE rm_risk_limits.updated_seq < EXCLUDED.updated_seq",
@@ -52,6 +54,7 @@ class ControlsProjection(Projection):
                         limits.max_position_notional,
                         limits.price_collar_pct,
                         limits.max_messages_per_second,
+                        limits.max_executions_per_minute,
                         reason,
                         actor,
                         ts,

@@ -234,6 +234,7 @@ CREATE TABLE IF NOT EXISTS rm_risk_limits (
     max_position_notional    NUMERIC,
     price_collar_pct         NUMERIC,
     max_messages_per_second  INTEGER,
+    max_executions_per_minute INTEGER,
     reason                   TEXT NOT NULL,
     actor                    TEXT NOT NULL,
     ts_updated               BIGINT NOT NULL,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from quantvista.accounts_cli import add_account_commands
 from quantvista.clients_cli import add_client_commands
 from quantvista.config import ConfigurationError, Settings
 from quantvista.controls_cli import add_control_commands
@@ -183,6 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     add_order_commands(sub)
     add_client_commands(sub)
     add_control_commands(sub)
+    add_account_commands(sub)
 
     users = sub.add_parser("users", help="who may do what: users, roles and accounts")
     users_sub = users.add_subparsers(dest="action", required=True)

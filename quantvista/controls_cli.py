@@ -10,8 +10,8 @@ for the risk desk when the gateway is not where they are, and for scripts.
 - ``kill-switch list``: every switch ever engaged, and whether it is now;
 - ``limits set --scope S [--max-order-quantity Q] [--max-order-notional N]
   [--max-position-notional N] [--price-collar-pct P] [--max-messages-per-second R]
-  --reason TEXT --by SUBJECT``: replace the scope's limits (an option left out: no limit at
-  this scope);
+  [--max-executions-per-minute E] --reason TEXT --by SUBJECT``: replace the scope's limits
+  (an option left out: no limit at this scope);
 - ``limits show``: the limits in force, by scope, the firm's defaults included.
 
 Each change is recorded in the execution store with ``person:<by>`` as its actor; a running
@@ -61,6 +61,11 @@ def add_control_commands(subparsers: Any) -> None:
     for option, _, text in _LIMIT_OPTIONS:
         set_limits.add_argument(option, help=text)
     set_limits.add_argument("--max-messages-per-second", type=int, help="submits and cancels")
+    set_limits.add_argument(
+        "--max-executions-per-minute",
+        type=int,
+        help="repeated-execution throttle: beyond it, the scope's kill switch engages",
+    )
     set_limits.set_defaults(run=_set_limits)
     limits_sub.add_parser("show", help="the limits in force, by scope").set_defaults(
         run=_show_limits
@@ -154,7 +159,11 @@ def _set_limits(args: argparse.Namespace, settings: Any, console: Console) -> in
         name: None if getattr(args, name) is None else decimal_option(option, getattr(args, name))
         for option, name, _ in _LIMIT_OPTIONS
     }
-    limits = Limits(**given, max_messages_per_second=args.max_messages_per_second)
+    limits = Limits(
+        **given,
+        max_messages_per_second=args.max_messages_per_second,
+        max_executions_per_minute=args.max_executions_per_minute,
+    )
     with platform_started(settings) as platform:
         outcome = platform.execution_commands.set_risk_limits(
             principal, scope=scope, limits=limits, reason=args.reason

@@ -25,12 +25,15 @@ import strawberry
 from graphql import GraphQLError
 
 from bounded_contexts.execution.domain.errors import (
+    AccountAlreadyOpen,
     ControlStateConflict,
     ExecutionError,
     IllegalOrderTransition,
+    InvalidAccount,
     InvalidControl,
     InvalidOrder,
     OrderNotFound,
+    UnknownAccount,
     UnknownInstrument,
 )
 from events.store import StoreUnavailable
@@ -73,11 +76,13 @@ def _translate(
     message = str(error)
     if isinstance(error, UnknownInstrument):
         return BadUserInput(message, field=instrument_field)
-    if isinstance(error, InvalidOrder | InvalidControl):
+    if isinstance(error, UnknownAccount) and "account_id" in fields:
+        return NotFound(message, field=fields["account_id"])
+    if isinstance(error, InvalidOrder | InvalidControl | InvalidAccount):
         return BadUserInput(message, field=fields.get(error.field or ""))
     if isinstance(error, OrderNotFound):
         return NotFound(message, field="orderId")
-    if isinstance(error, IllegalOrderTransition | ControlStateConflict):
+    if isinstance(error, IllegalOrderTransition | ControlStateConflict | AccountAlreadyOpen):
         return IllegalState(message)
     return Rejected(message)
 

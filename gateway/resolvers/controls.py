@@ -120,6 +120,7 @@ _LIMIT_FIELDS = {
     "max_position_notional": "input.maxPositionNotional",
     "price_collar_pct": "input.priceCollarPct",
     "max_messages_per_second": "input.maxMessagesPerSecond",
+    "max_executions_per_minute": "input.maxExecutionsPerMinute",
 }
 
 
@@ -137,6 +138,7 @@ async def set_risk_limits(context: GatewayContext, limits: RiskLimitsInput) -> S
                 max_position_notional=limits.max_position_notional,
                 price_collar_pct=limits.price_collar_pct,
                 max_messages_per_second=limits.max_messages_per_second,
+                max_executions_per_minute=limits.max_executions_per_minute,
             ),
             reason=limits.reason,
         ),
@@ -184,7 +186,8 @@ async def risk_limits(context: GatewayContext, *, min_position: int | None) -> l
     await context.read_after(min_position, "controls")
     rows = await context.pool.fetch(
         "SELECT scope, max_order_quantity, max_order_notional, max_position_notional, "
-        "price_collar_pct, max_messages_per_second, reason, actor, ts_updated, updated_seq "
+        "price_collar_pct, max_messages_per_second, max_executions_per_minute, reason, actor, "
+        "ts_updated, updated_seq "
         "FROM rm_risk_limits ORDER BY scope"
     )
     return [
@@ -195,6 +198,7 @@ async def risk_limits(context: GatewayContext, *, min_position: int | None) -> l
             max_position_notional=row["max_position_notional"],
             price_collar_pct=row["price_collar_pct"],
             max_messages_per_second=row["max_messages_per_second"],
+            max_executions_per_minute=row["max_executions_per_minute"],
             reason=row["reason"],
             actor=row["actor"],
             ts_updated=Nanoseconds(row["ts_updated"]),

@@ -11,7 +11,11 @@ from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
 
-from bounded_contexts.execution.application.service import ExecutionService, SubmitOrder
+from bounded_contexts.execution.application.service import (
+    ExecutionService,
+    OpenAccount,
+    SubmitOrder,
+)
 from bounded_contexts.execution.domain.controls.events import Limits
 from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.errors import OrderNotFound
@@ -19,7 +23,13 @@ from bounded_contexts.execution.domain.order import Order
 from events.effects import EventsToAppend
 from events.envelope import Cause
 from events.store import ConcurrencyConflict, StoreUnavailable
-from gateway.ports import ControlOutcome, OrderOutcome, Principal, RecordedOrder
+from gateway.ports import (
+    AccountOutcome,
+    ControlOutcome,
+    OrderOutcome,
+    Principal,
+    RecordedOrder,
+)
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -117,6 +127,43 @@ class ExecutionCommands:
             lambda uow, cause: self.service.correct_fill(
                 order_id, fill_seq, price=price, fee=fee, reason=reason, uow=uow, cause=cause
             ),
+        )
+
+    # -- accounts ---------------------------------------------------------------------------
+    def open_account(self, principal: Principal, spec: OpenAccount) -> AccountOutcome:
+        """Open an account with its starting cash and configuration, decided by
+        ``principal``; ``AccountAlreadyOpen`` if the id is taken."""
+        return self._run(
+            principal,
+            f"open-account/{spec.account_id}",
+            lambda uow, cause: self.service.open_account(spec, uow, cause),
+            lambda account, uow, positions: AccountOutcome(account.account_id, max(positions)),
+        )
+
+    def configure_account(
+        self,
+        principal: Principal,
+        *,
+        account_id: str,
+        owner: str | None,
+        allowed_instruments: tuple[str, ...] | None,
+        allowed_strategies: tuple[str, ...] | None,
+        reason: str,
+    ) -> AccountOutcome:
+        """Replace an account's owner and what it may trade."""
+        return self._run(
+            principal,
+            f"configure-account/{account_id}/{self.clock_ns()}",
+            lambda uow, cause: self.service.configure_account(
+                account_id,
+                owner=owner,
+                allowed_instruments=allowed_instruments,
+                allowed_strategies=allowed_strategies,
+                reason=reason,
+                uow=uow,
+                cause=cause,
+            ),
+            lambda account, uow, positions: AccountOutcome(account.account_id, max(positions)),
         )
 
     # -- controls (RTS 6) ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -40,6 +41,8 @@ from bounded_contexts.execution.domain.controls.kill_switch import KillSwitch, c
 from bounded_contexts.execution.domain.controls.risk_limits import RiskLimits
 from bounded_contexts.execution.domain.controls.scope import ControlScope, OrderScopes
 from bounded_contexts.execution.domain.errors import (
+    AccountAlreadyOpen,
+    InvalidAccount,
     InvalidOrder,
     OrderNotFound,
     UnknownAccount,
@@ -78,6 +81,7 @@ log = logging.getLogger(__name__)
 
 MAX_CACHED_BARS = 100_000  # per instrument; bounds memory in a long catch-up
 VENUE_ACTOR = "venue:simulated"
+THROTTLE_ACTOR = "system:execution-throttle"
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,25 @@ class SubmitOrder:
     person: str | None = None
     """The authenticated subject who decided and executes a manual order (default: the
     ``person:<subject>`` actor of the cause)."""
+
+
+@dataclass(frozen=True)
+class OpenAccount:
+    """An account to open: its id, base currency and starting cash, who owns it (a subject,
+    or none) and what it may trade (None: any instrument, any strategy)."""
+
+    account_id: str
+    currency: str
+    initial_cash: Decimal
+    reason: str
+    owner: str | None = None
+    allowed_instruments: tuple[str, ...] | None = None
+    allowed_strategies: tuple[str, ...] | None = None
+
+
+_ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_INITIAL_CASH = Decimal("1e15")
 
 
 class ExecutionService:
@@ -380,6 +403,62 @@ class ExecutionService:
         self._track(order)
         uow.save(order, cause)
 
+    def open_account(self, spec: OpenAccount, uow: EventsToAppend, cause: Cause) -> Account:
+        """Open an account by command, with its ledger's starting cash and its configuration
+        (owner, what it may trade), in one append. An account id is opened once."""
+        if not _ACCOUNT_ID.match(spec.account_id):
+            raise InvalidAccount(
+                f"an account id is 1-64 letters, digits or ._- (starting with a letter or "
+                f"digit), got {spec.account_id!r}",
+                field="account_id",
+            )
+        if spec.account_id in self.accounts:
+            raise AccountAlreadyOpen(spec.account_id)
+        if not _CURRENCY.match(spec.currency):
+            raise InvalidAccount(
+                f"currency must be an ISO 4217 code (3 capital letters), got {spec.currency!r}",
+                field="currency",
+            )
+        cash = spec.initial_cash
+        if not cash.is_finite() or not 0 <= cash <= MAX_INITIAL_CASH:
+            raise InvalidAccount(
+                f"initial cash must be between 0 and {MAX_INITIAL_CASH:E}, got {cash}",
+                field="initial_cash",
+            )
+        account = Account.open(spec.account_id, spec.currency, cash)
+        account.configure(
+            owner=spec.owner,
+            allowed_instruments=spec.allowed_instruments,
+            allowed_strategies=spec.allowed_strategies,
+            reason=spec.reason,
+        )  # refuses a bad owner, list or reason before anything is held
+        self._hold(account)
+        uow.save(account, cause)
+        return account
+
+    def configure_account(
+        self,
+        account_id: str,
+        *,
+        owner: str | None,
+        allowed_instruments: tuple[str, ...] | None,
+        allowed_strategies: tuple[str, ...] | None,
+        reason: str,
+        uow: EventsToAppend,
+        cause: Cause,
+    ) -> Account:
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise UnknownAccount(account_id)
+        account.configure(
+            owner=owner,
+            allowed_instruments=allowed_instruments,
+            allowed_strategies=allowed_strategies,
+            reason=reason,
+        )
+        uow.save(account, cause)
+        return account
+
     # -- controls (RTS 6) -----------------------------------------------------------------
     def cancel_all(
         self, scope: ControlScope, reason: str, uow: EventsToAppend, cause: Cause
@@ -473,7 +552,8 @@ class ExecutionService:
 
     def on_bar(self, instrument_id: str, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
         for order in self._open_orders(instrument_id):
-            if order.ts_submitted <= bar.ts_start:
+            # is_open: a throttle tripped by an earlier fill on this bar may have cancelled it
+            if order.is_open and order.ts_submitted <= bar.ts_start:
                 self._execute(order, bar, uow, cause)
 
     # -- internals ----------------------------------------------------------------
@@ -523,6 +603,22 @@ class ExecutionService:
         )
         uow.save(order, cause)
         uow.save(account, cause)
+        self._throttle(order, uow, cause)
+
+    def _throttle(self, order: Order, uow: EventsToAppend, cause: Cause) -> None:
+        """The repeated-execution throttle (RTS 6 Art. 15): a fill beyond a scope's
+        ``max_executions_per_minute`` engages that scope's kill switch, on the venue's clock
+        (replay-stable), in the same unit of work as the fill; a person releases it."""
+        assert order.submitted is not None
+        for scope, count, limit in self.controls.throttled(
+            order_scopes(order.submitted), cause.ts_event
+        ):
+            reason = (
+                f"repeated-execution throttle: {count} executions in 60 s exceed the limit of "
+                f"{limit}; a person must release the switch"
+            )
+            throttle = dataclasses.replace(cause, actor=THROTTLE_ACTOR)
+            self.engage_kill_switch(scope, reason, uow, throttle)
 
     def _venue(self, terms: InstrumentTerms) -> str | None:
         """The MIC the simulated exchange executes this instrument under (None: unknown)."""

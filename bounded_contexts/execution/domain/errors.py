@@ -56,6 +56,21 @@ class UnknownAccount(InvalidOrder):
         self.account_id = account_id
 
 
+class InvalidAccount(ExecutionError):
+    """An account command is malformed (its id, currency, cash, owner or lists); ``field``
+    names the offending field."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AccountAlreadyOpen(ExecutionError):
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"account {account_id!r} is already open")
+        self.account_id = account_id
+
+
 class OrderNotFound(ExecutionError):
     def __init__(self, order_id: object) -> None:
         super().__init__(f"order {order_id} does not exist")

@@ -249,6 +249,20 @@ class AccountOpened(_ExecutionEvent):
 
 
 @dataclass(frozen=True)
+class AccountConfigured(_ExecutionEvent):
+    """Who owns an account and what it may trade, set by a person (its actor) when the account
+    is opened by command and whenever it is reconfigured; each replaces the last.
+    ``allowed_instruments`` / ``allowed_strategies``: null is "any"; a list, only those
+    (an order for another instrument, or from another strategy, is rejected naming it)."""
+
+    account_id: str
+    owner: str | None
+    allowed_instruments: tuple[str, ...] | None
+    allowed_strategies: tuple[str, ...] | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class FillBooked(_ExecutionEvent):
     """A fill booked to the account: cash and position after it (signed quantity)."""
 

@@ -35,6 +35,7 @@ class PreTradeLimits:
     allow_short: bool = False
     price_collar_pct: Decimal | None = None
     max_messages_per_second: int | None = None
+    max_executions_per_minute: int | None = None
 
     def firm_limits(self) -> Limits:
         return Limits(
@@ -43,6 +44,7 @@ class PreTradeLimits:
             self.max_position_notional,
             self.price_collar_pct,
             self.max_messages_per_second,
+            self.max_executions_per_minute,
         )
 
 
@@ -81,7 +83,11 @@ def pretrade_failures(
     failures: list[PreTradeFailure] = []
 
     def breach(
-        scope: ControlScope, control: str, limit: Decimal, value: Decimal, text: str
+        scope: ControlScope,
+        control: str,
+        limit: Decimal | None,
+        value: Decimal | None,
+        text: str,
     ) -> None:
         where = "" if scope.kind is ScopeKind.FIRM else f" of {scope}"
         failures.append(
@@ -142,6 +148,25 @@ def pretrade_failures(
                     Decimal(sent),
                     f"{sent} messages in one second would exceed the limit{{where}} of {rate}/s",
                 )
+    own = ControlScope(ScopeKind.ACCOUNT, order.account_id)
+    allowed = account.allowed_instruments
+    if allowed is not None and order.instrument_id not in allowed:
+        breach(
+            own,
+            "instrument_not_allowed",
+            None,
+            None,
+            f"account {order.account_id} may not trade {order.instrument_id}",
+        )
+    allowed = account.allowed_strategies
+    if order.algo_id is not None and allowed is not None and order.algo_id not in allowed:
+        breach(
+            own,
+            "strategy_not_allowed",
+            None,
+            None,
+            f"strategy {order.algo_id} may not trade for account {order.account_id}",
+        )
     if position_after < 0 and not limits.allow_short:
         breach(
             FIRM,
@@ -152,7 +177,7 @@ def pretrade_failures(
         )
     if order.side == "BUY" and notional + open_buy_notional > account.cash:
         breach(
-            ControlScope(ScopeKind.ACCOUNT, order.account_id),
+            own,
             "cash",
             account.cash,
             notional + open_buy_notional,

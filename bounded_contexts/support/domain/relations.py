@@ -114,10 +114,10 @@ class SubjectId:
                 f"subject id {self.id!r} contains ':'; Keto's string form would read it as a "
                 "subject set"
             )
-        if self.id.startswith("(") or self.id.endswith(")"):
+        if self.id != self.id.strip("()"):
             raise InvalidRelationTuple(
-                f"subject id {self.id!r} begins with '(' or ends with ')', which Keto's "
-                "string form strips"
+                f"subject id {self.id!r} begins or ends with '(' or ')', which Keto's string "
+                'form strips (strings.Trim(subject, "()"))'
             )
 
     def __str__(self) -> str:

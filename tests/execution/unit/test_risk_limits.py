@@ -10,14 +10,22 @@ from decimal import Decimal
 
 import pytest
 
-from bounded_contexts.execution.application.service import ExecutionService
+from bounded_contexts.execution.application.service import THROTTLE_ACTOR, ExecutionService
 from bounded_contexts.execution.domain.controls.events import Limits, RiskLimitsSet
 from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.errors import InvalidControl
 from bounded_contexts.execution.domain.events import ControlBreach
 from bounded_contexts.execution.domain.order import OrderStatus
 from events.effects import EventsToAppend
-from tests.execution.unit.test_execution_service import T0, cause, command, events_of, service
+from tests.execution.unit.test_execution_service import (
+    MINUTE,
+    T0,
+    bar_at,
+    cause,
+    command,
+    events_of,
+    service,
+)
 
 SECOND = 1_000_000_000
 
@@ -135,3 +143,41 @@ def test_setting_the_same_limits_again_or_without_a_reason_is_refused() -> None:
     with pytest.raises(InvalidControl, match="reason"):
         svc.set_risk_limits(ControlScope.parse("firm"), Limits(), "", uow, cause(T0))
     assert uow.items == []
+
+
+def test_the_fill_beyond_the_throttle_disables_the_strategy_until_a_person_releases_it() -> None:
+    svc = service()
+    set_limits(svc, "strategy:momo", max_executions_per_minute=2)
+    strategy = {"origin": "STRATEGY", "algo_id": "momo"}
+    for number in (1, 2, 3):
+        place(svc, number, **strategy)
+    resting = uuid.UUID(int=4)
+    place(svc, 4, order_type="LIMIT", limit_price=Decimal(50), **strategy)
+    uow = EventsToAppend()
+    svc.on_bar("AAA", bar_at(T0 + MINUTE), uow, cause(T0 + MINUTE, "bar"))
+    recorded = [(type(e).__name__, c.actor) for (p, c) in uow.items for e in (p.event,)]
+    fills = [i for i, (name, _) in enumerate(recorded) if name == "OrderFilled"]
+    engaged = recorded.index(("KillSwitchEngaged", THROTTLE_ACTOR))
+    assert len(fills) == 3 and fills[2] < engaged  # tripped by the third fill, after it
+    switch = svc.controls.switches[ControlScope.parse("strategy:momo")]
+    assert switch.engaged and "3 executions in 60 s exceed the limit of 2" in switch.reason
+    assert svc.orders[resting].status is OrderStatus.CANCELLED  # its working order too
+    assert place(svc, 5, T0 + 2 * MINUTE, **strategy) is OrderStatus.REJECTED
+    assert place(svc, 6, T0 + 2 * MINUTE) is OrderStatus.ACCEPTED  # a person's order passes
+    svc.release_kill_switch(
+        ControlScope.parse("strategy:momo"), "checked", EventsToAppend(), cause(T0)
+    )
+    assert place(svc, 7, T0 + 3 * MINUTE, **strategy) is OrderStatus.ACCEPTED
+
+
+def test_a_bad_execution_throttle_is_refused_naming_it() -> None:
+    svc = service()
+    with pytest.raises(InvalidControl, match="max_executions_per_minute") as refused:
+        svc.set_risk_limits(
+            ControlScope.parse("firm"),
+            Limits(max_executions_per_minute=0),
+            "x",
+            EventsToAppend(),
+            cause(T0),
+        )
+    assert refused.value.field == "max_executions_per_minute"

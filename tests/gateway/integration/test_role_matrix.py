@@ -123,6 +123,8 @@ placeOrder(acc-1)                  ok        FORBIDDEN FORBIDDEN FORBIDDEN FORBI
 placeOrder(acc-2)                  FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
 cancelOrder(acc-1)                 ok        FORBIDDEN FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
 cancelOrder(acc-2)                 NOT_FOUND NOT_FOUND FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
+openAccount                        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN ok        401
+configureAccount                   FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN ok        401
 cancelAllOrders(acc-1)             ok        FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 cancelAllOrders(acc-2)             FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 engageKillSwitch                   FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
@@ -722,6 +724,27 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
         )
         for name in ("acc-1", "acc-2")
     },
+    "openAccount": Operation(
+        "mutation ($input: OpenAccountInput!) { openAccount(input: $input) "
+        "{ accountId position } }",
+        lambda world, caller: {
+            "input": {
+                "accountId": f"NEW-{caller}",
+                "currency": "EUR",
+                "initialCash": "1000",
+                "reason": "role matrix",
+            }
+        },
+        field_is("accountId", "NEW-admin"),
+    ),
+    "configureAccount": Operation(
+        "mutation ($input: ConfigureAccountInput!) { configureAccount(input: $input) "
+        "{ accountId position } }",
+        lambda world, caller: {
+            "input": {"accountId": "acc-2", "owner": OWNER_2, "reason": f"role matrix {caller}"}
+        },
+        field_is("accountId", "acc-2"),
+    ),
     "engageKillSwitch": Operation(
         f"mutation {SCOPE_AND_REASON} {{ engageKillSwitch(scope: $scope, reason: $reason) "
         f"{CONTROL_PAYLOAD} }}",
@@ -953,7 +976,14 @@ def test_mutation(world: World, name: str, caller: str, outcome: str) -> None:
         operation.shows(world, caller, body["data"][field_name])
         assert {d.outcome for d in decisions} == {"ALLOWED"}
         assert {e.actor for e in recorded} <= {f"person:{USERS[caller]}"}
-        if field_name in ("placeOrder", "cancelOrder", "cancelAllOrders", "engageKillSwitch"):
+        if field_name in (
+            "placeOrder",
+            "cancelOrder",
+            "cancelAllOrders",
+            "engageKillSwitch",
+            "openAccount",
+            "configureAccount",
+        ):
             assert recorded, "an allowed order or control command records its events"
         return
     assert codes(body) == [outcome], body

@@ -18,6 +18,7 @@ from bounded_contexts.execution.domain.controls.scope import FIRM, ControlScope
 from bounded_contexts.execution.domain.pretrade import PreTradeLimits, ScopedLimits
 
 SECOND_NS = 1_000_000_000
+MINUTE_NS = 60 * SECOND_NS
 
 
 class ControlBook:
@@ -26,6 +27,7 @@ class ControlBook:
         self.switches: dict[ControlScope, KillSwitch] = {}
         self.limits: dict[ControlScope, RiskLimits] = {}
         self._sent: dict[ControlScope, deque[int]] = {}
+        self._executed: dict[ControlScope, deque[int]] = {}
 
     # -- state, from the store --------------------------------------------------------
     def learn_switch(self, switch: KillSwitch) -> None:
@@ -79,9 +81,32 @@ class ControlBook:
         counted: the others would only grow)."""
         for scope in scopes:
             limits = self.effective(scope)
-            if limits is None or limits.max_messages_per_second is None:
+            if limits is not None and limits.max_messages_per_second is not None:
+                _count(self._sent.setdefault(scope, deque()), now_ns, SECOND_NS)
+
+    # -- executions (RTS 6 Art. 15: the repeated-execution throttle) ----------------------
+    def throttled(
+        self, scopes: Iterable[ControlScope], executed_ns: int
+    ) -> list[tuple[ControlScope, int, int]]:
+        """Count one execution for each of ``scopes`` with a throttle; return those it takes
+        beyond their limit, as (scope, executions in the last minute, limit), whose switch is
+        not engaged yet."""
+        over = []
+        for scope in scopes:
+            limits = self.effective(scope)
+            if limits is None or limits.max_executions_per_minute is None:
                 continue
-            sent = self._sent.setdefault(scope, deque())
-            while sent and sent[0] <= now_ns - SECOND_NS:
-                sent.popleft()
-            sent.append(now_ns)
+            executed = self._executed.setdefault(scope, deque())
+            count = _count(executed, executed_ns, MINUTE_NS)
+            switch = self.switches.get(scope)
+            if count > limits.max_executions_per_minute and not (switch and switch.engaged):
+                over.append((scope, count, limits.max_executions_per_minute))
+        return over
+
+
+def _count(times: deque[int], now_ns: int, window_ns: int) -> int:
+    """Add ``now_ns`` to a sliding window of times, dropping those older than the window."""
+    while times and times[0] <= now_ns - window_ns:
+        times.popleft()
+    times.append(now_ns)
+    return len(times)

@@ -43,13 +43,18 @@ class Limits:
     - ``price_collar_pct``: how far a limit price may stray from the reference price (the last
       trade), in percent of the reference;
     - ``max_messages_per_second``: submits and cancels sent in any one second (counted as they
-      are sent, on the commands' clock)."""
+      are sent, on the commands' clock);
+    - ``max_executions_per_minute``: the repeated-execution throttle — executions (fills) of
+      the scope's orders in any 60 s of the venue's clock; the fill beyond it engages the
+      scope's kill switch (actor ``system:execution-throttle``), which only a person releases
+      (for a strategy scope: the algorithm is disabled until a person re-enables it)."""
 
     max_order_quantity: Decimal | None = None
     max_order_notional: Decimal | None = None
     max_position_notional: Decimal | None = None
     price_collar_pct: Decimal | None = None
     max_messages_per_second: int | None = None
+    max_executions_per_minute: int | None = None
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,10 @@ def checked_limits(limits: Limits) -> Limits:
             f"price_collar_pct must be above 0 and at most 100, got {collar}",
             field="price_collar_pct",
         )
-    rate = limits.max_messages_per_second
-    if rate is not None and not 1 <= rate <= 1_000_000:
-        raise InvalidControl(
-            f"max_messages_per_second must be between 1 and 1000000, got {rate}",
-            field="max_messages_per_second",
-        )
+    for name in ("max_messages_per_second", "max_executions_per_minute"):
+        rate = getattr(limits, name)
+        if rate is not None and not 1 <= rate <= 1_000_000:
+            raise InvalidControl(f"{name} must be between 1 and 1000000, got {rate}", field=name)
     return limits
 
 
