@@ -58,7 +58,7 @@ class FixBroker:
         on_event: Callable[[SessionEvent], None] | None = None,
     ) -> None:
         self.config = config
-        self.store = SequenceStore(config.store_path)
+        self.store = SequenceStore(config.store_path, fsync=config.store_fsync)
         self.session = FixSession(
             config, self.store, self._on_application, clock=clock, on_event=on_event
         )

@@ -19,7 +19,9 @@ class FixSessionConfig:
     kept for resend (one file per session; it survives restarts). ``reconnect_interval_s``:
     the first wait before reconnecting, doubled after each failed attempt up to
     ``max_reconnect_interval_s``. ``logon_timeout_s``: how long a Logon(A) answer may take.
-    ``logout_timeout_s``: how long ``stop()`` waits for the broker's Logout(5) answer."""
+    ``logout_timeout_s``: how long ``stop()`` waits for the broker's Logout(5) answer.
+    ``store_fsync``: fsync the store on every message (the default; survives a power loss);
+    ``False`` survives a process crash only, and is ~0.7 ms faster per message here."""
 
     host: str
     port: int
@@ -31,6 +33,7 @@ class FixSessionConfig:
     max_reconnect_interval_s: float = 30.0
     logon_timeout_s: float = 10.0
     logout_timeout_s: float = 2.0
+    store_fsync: bool = True
 
     def __post_init__(self) -> None:
         if not self.host:
