@@ -574,3 +574,80 @@ class FixWorld:
                 ours.stop()
         self.proxy.close()
         self.broker.stop()
+
+
+# --- a scripted peer for what no real engine sends --------------------------------------------
+
+
+def raw_frame(fields: list[tuple[int, str]]) -> bytes:
+    """A FIX 4.4 frame built here (not by our codec): BodyLength and CheckSum computed."""
+    body = "".join(f"{tag}={value}\x01" for tag, value in fields).encode()
+    head = b"8=FIX.4.4\x019=%d\x01" % len(body)
+    return head + body + b"10=%03d\x01" % (sum(head + body) % 256)
+
+
+class ScriptedPeer:
+    """A bare TCP acceptor the test scripts byte by byte: it answers a Logon with a Logon
+    (its own MsgSeqNum counting from 1 per connection unless told otherwise) and records every
+    frame it receives; ``send``/``send_raw`` put whatever the test wants on the wire."""
+
+    def __init__(self) -> None:
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(4)
+        self.port = int(self._listener.getsockname()[1])
+        self.received: list[bytes] = []
+        self.connections = 0
+        self.next_seq = 1
+        self._conn: socket.socket | None = None
+        self._closed = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def frames_of_type(self, msg_type: str) -> list[bytes]:
+        return [f for f in list(self.received) if f"\x0135={msg_type}\x01".encode() in f]
+
+    def send(self, msg_type: str, body: list[tuple[int, str]], seq: int | None = None) -> None:
+        number = self.next_seq if seq is None else seq
+        if seq is None:
+            self.next_seq += 1
+        header = [(35, msg_type), (49, BROKER_ID), (56, CLIENT_ID), (34, str(number))]
+        header.append((52, "20261204-12:00:00.000"))
+        self.send_raw(raw_frame(header + body))
+
+    def send_raw(self, data: bytes) -> None:
+        assert self._conn is not None, "no initiator connected"
+        self._conn.sendall(data)
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.close()
+
+    def _serve(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self._conn = conn
+            buffer = bytearray()
+            try:
+                while True:
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    buffer.extend(data)
+                    for frame in split_frames(buffer):
+                        self.received.append(frame)
+                        if b"\x0135=A\x01" in frame:
+                            self.send("A", [(98, "0"), (108, "30")])
+            except OSError:
+                pass
+            finally:
+                with contextlib.suppress(OSError):
+                    conn.close()

@@ -341,12 +341,15 @@ class FixSession:
         self._after_in_sequence()
 
     def _gap(self, message: FixMessage, seq: int, expected: int) -> None:
-        """A message above the expected number: Logon and Logout still act; ask for the rest."""
+        """A message above the expected number: a Logon, Logout or ResendRequest still acts;
+        then ask for everything from the expected number on."""
         if message.msg_type == "A":
             self._logged_on(message)
         elif message.msg_type == "5":
             self._process(message, "5")
             return
+        elif message.msg_type == "2":  # answer theirs first, then ask for ours
+            self._answer_resend(message)
         if self._resend_until is None:
             self._send_admin("2", [(7, str(expected)), (16, "0")])
             self._resend_until = seq
