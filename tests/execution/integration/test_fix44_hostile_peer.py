@@ -115,3 +115,42 @@ def test_a_sequence_number_that_went_backwards_ends_the_session_with_a_logout(
     assert ours.session.wait_for(lambda: ours.session.count("disconnected") == 1, 5)
     assert ours.reports.empty()
     assert wait_until(lambda: peer.connections == 2)  # and it tries again
+
+
+def test_sending_time_comes_from_the_injected_clock_in_utc_with_milliseconds(
+    peer: ScriptedPeer, tmp_path: Path
+) -> None:
+    config = FixSessionConfig(
+        host="127.0.0.1",
+        port=peer.port,
+        sender_comp_id=CLIENT_ID,
+        target_comp_id=BROKER_ID,
+        store_path=tmp_path / "clocked.sqlite",
+        logout_timeout_s=0.2,
+    )
+    broker = FixBroker(config, clock=lambda: 1_796_385_600_123_456_789)
+    broker.start()
+    try:
+        assert broker.wait_logged_on(5)
+        (logon,) = peer.frames_of_type("A")
+        assert b"\x0152=20261204-12:00:00.123\x01" in logon
+        assert b"\x01108=30\x01" in logon and b"\x0134=1\x01" in logon
+    finally:
+        broker.stop()
+
+
+def test_a_session_reject_from_the_broker_is_recorded_with_its_reason(
+    peer: ScriptedPeer, ours: FixBroker
+) -> None:
+    peer.send("3", [(45, "1"), (371, "108"), (372, "A"), (373, "5"), (58, "Value is incorrect")])
+    assert ours.session.wait_for(lambda: ours.session.count("session_reject") == 1, 5)
+    assert wait_until(lambda: len(ours.session_rejects) == 1)
+    (reject,) = ours.session_rejects
+    assert (reject.ref_seq_num, reject.ref_tag, reject.ref_msg_type, reject.reason) == (
+        1,
+        108,
+        "A",
+        5,
+    )
+    assert reject.text == "Value is incorrect"
+    assert ours.session.state is SessionState.LOGGED_ON

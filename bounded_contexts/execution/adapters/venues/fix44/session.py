@@ -158,7 +158,13 @@ class FixSession:
     # --- sending --------------------------------------------------------------------------
 
     def send_application(self, msg_type: str, body: list[tuple[int, str]]) -> int:
-        """Number, persist and send one application message; returns its MsgSeqNum(34)."""
+        """Number, persist and send one application message; returns its MsgSeqNum(34).
+
+        Raises :class:`FixNotLoggedOn` (nothing numbered or kept) when no session is up. If the
+        connection breaks while the message is being written, ``OSError`` is raised but the
+        message keeps its number in the store: after the reconnect the broker sees the gap and
+        asks for it, and it is resent (PossDupFlag=Y) — so do not send it again under a new
+        ClOrdID."""
         body_bytes = encode_fields(body)  # refuses bad values before a number is taken
         with self._send_lock:
             if self.state is not SessionState.LOGGED_ON or self._sock is None:
