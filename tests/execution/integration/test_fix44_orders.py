@@ -186,3 +186,20 @@ def test_an_order_offered_while_logged_out_is_refused_and_not_kept(world: FixWor
     assert ours.store.next_out == next_out
     assert ours.store.outbound_between(1, next_out) == []
     assert wait_until(lambda: world.broker.record.logouts == 1)
+
+
+def test_a_message_quickfix_finds_invalid_is_caught_by_the_checks_the_other_tests_rely_on(
+    world: FixWorld,
+) -> None:
+    """The guard behind every 'accepted everything' above can fail: a NewOrderSingle without
+    Side(54), sent raw, is refused by QuickFIX's data dictionary with a Reject(3), which we
+    record, and its complaint shows in what the other tests check is empty."""
+    ours = world.initiator()
+    seq = ours.session.send_application(
+        "D", [(11, "noside"), (55, "AAPL"), (60, "20261204-12:00:00.000"), (38, "1"), (40, "1")]
+    )
+    assert wait_until(lambda: len(ours.session_rejects) == 1)
+    (reject,) = ours.session_rejects
+    assert (reject.ref_seq_num, reject.ref_tag, reject.reason) == (seq, 54, 1)
+    assert world.broker.validation_complaints() != []
+    assert world.broker.count("D") == 0
