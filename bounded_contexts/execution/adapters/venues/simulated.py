@@ -104,8 +104,10 @@ def match(
     maker_only: bool = False,
 ) -> Execution | None:
     """A live order (``order_type`` MARKET or LIMIT) against one bar. ``maker_only``: a
-    post-only order, which rests in the book and so fills at its own limit as maker, never
-    at a better open as taker."""
+    post-only order, which the venue let rest only because it was not marketable on arrival:
+    every fill of it is a maker fill, at the same price as any limit order's (so a bar opening
+    through its limit fills it at the open: the bar model has no book to hold it at its
+    limit, and a price outside the bar's range would be invented)."""
     quantity = _available(remaining, bar, config)
     if quantity <= 0:
         return None
@@ -117,12 +119,12 @@ def match(
         if limit_price is None or bar.low > limit_price:
             return None
         maker = maker_only or bar.open > limit_price
-        price = limit_price if maker else bar.open
+        price = min(bar.open, limit_price)
     else:
         if limit_price is None or bar.high < limit_price:
             return None
         maker = maker_only or bar.open < limit_price
-        price = limit_price if maker else bar.open
+        price = max(bar.open, limit_price)
     price = price.quantize(PRICE_TICK)
     return Execution(quantity, price, config.fee(quantity, price, maker=maker), maker)
 
