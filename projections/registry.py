@@ -27,14 +27,16 @@ def all_projections() -> list[Projection]:
     ]
 
 
-READ_MODEL_VERSION = 5
+READ_MODEL_VERSION = 6
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
 index (``rm_event_index``) auditors walk for lineage. Version 4: notifications (in-app notices,
 deliveries, preferences); the event index takes any ``ts_event`` the store took. Version 5:
 fill corrections (``rm_fills.corrected_seq``; the portfolio's own ledger of fills,
-``rm_position_fills``, to re-fold a position when a past fill's price is corrected)."""
+``rm_position_fills``, to re-fold a position when a past fill's price is corrected). Version 6:
+order types, times in force and flags (``rm_orders.stop_price``, ``trail_amount``,
+``trail_percent``, ``trigger_price``, ``ts_triggered``, ``post_only``, ``reduce_only``)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (
