@@ -6,9 +6,11 @@ at most 25 % of a bar's volume per fill."""
 
 from __future__ import annotations
 
+import json
 from datetime import time
 from decimal import Decimal
 
+import jsonschema
 import pytest
 
 from bounded_contexts.execution.adapters.venues.simulated import SimulatedVenueConfig, VenueBar
@@ -27,6 +29,8 @@ from bounded_contexts.execution.domain.events import (
 )
 from bounded_contexts.execution.domain.order import OrderStatus
 from bounded_contexts.execution.domain.pretrade import PreTradeLimits
+from events.catalogue import schema_path
+from events.codec import upcast
 from events.domain import DomainEvent
 from events.effects import EventsToAppend
 from tests.execution.unit.test_execution_service import (
@@ -452,3 +456,18 @@ def test_strategy_orders_stay_market_gtd_without_flags() -> None:
         False,
         False,
     )
+
+
+def test_a_v2_order_reads_as_v3_market_or_limit_without_trigger_or_flags() -> None:
+    v2 = OrderSubmitted(
+        ORDER_ID, "DEMO-001", "AAA", "BUY", "LIMIT", D(10), D(99), "GTD", T0, "MANUAL", None, None
+    ).to_payload()
+    for added in ("stop_price", "trail_amount", "trail_percent", "post_only", "reduce_only"):
+        del v2[added]
+    jsonschema.validate(v2, json.loads(schema_path(OrderSubmitted, 2).read_text()))
+    payload = upcast(OrderSubmitted, 2, v2, where="test")
+    jsonschema.validate(payload, json.loads(schema_path(OrderSubmitted, 3).read_text()))
+    event = OrderSubmitted.from_payload(payload)
+    assert (event.order_type, event.time_in_force, event.expire_at) == ("LIMIT", "GTD", T0)
+    assert (event.stop_price, event.trail_amount, event.trail_percent) == (None, None, None)
+    assert (event.post_only, event.reduce_only) == (False, False)
