@@ -61,6 +61,12 @@ class RecordedOrder:
     ts_updated: int
     version: int
     submitted_position: int  # execution store position of its OrderSubmitted
+    stop_price: Decimal | None = None
+    trail_amount: Decimal | None = None
+    trail_percent: Decimal | None = None
+    trigger_price: Decimal | None = None  # where the trigger stands (or was crossed)
+    post_only: bool = False
+    reduce_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,10 +107,18 @@ class OrderCommands(Protocol):
         quantity: Decimal,
         order_type: str,
         limit_price: Decimal | None,
+        time_in_force: str = "GTC",
+        expire_at: int | None = None,
+        stop_price: Decimal | None = None,
+        trail_amount: Decimal | None = None,
+        trail_percent: Decimal | None = None,
+        post_only: bool = False,
+        reduce_only: bool = False,
     ) -> OrderOutcome:
         """Submit an order; returns what was recorded — accepted, or rejected by a pre-trade
         control (which is recorded too). Raises ``ExecutionError`` subclasses on bad input
-        (nothing recorded), ``StoreUnavailable`` when the store cannot be reached."""
+        (nothing recorded; ``InvalidOrder.field`` names the term at fault),
+        ``StoreUnavailable`` when the store cannot be reached."""
         ...
 
     def cancel_order(

@@ -38,6 +38,7 @@ class Node:
 class OrderStatus(Enum):
     NEW = "NEW"
     ACCEPTED = "ACCEPTED"
+    TRIGGERED = "TRIGGERED"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
     FILLED = "FILLED"
     CANCELLED = "CANCELLED"
@@ -50,16 +51,35 @@ class OrderSide(Enum):
     SELL = "SELL"
 
 
-@strawberry.enum
+@strawberry.enum(
+    description="MARKET and LIMIT trade at once; the others rest untriggered until a bar's "
+    "range crosses their trigger (`stopPrice`, or a trailing stop's trail), then trade as a "
+    "MARKET order (STOP, MARKET_IF_TOUCHED, TRAILING_STOP) or a LIMIT order at `limitPrice` "
+    "(STOP_LIMIT, LIMIT_IF_TOUCHED). A stop is crossed by a move against the order's side "
+    "(a buy stop above the market); an if-touched order by a move in its favour."
+)
 class OrderType(Enum):
     MARKET = "MARKET"
     LIMIT = "LIMIT"
+    STOP = "STOP"
+    STOP_LIMIT = "STOP_LIMIT"
+    MARKET_IF_TOUCHED = "MARKET_IF_TOUCHED"
+    LIMIT_IF_TOUCHED = "LIMIT_IF_TOUCHED"
+    TRAILING_STOP = "TRAILING_STOP"
 
 
-@strawberry.enum(description="GTC rests until cancelled; GTD expires at `expireAt`.")
+@strawberry.enum(
+    description="GTC rests until filled or cancelled; GTD expires at `expireAt`; DAY at the "
+    "session close (the execution context's `session_close_utc`, 21:00 UTC by default); IOC "
+    "fills what its first bar allows and expires the rest; FOK fills whole on its first bar "
+    "or expires unfilled."
+)
 class TimeInForce(Enum):
+    DAY = "DAY"
     GTC = "GTC"
     GTD = "GTD"
+    IOC = "IOC"
+    FOK = "FOK"
 
 
 @strawberry.enum(description="Who originated the order: a strategy decision or a person.")
@@ -213,9 +233,30 @@ class Order(Node):
     order_type: OrderType
     quantity: Decimal
     limit_price: Decimal | None
+    stop_price: Decimal | None = strawberry.field(
+        description="The trigger of a STOP, STOP_LIMIT, MARKET_IF_TOUCHED or LIMIT_IF_TOUCHED "
+        "order as submitted; null otherwise."
+    )
+    trail_amount: Decimal | None = strawberry.field(
+        description="A TRAILING_STOP's trail as a price distance; null otherwise."
+    )
+    trail_percent: Decimal | None = strawberry.field(
+        description="A TRAILING_STOP's trail as a percentage of the best price; null otherwise."
+    )
+    trigger_price: Decimal | None = strawberry.field(
+        description="Where the trigger stands now (a trailing stop's follows the best price) "
+        "or stood when it was crossed; null for MARKET and LIMIT orders."
+    )
+    post_only: bool = strawberry.field(
+        description="A LIMIT order that may only add liquidity: refused (REJECTED) if it "
+        "would trade on arrival."
+    )
+    reduce_only: bool = strawberry.field(
+        description="It may only reduce the account's position, never increase or flip it."
+    )
     time_in_force: TimeInForce
     expire_at: Nanoseconds | None = strawberry.field(
-        description="GTD: expires unfilled at the first bar starting at or after it."
+        description="GTD and DAY: expires unfilled at the first bar starting at or after it."
     )
     status: OrderStatus
     filled_quantity: Decimal
@@ -504,7 +545,38 @@ class PlaceOrderInput:
     order_type: OrderType = OrderType.MARKET
     limit_price: Decimal | None = strawberry.field(
         default=None,
-        description="Required (> 0, on the instrument's tick) for LIMIT orders; absent for MARKET.",
+        description="Required (> 0, on the instrument's tick) for LIMIT, STOP_LIMIT and "
+        "LIMIT_IF_TOUCHED orders; absent for the others.",
+    )
+    time_in_force: TimeInForce = TimeInForce.GTC
+    expire_at: Nanoseconds | None = strawberry.field(
+        default=None,
+        description="Required for GTD (UTC ns, after now); absent for every other time in "
+        "force (a DAY order expires at the session close).",
+    )
+    stop_price: Decimal | None = strawberry.field(
+        default=None,
+        description="Required (> 0, on the tick) for STOP, STOP_LIMIT, MARKET_IF_TOUCHED and "
+        "LIMIT_IF_TOUCHED orders; absent for the others.",
+    )
+    trail_amount: Decimal | None = strawberry.field(
+        default=None,
+        description="TRAILING_STOP: the trail as a price distance (> 0, on the tick). Give "
+        "it or `trailPercent`, not both.",
+    )
+    trail_percent: Decimal | None = strawberry.field(
+        default=None,
+        description="TRAILING_STOP: the trail as a percentage of the best price (0 < p < 100).",
+    )
+    post_only: bool = strawberry.field(
+        default=False,
+        description="LIMIT orders only, not IOC/FOK: refused if marketable on arrival; every "
+        "fill is a maker fill.",
+    )
+    reduce_only: bool = strawberry.field(
+        default=False,
+        description="Refused (REJECTED) if it would increase or flip the position; at each "
+        "fill capped to the position then, and cancelled once the position is gone.",
     )
 
 
@@ -563,6 +635,12 @@ def order_from_row(row: Any) -> Order:
         order_type=OrderType(row["order_type"]),
         quantity=decimals.quantity(row["quantity"]),  # type: ignore[arg-type]
         limit_price=decimals.price(row["limit_price"]),
+        stop_price=decimals.price(row["stop_price"]),
+        trail_amount=decimals.price(row["trail_amount"]),
+        trail_percent=_decimal(row["trail_percent"]),
+        trigger_price=decimals.price(row["trigger_price"]),
+        post_only=row["post_only"],
+        reduce_only=row["reduce_only"],
         time_in_force=TimeInForce(row["time_in_force"]),
         expire_at=None if row["expire_at"] is None else Nanoseconds(row["expire_at"]),
         status=OrderStatus(row["status"]),
@@ -594,6 +672,12 @@ def order_from_record(record: RecordedOrder, *, position: int) -> Order:
         order_type=OrderType(record.order_type),
         quantity=decimals.quantity(record.quantity),  # type: ignore[arg-type]
         limit_price=decimals.price(record.limit_price),
+        stop_price=decimals.price(record.stop_price),
+        trail_amount=decimals.price(record.trail_amount),
+        trail_percent=record.trail_percent,
+        trigger_price=decimals.price(record.trigger_price),
+        post_only=record.post_only,
+        reduce_only=record.reduce_only,
         time_in_force=TimeInForce(record.time_in_force),
         expire_at=None if record.expire_at is None else Nanoseconds(record.expire_at),
         status=OrderStatus(record.status),

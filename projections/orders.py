@@ -18,6 +18,8 @@ from bounded_contexts.execution.domain.events import (
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
+    OrderTrailingStopMoved,
+    OrderTriggered,
 )
 from events.envelope import EventEnvelope
 from projections.base import Projection
@@ -29,6 +31,8 @@ ORDER_EVENTS = (
     OrderFilled,
     OrderCancelled,
     OrderFillCorrected,
+    OrderTriggered,
+    OrderTrailingStopMoved,
 )
 
 
@@ -69,9 +73,10 @@ class OrdersProjection(Projection):
                     "INSERT INTO rm_orders (order_id, account_id, instrument_id, side, order_type, "
                     "quantity, limit_price, status, filled_quantity, origin, decision_id, "
                     "algo_id, actor, time_in_force, expire_at, ts_submitted, ts_updated, "
-                    "version, seq, updated_seq) VALUES "
+                    "version, seq, updated_seq, stop_price, trail_amount, trail_percent, "
+                    "trigger_price, post_only, reduce_only) VALUES "
                     "(%s, %s, %s, %s, %s, %s, %s, 'NEW', 0, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                    "%s, %s) ON CONFLICT DO NOTHING",
+                    "%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (
                         e.order_id,
                         e.account_id,
@@ -91,7 +96,26 @@ class OrdersProjection(Projection):
                         version,
                         seq,
                         seq,
+                        e.stop_price,
+                        e.trail_amount,
+                        e.trail_percent,
+                        e.stop_price,
+                        e.post_only,
+                        e.reduce_only,
                     ),
+                )
+            case OrderTriggered():
+                cur.execute(
+                    "UPDATE rm_orders SET status = 'TRIGGERED', trigger_price = %s, "
+                    "ts_triggered = %s, ts_updated = %s, version = %s, updated_seq = %s "
+                    "WHERE order_id = %s AND version < %s",
+                    (e.trigger_price, e.ts_triggered, ts, version, seq, e.order_id, version),
+                )
+            case OrderTrailingStopMoved():
+                cur.execute(
+                    "UPDATE rm_orders SET trigger_price = %s, ts_updated = %s, version = %s, "
+                    "updated_seq = %s WHERE order_id = %s AND version < %s",
+                    (e.trigger_price, ts, version, seq, e.order_id, version),
                 )
             case OrderAccepted():
                 self._status(cur, e.order_id, "ACCEPTED", envelope)

@@ -37,7 +37,9 @@ index (``rm_event_index``) auditors walk for lineage. Version 4: notifications (
 deliveries, preferences); the event index takes any ``ts_event`` the store took. Version 5:
 fill corrections (``rm_fills.corrected_seq``; the portfolio's own ledger of fills,
 ``rm_position_fills``, to re-fold a position when a past fill's price is corrected). Version 6:
-the RTS 6 controls (``rm_kill_switches``, ``rm_risk_limits``, ``rm_control_changes``)."""
+the RTS 6 controls (``rm_kill_switches``, ``rm_risk_limits``, ``rm_control_changes``); order
+types, times in force and flags (``rm_orders.stop_price``, ``trail_amount``, ``trail_percent``,
+``trigger_price``, ``ts_triggered``, ``post_only``, ``reduce_only``)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (

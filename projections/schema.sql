@@ -60,10 +60,17 @@ CREATE TABLE IF NOT EXISTS rm_orders (
     account_id          TEXT NOT NULL,
     instrument_id       TEXT NOT NULL,
     side                TEXT NOT NULL,        -- BUY | SELL
-    order_type          TEXT NOT NULL,        -- MARKET | LIMIT
+    order_type          TEXT NOT NULL,        -- MARKET | LIMIT | STOP | STOP_LIMIT | MARKET_IF_TOUCHED | LIMIT_IF_TOUCHED | TRAILING_STOP
     quantity            NUMERIC NOT NULL,
     limit_price         NUMERIC,
-    status              TEXT NOT NULL,        -- NEW | ACCEPTED | PARTIALLY_FILLED | FILLED | CANCELLED | REJECTED
+    stop_price          NUMERIC,              -- the trigger as submitted (stop, stop-limit, MIT, LIT)
+    trail_amount        NUMERIC,              -- a trailing stop's trail, by amount
+    trail_percent       NUMERIC,              -- or by percentage
+    trigger_price       NUMERIC,              -- where the trigger stands (a trailing stop's moves), or was crossed
+    ts_triggered        BIGINT,               -- when it was triggered (OrderTriggered); NULL: not (yet)
+    post_only           BOOLEAN NOT NULL DEFAULT FALSE,
+    reduce_only         BOOLEAN NOT NULL DEFAULT FALSE,
+    status              TEXT NOT NULL,        -- NEW | ACCEPTED | TRIGGERED | PARTIALLY_FILLED | FILLED | CANCELLED | REJECTED
     filled_quantity     NUMERIC NOT NULL,
     average_fill_price  NUMERIC,
     reject_reason       TEXT,
@@ -72,8 +79,8 @@ CREATE TABLE IF NOT EXISTS rm_orders (
     decision_id         UUID,                 -- the TradeDecided event that caused it (strategy orders)
     algo_id             TEXT,                 -- the deciding algorithm (strategy orders)
     actor               TEXT NOT NULL,        -- who submitted it: person:<subject> or algo:<id>
-    time_in_force       TEXT NOT NULL,        -- GTC | GTD
-    expire_at           BIGINT,               -- GTD: expires at the first bar starting at/after it
+    time_in_force       TEXT NOT NULL,        -- DAY | GTC | GTD | IOC | FOK
+    expire_at           BIGINT,               -- DAY/GTD: expires at the first bar starting at/after it
     ts_submitted        BIGINT NOT NULL,
     ts_updated          BIGINT NOT NULL,
     version             INTEGER NOT NULL,

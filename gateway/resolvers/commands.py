@@ -60,7 +60,19 @@ from gateway.types import (
 
 _T = TypeVar("_T")
 
-_INPUT_FIELDS = {"quantity": "input.quantity", "limit_price": "input.limitPrice"}
+_INPUT_FIELDS = {
+    "quantity": "input.quantity",
+    "limit_price": "input.limitPrice",
+    "side": "input.side",
+    "order_type": "input.orderType",
+    "time_in_force": "input.timeInForce",
+    "expire_at": "input.expireAt",
+    "stop_price": "input.stopPrice",
+    "trail_amount": "input.trailAmount",
+    "trail_percent": "input.trailPercent",
+    "post_only": "input.postOnly",
+    "reduce_only": "input.reduceOnly",
+}
 """The execution command's field names as this mutation's input paths."""
 UNAVAILABLE_MESSAGE = (
     "the write side is unreachable (its event store cannot be reached); nothing was recorded, "
@@ -102,18 +114,25 @@ async def call_port(
         raise Unavailable(UNAVAILABLE_MESSAGE) from error
 
 
+_LIMIT_PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED)
+
+
 def _checked_limit_price(order_input: PlaceOrderInput) -> Decimal | None:
+    """The limit price's presence and sign, checked here so that the message names the
+    GraphQL field; every other combination of terms is judged by the execution context
+    (``InvalidOrder.field``, mapped back to the input's path by :data:`_INPUT_FIELDS`)."""
     price = order_input.limit_price
-    if order_input.order_type is OrderType.LIMIT:
+    kind = order_input.order_type.value
+    if order_input.order_type in _LIMIT_PRICED:
         if price is None:
-            raise BadUserInput("a LIMIT order needs a limitPrice", field="input.limitPrice")
+            raise BadUserInput(f"a {kind} order needs a limitPrice", field="input.limitPrice")
         if price <= 0:
             raise BadUserInput(
                 f"limitPrice must be greater than 0, got {price}", field="input.limitPrice"
             )
     elif price is not None:
         raise BadUserInput(
-            f"a MARKET order takes no limitPrice, got {price}", field="input.limitPrice"
+            f"a {kind} order takes no limitPrice, got {price}", field="input.limitPrice"
         )
     return price
 
@@ -171,6 +190,13 @@ async def place_order(
             quantity=order_input.quantity,
             order_type=order_input.order_type.value,
             limit_price=limit_price,
+            time_in_force=order_input.time_in_force.value,
+            expire_at=order_input.expire_at,
+            stop_price=order_input.stop_price,
+            trail_amount=order_input.trail_amount,
+            trail_percent=order_input.trail_percent,
+            post_only=order_input.post_only,
+            reduce_only=order_input.reduce_only,
         ),
         instrument_field="input.instrumentId",
     )

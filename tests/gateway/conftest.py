@@ -68,6 +68,7 @@ class FakeOrderCommands:
         quantity: Decimal,
         order_type: str,
         limit_price: Decimal | None,
+        **terms: Any,
     ) -> OrderOutcome:
         if instrument_id not in self.instruments:
             raise UnknownInstrument(instrument_id)
@@ -80,6 +81,7 @@ class FakeOrderCommands:
             "quantity": quantity,
             "order_type": order_type,
             "limit_price": limit_price,
+            **terms,
         }
         self.placed.append((principal, fields))
         rejected = bool(self.breaches)
@@ -140,10 +142,9 @@ def recorded(
     **fields: Any,
 ) -> RecordedOrder:
     """What the execution context would have recorded for a manual order."""
+    fields = {"time_in_force": "GTC", "expire_at": None, **fields}
     return RecordedOrder(
         order_id=order_id,
-        time_in_force="GTC",
-        expire_at=None,
         status=status,
         filled_quantity=Decimal(0),
         average_fill_price=None,

@@ -70,7 +70,16 @@ class ExecutionCommands:
         quantity: Decimal,
         order_type: str,
         limit_price: Decimal | None,
+        time_in_force: str = "GTC",
+        expire_at: int | None = None,
+        stop_price: Decimal | None = None,
+        trail_amount: Decimal | None = None,
+        trail_percent: Decimal | None = None,
+        post_only: bool = False,
+        reduce_only: bool = False,
     ) -> OrderOutcome:
+        """A manual order takes every order type, time in force and flag; one without a time
+        in force is GTC, as every manual order was before they existed."""
         order_id = self.new_id()
         command = SubmitOrder(
             order_id=order_id,
@@ -82,6 +91,13 @@ class ExecutionCommands:
             limit_price=limit_price,
             origin="MANUAL",
             person=principal.subject,
+            time_in_force=time_in_force,
+            expire_at=expire_at,
+            stop_price=stop_price,
+            trail_amount=trail_amount,
+            trail_percent=trail_percent,
+            post_only=post_only,
+            reduce_only=reduce_only,
         )
         return self._order_run(
             principal,
@@ -314,4 +330,10 @@ def recorded_order(order: Order, uow: EventsToAppend, submitted_position: int) -
         ts_updated=max(touched, default=order.ts_submitted),
         version=order.version,
         submitted_position=submitted_position,
+        stop_price=submitted.stop_price,
+        trail_amount=submitted.trail_amount,
+        trail_percent=submitted.trail_percent,
+        trigger_price=order.trigger_price,
+        post_only=submitted.post_only,
+        reduce_only=submitted.reduce_only,
     )

@@ -20,13 +20,20 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import time
 from decimal import Decimal
 from uuid import UUID
 
 from bounded_contexts.execution.adapters.venues.simulated import (
+    Execution,
     SimulatedVenueConfig,
     VenueBar,
+    better,
+    crossed,
+    fill_on_trigger,
+    marketable,
     match,
+    trailing_trigger,
     venue_trade_id,
 )
 from bounded_contexts.execution.domain.account import Account
@@ -52,6 +59,7 @@ from bounded_contexts.execution.domain.events import (
     AccountOpened,
     AlgorithmRegistered,
     AlgorithmRole,
+    ControlBreach,
     OrderSubmitted,
     Responsible,
 )
@@ -61,11 +69,17 @@ from bounded_contexts.execution.domain.instrument import (
     InstrumentTerms,
 )
 from bounded_contexts.execution.domain.order import Order, order_id_for
+from bounded_contexts.execution.domain.order_terms import (
+    ORDER_TYPES,
+    day_order_expiry,
+    reducible_quantity,
+)
 from bounded_contexts.execution.domain.pretrade import (
     PreTradeLimits,
     kill_switch_engaged,
     no_reference_price,
     pretrade_failures,
+    reduce_only_failure,
 )
 from bounded_contexts.execution.domain.regulatory import (
     TRADING_CAPACITIES,
@@ -97,6 +111,11 @@ class ExecutionConfig:
     - ``execution_algo``: name and version of the algorithm that executes strategy orders (its
       registered code is reported in field 59); a new version of the execution code must get
       a new name.
+
+    ``session_close_utc``: the end of the trading day, in UTC, at which DAY orders expire (the
+    first bar starting at or after it); 21:00 by default, the close of the longest European
+    and US cash sessions. It is fixed into each DAY order's ``expire_at`` when the order is
+    received, so a replay expires it identically whatever the configuration is then.
     """
 
     account_id: str = "DEMO-001"
@@ -108,8 +127,17 @@ class ExecutionConfig:
     trading_capacity: str = "DEAL"
     short_sale_exempt: bool = False
     execution_algo: str = "qv-execution-market-v1"
+    session_close_utc: time = time(21, 0)
+
+    @property
+    def session_close_ns(self) -> int:
+        """The session close as nanoseconds after midnight UTC."""
+        t = self.session_close_utc
+        return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000_000 + t.microsecond * 1000
 
     def __post_init__(self) -> None:
+        if self.session_close_utc.tzinfo is not None:
+            raise ValueError("session_close_utc is a UTC time of day without a time zone")
         if self.trading_capacity not in TRADING_CAPACITIES:
             raise ValueError(
                 f"trading_capacity must be one of {', '.join(TRADING_CAPACITIES)}, "
@@ -139,6 +167,14 @@ class SubmitOrder:
     person: str | None = None
     """The authenticated subject who decided and executes a manual order (default: the
     ``person:<subject>`` actor of the cause)."""
+    time_in_force: str | None = None
+    """DAY, GTC, GTD, IOC or FOK; ``None``: GTD when ``expire_at`` is given, else GTC (the
+    strategy path). A DAY order takes no ``expire_at``: it expires at the session close."""
+    stop_price: Decimal | None = None
+    trail_amount: Decimal | None = None
+    trail_percent: Decimal | None = None
+    post_only: bool = False
+    reduce_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -319,12 +355,20 @@ class ExecutionService:
         terms.check_quantity(cmd.quantity)
         if cmd.limit_price is not None:
             terms.check_limit_price(cmd.limit_price)
+        for name in ("stop_price", "trail_amount"):
+            price = getattr(cmd, name)
+            if price is not None:
+                terms.check_limit_price(price, field=name)
         if cmd.side not in ("BUY", "SELL"):
-            raise InvalidOrder(f"side must be BUY or SELL, got {cmd.side!r}")
-        if cmd.order_type not in ("MARKET", "LIMIT"):
-            raise InvalidOrder(f"order type must be MARKET or LIMIT, got {cmd.order_type!r}")
+            raise InvalidOrder(f"side must be BUY or SELL, got {cmd.side!r}", field="side")
+        if cmd.order_type not in ORDER_TYPES:
+            raise InvalidOrder(
+                f"order type must be one of {', '.join(ORDER_TYPES)}, got {cmd.order_type!r}",
+                field="order_type",
+            )
         if cmd.order_id in self.orders:
             raise InvalidOrder(f"order {cmd.order_id} already exists")
+        time_in_force, expire_at = self._validity(cmd, cause)
         decision, execution, registrations = self._decision_makers(cmd, cause)
         submitted = OrderSubmitted(
             cmd.order_id,
@@ -334,8 +378,8 @@ class ExecutionService:
             cmd.order_type,  # type: ignore[arg-type]
             cmd.quantity,
             cmd.limit_price,
-            "GTC" if cmd.expire_at is None else "GTD",
-            cmd.expire_at,
+            time_in_force,  # type: ignore[arg-type]
+            expire_at,
             cmd.origin,  # type: ignore[arg-type]
             cmd.decision_id,
             cmd.algo_id,
@@ -345,6 +389,11 @@ class ExecutionService:
             venue=self._venue(terms),
             ts_decision=cause.ts_event if cmd.ts_decision is None else cmd.ts_decision,
             ts_submitted=cause.ts_event,
+            stop_price=cmd.stop_price,
+            trail_amount=cmd.trail_amount,
+            trail_percent=cmd.trail_percent,
+            post_only=cmd.post_only,
+            reduce_only=cmd.reduce_only,
         )
         order = Order.submit(submitted)  # validates before anything is recorded
         account = self.account(uow, cause, cmd.account_id)
@@ -358,21 +407,25 @@ class ExecutionService:
         order.reference_price = reference
         scopes = list(order_scopes(submitted))
         switch = self.controls.engaged_over(scopes)
+        priced = reference or cmd.limit_price or cmd.stop_price
         if switch is not None:
             failures = [kill_switch_engaged(ControlScope.parse(switch.scope), switch.reason)]
-        elif reference is None and cmd.limit_price is None:
+        elif priced is None:
             failures = [no_reference_price(cmd.instrument_id)]
         else:
             now = cause.ts_event
             failures = pretrade_failures(
                 submitted,
                 account=account,
-                reference_price=reference or cmd.limit_price,  # type: ignore[arg-type]
+                reference_price=priced,
                 open_buy_notional=self._open_buy_notional(cmd.account_id),
                 limits=self.config.limits,
                 scoped=self.controls.scoped_limits(scopes),
                 messages_sent=lambda scope: self.controls.messages_sent(scope, now),
             )
+        if cmd.reduce_only:
+            reduce = reduce_only_failure(submitted, account.position(cmd.instrument_id))
+            failures += [] if reduce is None else [reduce]
         if failures:
             order.reject("; ".join(f.message for f in failures), tuple(f.breach for f in failures))
         else:
@@ -393,6 +446,38 @@ class ExecutionService:
                 while recent and recent[0].ts_start < order.ts_submitted:
                     recent.popleft()
         return order.id
+
+    def _validity(self, cmd: SubmitOrder, cause: Cause) -> tuple[str, int | None]:
+        """The order's time in force and expiry: a DAY order's expiry is the session close
+        (fixed now, recorded with it); a GTD expiry must lie after the order's receipt."""
+        time_in_force = cmd.time_in_force or ("GTC" if cmd.expire_at is None else "GTD")
+        if time_in_force == "DAY":
+            if cmd.expire_at is not None:
+                raise InvalidOrder(
+                    "a DAY order expires at the session close and takes no expiry time",
+                    field="expire_at",
+                )
+            return time_in_force, day_order_expiry(cause.ts_event, self.config.session_close_ns)
+        if time_in_force == "GTD" and cmd.expire_at is not None and cmd.expire_at <= cause.ts_event:
+            raise InvalidOrder(
+                f"a GTD order must expire after it is received ({cause.ts_event}), got "
+                f"{cmd.expire_at}",
+                field="expire_at",
+            )
+        return time_in_force, cmd.expire_at
+
+    def recall_arrivals(self) -> None:
+        """After a restart, tell each open order which bar it arrived on, from the bars just
+        reloaded (the first at or after its submission), so that a post-only order judged on
+        arrival before the restart is not judged again on a later bar."""
+        for order in self.working.values():
+            s = order.submitted
+            if s is None or order.arrived_at is not None:
+                continue
+            for bar in self.bars.get(s.instrument_id, ()):
+                if bar.ts_start >= order.ts_submitted:
+                    order.arrived_at = bar.ts_start
+                    break
 
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
         order = self.orders.get(order_id)
@@ -558,26 +643,104 @@ class ExecutionService:
 
     # -- internals ----------------------------------------------------------------
     def _execute(self, order: Order, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
+        """What the venue does with one open order on one bar, all decided on the bar clock
+        (never the wall clock), so a replay decides the same: expire it (DAY/GTD), cancel a
+        reduce-only order with nothing left to reduce, trigger a conditional order, refuse a
+        post-only order that would take liquidity on arrival, fill (FOK: all or nothing) and
+        expire what an IOC or FOK order leaves on its one bar."""
         s = order.submitted
         assert s is not None
+        arriving = order.arrived_at in (None, bar.ts_start)
+        order.arrived_at = bar.ts_start if order.arrived_at is None else order.arrived_at
+        cause = self._fill_cause(order, bar, cause)
+        account = self.accounts[s.account_id]
+        remaining = order.remaining
+        if s.reduce_only:
+            remaining = min(
+                remaining, reducible_quantity(s.side, account.position(s.instrument_id))
+            )
         if s.expire_at is not None and bar.ts_start >= s.expire_at:
             # Expiry on the bar clock, decided here and only here: replay-stable.
-            order.cancel(f"expired unfilled at {s.expire_at} (GTD)")
-            self._track(order)
-            uow.save(order, self._fill_cause(order, bar, cause))
-            return
-        execution = match(
+            order.expire(f"unfilled at {s.expire_at} ({s.time_in_force})")
+        elif remaining == 0:
+            order.cancel("reduce-only: no position left to reduce")
+        elif not order.is_live:
+            execution = self._trigger(order, bar, remaining, uow, cause)
+            if execution is not None:
+                self._fill(order, execution, bar, account, uow, cause)
+        elif s.post_only and arriving and marketable(s.side, s.limit_price, bar.open):  # type: ignore[arg-type]
+            order.reject(
+                f"post-only: limit {s.limit_price} would take liquidity against the open "
+                f"{bar.open} on arrival",
+                (ControlBreach("post_only", s.limit_price, bar.open),),
+            )
+        else:
+            execution = match(
+                side=s.side,
+                order_type=order.live_type,
+                limit_price=s.limit_price,
+                remaining=remaining,
+                bar=bar,
+                config=self.config.venue,
+                maker_only=s.post_only,
+            )
+            if s.time_in_force == "FOK" and (
+                execution is None or execution.quantity < remaining or remaining < order.remaining
+            ):
+                order.expire(
+                    f"FOK: {order.remaining} not fillable in full on the bar at {bar.ts_start}"
+                )
+            elif execution is not None:
+                self._fill(order, execution, bar, account, uow, cause)
+            if s.time_in_force == "IOC" and order.is_open:
+                order.expire(f"IOC: {order.remaining} left after the bar at {bar.ts_start}")
+        self._track(order)
+        uow.save(order, cause)
+
+    def _trigger(
+        self, order: Order, bar: VenueBar, remaining: Decimal, uow: EventsToAppend, cause: Cause
+    ) -> Execution | None:
+        """A conditional order on a bar: trigger it if the bar crosses its trigger, and return
+        its fill in the same bar; else let a trailing stop follow the bar's best price."""
+        s = order.submitted
+        assert s is not None
+        trailing = s.order_type == "TRAILING_STOP"
+        if trailing:
+            best = bar.open if order.best_price is None else order.best_price
+            best = max(best, bar.open) if s.side == "SELL" else min(best, bar.open)
+            stop = trailing_trigger(s.side, best, s.trail_amount, s.trail_percent)
+        else:
+            assert s.stop_price is not None
+            best, stop = bar.open, s.stop_price
+        if not crossed(order_type=s.order_type, side=s.side, trigger_price=stop, bar=bar):
+            if trailing and (moved := better(s.side, best, bar)) != order.best_price:
+                trigger = trailing_trigger(s.side, moved, s.trail_amount, s.trail_percent)
+                order.move_trailing_stop(moved, trigger, bar.ts_start)
+            return None
+        order.trigger(stop, bar.ts_start)
+        uow.save(order, cause)  # recorded before the fill it leads to
+        return fill_on_trigger(
             side=s.side,
             order_type=s.order_type,
+            live_type=order.live_type,
+            trigger_price=stop,
             limit_price=s.limit_price,
-            remaining=order.remaining,
+            remaining=remaining,
             bar=bar,
             config=self.config.venue,
         )
-        if execution is None:
-            return
-        cause = self._fill_cause(order, bar, cause)
-        account = self.accounts[s.account_id]
+
+    def _fill(
+        self,
+        order: Order,
+        execution: Execution,
+        bar: VenueBar,
+        account: Account,
+        uow: EventsToAppend,
+        cause: Cause,
+    ) -> None:
+        s = order.submitted
+        assert s is not None
         order.fill(
             execution.quantity,
             execution.price,
@@ -592,7 +755,6 @@ class ExecutionService:
             ts_executed=bar.ts_start,  # the simulated venue executes at the bar's open
             ts_received=cause.ts_event,  # and reports the fill as it executes
         )
-        self._track(order)
         account.book_fill(
             order_id=order.id,
             instrument_id=s.instrument_id,

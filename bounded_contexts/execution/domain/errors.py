@@ -37,13 +37,16 @@ class QuantityOffLot(InvalidOrder):
 
 
 class PriceOffTick(InvalidOrder):
-    """The limit price is not a positive whole multiple of the instrument's tick size."""
+    """A price of the order (its limit or stop price, or a trail amount) is not a positive
+    whole multiple of the instrument's tick size."""
 
-    def __init__(self, price: object, tick_size: object, instrument_id: str) -> None:
+    def __init__(
+        self, price: object, tick_size: object, instrument_id: str, field: str = "limit_price"
+    ) -> None:
         super().__init__(
-            f"limit price {price} is not a positive multiple of the tick size {tick_size} "
-            f"of {instrument_id}",
-            field="limit_price",
+            f"{field.replace('_', ' ')} {price} is not a positive multiple of the tick size "
+            f"{tick_size} of {instrument_id}",
+            field=field,
         )
 
 
@@ -78,8 +81,12 @@ class OrderNotFound(ExecutionError):
 
 
 class IllegalOrderTransition(ExecutionError):
-    def __init__(self, order_id: object, status: str, action: str) -> None:
-        super().__init__(f"order {order_id} is {status}: cannot {action}")
+    """The order's state machine has no such transition from its status; ``detail`` says why
+    when the status alone does not (an untriggered stop order cannot fill)."""
+
+    def __init__(self, order_id: object, status: str, action: str, detail: str = "") -> None:
+        suffix = f" ({detail})" if detail else ""
+        super().__init__(f"order {order_id} is {status}: cannot {action}{suffix}")
         self.order_id, self.status, self.action = order_id, status, action
 
 

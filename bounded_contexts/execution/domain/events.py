@@ -16,7 +16,16 @@ from bounded_contexts.execution.domain.regulatory import (
 from events.domain import DomainEvent, parse_uuid
 
 Side = Literal["BUY", "SELL"]
-OrderType = Literal["MARKET", "LIMIT"]
+OrderType = Literal[
+    "MARKET",
+    "LIMIT",
+    "STOP",
+    "STOP_LIMIT",
+    "MARKET_IF_TOUCHED",
+    "LIMIT_IF_TOUCHED",
+    "TRAILING_STOP",
+]
+TimeInForce = Literal["DAY", "GTC", "GTD", "IOC", "FOK"]
 Origin = Literal["STRATEGY", "MANUAL"]
 AlgorithmRole = Literal["DECISION", "EXECUTION"]
 
@@ -48,9 +57,19 @@ class OrderSubmitted(_ExecutionEvent):
     ``trading_capacity``, who decided (``investment_decision``) and who executes
     (``execution_decision``), the ``venue`` it is routed to (a MIC), and the RTS 25 times of the
     decision (``ts_decision``) and of the submission to the venue (``ts_submitted``), UTC ns.
-    Version-1 orders are upcast with every one of these ``null``: not recorded, unknown."""
+    Version-1 orders are upcast with every one of these ``null``: not recorded, unknown.
 
-    SCHEMA_VERSION = 2
+    Version 3 carries every common order type and time in force (issue 10): ``order_type`` adds
+    ``STOP``, ``STOP_LIMIT``, ``MARKET_IF_TOUCHED``, ``LIMIT_IF_TOUCHED`` and ``TRAILING_STOP``,
+    with their trigger (``stop_price``, or ``trail_amount`` / ``trail_percent`` for a trailing
+    stop); ``time_in_force`` adds ``DAY`` (``expire_at`` is then the session close the order
+    expires at, fixed when it is received so that a later change of the configured close does
+    not change a recorded order), ``IOC`` and ``FOK``; and the flags ``post_only`` (a limit
+    order that must add liquidity) and ``reduce_only`` (it may only reduce the position).
+    Version-2 orders were MARKET/LIMIT, GTC/GTD without flags, and are upcast exactly so: no
+    trigger, ``post_only`` and ``reduce_only`` false."""
+
+    SCHEMA_VERSION = 3
 
     order_id: UUID
     account_id: str
@@ -59,7 +78,7 @@ class OrderSubmitted(_ExecutionEvent):
     order_type: OrderType
     quantity: Decimal
     limit_price: Decimal | None
-    time_in_force: Literal["GTC", "GTD"]
+    time_in_force: TimeInForce
     expire_at: int | None
     origin: Origin
     decision_id: UUID | None
@@ -70,6 +89,11 @@ class OrderSubmitted(_ExecutionEvent):
     venue: str | None = None
     ts_decision: int | None = None
     ts_submitted: int | None = None
+    stop_price: Decimal | None = None
+    trail_amount: Decimal | None = None
+    trail_percent: Decimal | None = None
+    post_only: bool = False
+    reduce_only: bool = False
 
 
 def _order_submitted_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
@@ -84,7 +108,12 @@ def _order_submitted_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
     return {**payload, **dict.fromkeys(unknown)}
 
 
-OrderSubmitted.UPCASTERS = {1: _order_submitted_v1_to_v2}
+def _order_submitted_v2_to_v3(payload: dict) -> dict:  # type: ignore[type-arg]
+    untriggered = dict.fromkeys(("stop_price", "trail_amount", "trail_percent"))
+    return {**payload, **untriggered, "post_only": False, "reduce_only": False}
+
+
+OrderSubmitted.UPCASTERS = {1: _order_submitted_v1_to_v2, 2: _order_submitted_v2_to_v3}
 
 
 @dataclass(frozen=True)
@@ -309,3 +338,34 @@ class AlgorithmRegistered(_ExecutionEvent):
     name: str
     role: AlgorithmRole
     first_order_id: UUID | None
+
+
+@dataclass(frozen=True)
+class OrderTriggered(_ExecutionEvent):
+    """A conditional order's trigger was reached (ISO 20022 TRIG): a stop, stop-limit,
+    market-if-touched, limit-if-touched or trailing-stop order becomes live — from now on a
+    market order (stop, MIT, trailing stop) or a limit order at its limit (stop-limit, LIT).
+    Recorded before the fill it leads to, so the order record shows the trigger first.
+    ``trigger_price`` is the price that was crossed (the stop price, or the trailing stop where
+    it stood); ``ts_triggered`` is when (RTS 25, UTC ns): the start of the bar whose range
+    crossed it, the only clock the simulated venue has, so a replay triggers identically."""
+
+    order_id: UUID
+    trigger_price: Decimal
+    ts_triggered: int
+
+
+@dataclass(frozen=True)
+class OrderTrailingStopMoved(_ExecutionEvent):
+    """A trailing stop's trigger followed the market: ``best_price`` is the best price seen
+    since the order arrived (the highest high for a sell, the lowest low for a buy) and
+    ``trigger_price`` the stop it implies (best minus/plus the trail). Recorded each bar the
+    best price improves — and on the order's first bar, where the trail starts from the open —
+    because the stop depends on bars the order stream does not hold: a restarted service must
+    rebuild it from the order's own events, not from bars it may no longer have. No ISO 20022
+    code: the order's terms (its trail) do not change, only where they put the trigger."""
+
+    order_id: UUID
+    best_price: Decimal
+    trigger_price: Decimal
+    ts_moved: int

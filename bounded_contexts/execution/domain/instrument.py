@@ -74,11 +74,14 @@ class InstrumentTerms:
         if (exact / Fraction(self.lot_size)).denominator != 1:
             raise QuantityOffLot(quantity, self.lot_size, self.instrument_id)
 
-    def check_limit_price(self, price: Decimal) -> None:
-        """Raise ``InvalidOrder`` (``PriceOffTick``) unless a positive whole number of ticks."""
-        exact = _bounded(price, what="limit price", field="limit_price", digits=MAX_PRICE_DIGITS)
+    def check_limit_price(self, price: Decimal, field: str = "limit_price") -> None:
+        """Raise ``InvalidOrder`` (``PriceOffTick``) unless a positive whole number of ticks.
+        ``field``: which of the order's prices it is (a stop price, a trail amount are priced
+        on the same tick)."""
+        what = field.replace("_", " ")
+        exact = _bounded(price, what=what, field=field, digits=MAX_PRICE_DIGITS)
         if (exact / Fraction(self.tick_size)).denominator != 1:
-            raise PriceOffTick(price, self.tick_size, self.instrument_id)
+            raise PriceOffTick(price, self.tick_size, self.instrument_id, field=field)
 
     def round_down_to_lot(self, quantity: Decimal) -> Decimal:
         """The largest whole number of lots not above ``quantity`` (0 when under one lot).

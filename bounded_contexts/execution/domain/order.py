@@ -1,10 +1,21 @@
 """The Order aggregate and its explicit state machine.
 
     NEW ──accept──> ACCEPTED ──fill──> PARTIALLY_FILLED ──fill──> FILLED
-     │                 │  └────────────────fill (all)────────────────┘
-     └──reject──> REJECTED      └──cancel──> CANCELLED <──cancel── PARTIALLY_FILLED
+     │                 │ │ └───────────────fill (all)───────────────┘
+     │                 │ └──trigger──> TRIGGERED ──fill──> PARTIALLY_FILLED / FILLED
+     └──reject──> REJECTED <──reject── ACCEPTED (the venue refuses it on arrival: post-only)
 
-Any other transition raises :class:`IllegalOrderTransition` and records nothing.
+    cancel and expire (both ``OrderCancelled``, CAME / EXPI): from ACCEPTED, TRIGGERED and
+    PARTIALLY_FILLED to CANCELLED.  move_trailing_stop: ACCEPTED to ACCEPTED (trailing stops).
+
+A conditional order (stop, stop-limit, MIT, LIT, trailing stop) rests ACCEPTED and untriggered
+and may not fill until it is triggered; every other order fills from ACCEPTED. Any other
+transition raises :class:`IllegalOrderTransition` and records nothing.
+
+An expiry is recorded as an ``OrderCancelled`` whose reason starts with ``expired`` (the
+venue's actor), not as an event type of its own: the trade-lifecycle saga, the notifications
+and the read models already treat ``OrderCancelled`` as the end of an order, and the order
+record derives EXPI from it (see ``support.domain.mifid.order_records``).
 """
 
 from __future__ import annotations
@@ -23,7 +34,10 @@ from bounded_contexts.execution.domain.events import (
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
+    OrderTrailingStopMoved,
+    OrderTriggered,
 )
+from bounded_contexts.execution.domain.order_terms import CONDITIONAL, check_terms, live_type
 from bounded_contexts.execution.domain.regulatory import ShortSelling, transaction_reference
 from events.domain import Aggregate, DomainEvent
 
@@ -33,19 +47,26 @@ ORDER_NAMESPACE = uuid.UUID("7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b")
 class OrderStatus(StrEnum):
     NEW = "NEW"
     ACCEPTED = "ACCEPTED"
+    TRIGGERED = "TRIGGERED"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
     FILLED = "FILLED"
     CANCELLED = "CANCELLED"
     REJECTED = "REJECTED"
 
 
+_WORKING = {OrderStatus.ACCEPTED, OrderStatus.TRIGGERED, OrderStatus.PARTIALLY_FILLED}
 ALLOWED: dict[str, set[OrderStatus]] = {
     "accept": {OrderStatus.NEW},
-    "reject": {OrderStatus.NEW},
-    "fill": {OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED},
-    "cancel": {OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED},
+    # From ACCEPTED: the simulated venue acknowledges on receipt but sees a post-only order's
+    # market only on the next bar, where it may still refuse it (nothing has filled by then).
+    "reject": {OrderStatus.NEW, OrderStatus.ACCEPTED},
+    "trigger": {OrderStatus.ACCEPTED},
+    "move_trailing_stop": {OrderStatus.ACCEPTED},
+    "fill": _WORKING,
+    "cancel": _WORKING,
+    "expire": _WORKING,
 }
-OPEN = {OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED}
+OPEN = {OrderStatus.NEW} | _WORKING
 
 
 @dataclass(frozen=True)
@@ -75,17 +96,17 @@ class Order(Aggregate):
         self.correlation_id: uuid.UUID | None = None  # the chain the order belongs to
         self.submitted_by = ""  # the actor of its OrderSubmitted (person:… or algo:…)
         self.fill_terms: dict[int, FillTerms] = {}  # by fill number, corrections applied
+        self.triggered_at: int | None = None  # when a conditional order's trigger was crossed
+        self.trigger_price: Decimal | None = None  # the stop where it stands (trailing: moves)
+        self.best_price: Decimal | None = None  # a trailing stop's best price seen
+        self.arrived_at: int | None = None
+        """The start of the first bar the venue saw the order on (in memory only: rebuilt from
+        the bars after a restart, see ``ExecutionService.recall_arrivals``). A post-only order
+        is judged on arrival; later it is a resting maker order."""
 
     @classmethod
     def submit(cls, submitted: OrderSubmitted) -> Order:
-        if submitted.quantity <= 0:
-            raise InvalidOrder(f"quantity must be positive, got {submitted.quantity}")
-        if submitted.order_type == "LIMIT" and (
-            submitted.limit_price is None or submitted.limit_price <= 0
-        ):
-            raise InvalidOrder("a LIMIT order needs a positive limit price")
-        if submitted.order_type == "MARKET" and submitted.limit_price is not None:
-            raise InvalidOrder("a MARKET order takes no limit price")
+        check_terms(submitted)  # InvalidOrder naming the field: nothing recorded
         order = cls(submitted.order_id)
         order._init_state()
         order._record(submitted)
@@ -100,6 +121,35 @@ class Order(Aggregate):
     def reject(self, reason: str, breaches: tuple[ControlBreach, ...] = ()) -> None:
         self._guard("reject")
         self._record(OrderRejected(self.id, reason, breaches))
+
+    def trigger(self, trigger_price: Decimal, ts_triggered: int) -> None:
+        """A bar crossed the conditional order's trigger: from now on it trades as its live
+        type (``order_terms.live_type``)."""
+        self._guard("trigger")
+        if not self.is_conditional:
+            raise IllegalOrderTransition(
+                self.id, self.status.value, "trigger", f"a {self.order_type} order has no trigger"
+            )
+        self._record(OrderTriggered(self.id, trigger_price, ts_triggered))
+
+    def move_trailing_stop(self, best_price: Decimal, trigger_price: Decimal, ts: int) -> None:
+        """A trailing stop's best price improved (or was first seen): its trigger follows."""
+        self._guard("move_trailing_stop")
+        if self.order_type != "TRAILING_STOP":
+            raise IllegalOrderTransition(
+                self.id,
+                self.status.value,
+                "move_trailing_stop",
+                f"a {self.order_type} order does not trail",
+            )
+        self._record(OrderTrailingStopMoved(self.id, best_price, trigger_price, ts))
+
+    def expire(self, reason: str) -> None:
+        """The order's time in force ran out (DAY, GTD) or was only ever one bar (IOC, FOK):
+        its remaining quantity is cancelled by the venue with a reason starting ``expired``,
+        which the order record reports as EXPI."""
+        self._guard("expire")
+        self._record(OrderCancelled(self.id, f"expired {reason}", self.remaining))
 
     def fill(
         self,
@@ -117,6 +167,10 @@ class Order(Aggregate):
         decision makers, and what the caller observed — the short-selling indicator (from the
         account, which the order does not hold), the venue's trade id and the RTS 25 times."""
         self._guard("fill")
+        if self.status is OrderStatus.ACCEPTED and self.is_conditional:
+            raise IllegalOrderTransition(
+                self.id, self.status.value, "fill", f"an untriggered {self.order_type} order"
+            )
         if quantity <= 0 or quantity > self.remaining:
             raise InvalidOrder(f"fill of {quantity} on order {self.id} with {self.remaining} open")
         submitted = self.submitted
@@ -197,6 +251,27 @@ class Order(Aggregate):
     def is_open(self) -> bool:
         return self.status in OPEN
 
+    @property
+    def order_type(self) -> str:
+        assert self.submitted is not None
+        return self.submitted.order_type
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.order_type in CONDITIONAL
+
+    @property
+    def is_live(self) -> bool:
+        """Tradable at the venue now: accepted and not waiting for a trigger."""
+        if self.status is OrderStatus.ACCEPTED:
+            return not self.is_conditional
+        return self.status in (OrderStatus.TRIGGERED, OrderStatus.PARTIALLY_FILLED)
+
+    @property
+    def live_type(self) -> str:
+        """MARKET or LIMIT: how the venue trades the order once it is live."""
+        return live_type(self.order_type)
+
     def _guard(self, action: str) -> None:
         if self.status not in ALLOWED[action]:
             raise IllegalOrderTransition(self.id, self.status.value, action)
@@ -205,6 +280,12 @@ class Order(Aggregate):
         match event:
             case OrderSubmitted():
                 self.submitted = event
+                self.trigger_price = event.stop_price
+            case OrderTriggered():
+                self.status = OrderStatus.TRIGGERED
+                self.triggered_at, self.trigger_price = event.ts_triggered, event.trigger_price
+            case OrderTrailingStopMoved():
+                self.best_price, self.trigger_price = event.best_price, event.trigger_price
             case OrderAccepted():
                 self.status = OrderStatus.ACCEPTED
             case OrderRejected():

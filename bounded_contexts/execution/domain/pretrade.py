@@ -17,6 +17,7 @@ from bounded_contexts.execution.domain.account import Account
 from bounded_contexts.execution.domain.controls.events import Limits
 from bounded_contexts.execution.domain.controls.scope import FIRM, ControlScope, ScopeKind
 from bounded_contexts.execution.domain.events import ControlBreach, OrderSubmitted
+from bounded_contexts.execution.domain.order_terms import reducible_quantity
 
 HUNDRED = Decimal(100)
 
@@ -200,4 +201,25 @@ def kill_switch_engaged(scope: ControlScope, reason: str) -> PreTradeFailure:
     return PreTradeFailure(
         ControlBreach("kill_switch", None, None, str(scope)),
         f"the kill switch of {scope} is engaged ({reason})",
+    )
+
+
+def reduce_only_failure(order: OrderSubmitted, position: Decimal) -> PreTradeFailure | None:
+    """A reduce-only order must reduce the account's position and not flip it: it is refused
+    (recorded, REMO) when its quantity exceeds what the position lets it reduce — rather than
+    capped, because a capped order would not be the order the trader sent, and a refusal says
+    so at once. At each fill the venue still caps it to the position then (which may have
+    shrunk since), see ``ExecutionService``."""
+    reducible = reducible_quantity(order.side, position)
+    if order.quantity <= reducible:
+        return None
+    return PreTradeFailure(
+        ControlBreach("reduce_only", reducible, order.quantity, f"account:{order.account_id}"),
+        f"reduce-only {order.side} of {order.quantity} would "
+        + (
+            "increase the position"
+            if reducible == 0
+            else f"flip the position (it can reduce at most {reducible})"
+        )
+        + f" in {order.instrument_id} (position {position})",
     )

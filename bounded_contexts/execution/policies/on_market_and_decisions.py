@@ -55,6 +55,7 @@ class ExecutionPolicy:
         applied = self.effects.tracked_position(self.name, "ingestion")
         for envelope in self.stores["ingestion"].iter_all(upto=applied):
             self._market_data(envelope, None)
+        self.service.recall_arrivals()
         self._ready = True
 
     def handle(self, upstream: str, events: Sequence[EventEnvelope], uow: EventsToAppend) -> None:

@@ -88,7 +88,7 @@ def events_of(uow: EventsToAppend) -> list[DomainEvent]:
     [
         ({"instrument_id": "ZZZ"}, UnknownInstrument, "unknown instrument 'ZZZ'"),
         ({"side": "HOLD"}, InvalidOrder, "side must be BUY or SELL, got 'HOLD'"),
-        ({"order_type": "STOP"}, InvalidOrder, "order type must be MARKET or LIMIT"),
+        ({"order_type": "ICEBERG"}, InvalidOrder, "order type must be one of MARKET, LIMIT"),
     ],
 )
 def test_a_malformed_command_is_refused_and_records_nothing(

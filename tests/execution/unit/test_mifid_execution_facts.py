@@ -230,10 +230,10 @@ V1_FILLED = {
 }
 
 
-def test_a_v1_order_reads_as_v2_with_its_regulated_facts_unknown() -> None:
+def test_a_v1_order_reads_as_current_with_its_regulated_facts_unknown() -> None:
     jsonschema.validate(V1_SUBMITTED, schema(OrderSubmitted, 1))
     payload = upcast(OrderSubmitted, 1, V1_SUBMITTED, where="test")
-    jsonschema.validate(payload, schema(OrderSubmitted, 2))
+    jsonschema.validate(payload, schema(OrderSubmitted, OrderSubmitted.SCHEMA_VERSION))
     event = OrderSubmitted.from_payload(payload)
     assert event.algo_id == ALGO  # kept as written
     assert (event.trading_capacity, event.investment_decision, event.execution_decision) == (

@@ -16,6 +16,8 @@ from bounded_contexts.execution.domain.events import (
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
+    OrderTrailingStopMoved,
+    OrderTriggered,
 )
 from bounded_contexts.execution.domain.order import Order, OrderStatus, order_id_for
 
@@ -27,6 +29,7 @@ def submitted(
     quantity: Decimal = Decimal(100),
     order_type: str = "MARKET",
     limit_price: Decimal | None = None,
+    **terms: object,
 ) -> OrderSubmitted:
     return OrderSubmitted(
         ORDER_ID,
@@ -41,22 +44,31 @@ def submitted(
         "MANUAL",
         None,
         None,
+        **terms,  # type: ignore[arg-type]
     )
 
 
-def new_order(quantity: Decimal = Decimal(100)) -> Order:
-    order = Order.submit(submitted(quantity=quantity))
+def new_order(quantity: Decimal = Decimal(100), *, trailing: bool = False) -> Order:
+    terms = {"order_type": "TRAILING_STOP", "trail_amount": Decimal(1)} if trailing else {}
+    order = Order.submit(submitted(quantity=quantity, **terms))  # type: ignore[arg-type]
     order.collect_pending()
     return order
 
 
-def order_in(status: OrderStatus) -> Order:
-    """An order driven to ``status`` through legal transitions, its pending events collected."""
-    order = new_order()
+def order_in(status: OrderStatus, *, trailing: bool = False) -> Order:
+    """An order driven to ``status`` through legal transitions, its pending events collected:
+    a MARKET order, or (``trailing``) a conditional one, which must be triggered to fill."""
+    order = new_order(trailing=trailing)
     if status is OrderStatus.REJECTED:
         order.reject("limits")
     elif status is not OrderStatus.NEW:
         order.accept()
+    if trailing and status in (
+        OrderStatus.TRIGGERED,
+        OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.FILLED,
+    ):
+        order.trigger(Decimal(11), 1)
     if status is OrderStatus.PARTIALLY_FILLED:
         order.fill(Decimal(40), Decimal(10), Decimal(1))
     elif status is OrderStatus.FILLED:
@@ -71,44 +83,75 @@ def order_in(status: OrderStatus) -> Order:
 ACTIONS: dict[str, Callable[[Order], None]] = {
     "accept": lambda o: o.accept(),
     "reject": lambda o: o.reject("a reason"),
+    "trigger": lambda o: o.trigger(Decimal(11), 2),
+    "move_trailing_stop": lambda o: o.move_trailing_stop(Decimal(9), Decimal(10), 2),
     "fill": lambda o: o.fill(Decimal(1), Decimal(10), Decimal(1)),
     "cancel": lambda o: o.cancel("a reason"),
+    "expire": lambda o: o.expire("at 2 (GTD)"),
 }
 
+# (kind, status, action) -> (status after, event recorded). kind: a MARKET order ("plain"),
+# which never triggers, or a trailing stop ("conditional"), which fills only once triggered.
 LEGAL = {
-    (OrderStatus.NEW, "accept"): (OrderStatus.ACCEPTED, OrderAccepted),
-    (OrderStatus.NEW, "reject"): (OrderStatus.REJECTED, OrderRejected),
-    (OrderStatus.ACCEPTED, "fill"): (OrderStatus.PARTIALLY_FILLED, OrderFilled),
-    (OrderStatus.ACCEPTED, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
-    (OrderStatus.PARTIALLY_FILLED, "fill"): (OrderStatus.PARTIALLY_FILLED, OrderFilled),
-    (OrderStatus.PARTIALLY_FILLED, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
+    (kind, start, action): outcome
+    for kind in ("plain", "conditional")
+    for (start, action), outcome in {
+        (OrderStatus.NEW, "accept"): (OrderStatus.ACCEPTED, OrderAccepted),
+        (OrderStatus.NEW, "reject"): (OrderStatus.REJECTED, OrderRejected),
+        (OrderStatus.ACCEPTED, "reject"): (OrderStatus.REJECTED, OrderRejected),
+        (OrderStatus.ACCEPTED, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
+        (OrderStatus.ACCEPTED, "expire"): (OrderStatus.CANCELLED, OrderCancelled),
+        (OrderStatus.PARTIALLY_FILLED, "fill"): (OrderStatus.PARTIALLY_FILLED, OrderFilled),
+        (OrderStatus.PARTIALLY_FILLED, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
+        (OrderStatus.PARTIALLY_FILLED, "expire"): (OrderStatus.CANCELLED, OrderCancelled),
+    }.items()
+} | {
+    ("plain", OrderStatus.ACCEPTED, "fill"): (OrderStatus.PARTIALLY_FILLED, OrderFilled),
+    ("conditional", OrderStatus.ACCEPTED, "trigger"): (OrderStatus.TRIGGERED, OrderTriggered),
+    ("conditional", OrderStatus.ACCEPTED, "move_trailing_stop"): (
+        OrderStatus.ACCEPTED,
+        OrderTrailingStopMoved,
+    ),
+    ("conditional", OrderStatus.TRIGGERED, "fill"): (
+        OrderStatus.PARTIALLY_FILLED,
+        OrderFilled,
+    ),
+    ("conditional", OrderStatus.TRIGGERED, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
+    ("conditional", OrderStatus.TRIGGERED, "expire"): (OrderStatus.CANCELLED, OrderCancelled),
 }
 
+REACHABLE = {
+    "plain": [s for s in OrderStatus if s is not OrderStatus.TRIGGERED],
+    "conditional": list(OrderStatus),
+}
 ILLEGAL = [
-    (status, action)
-    for status in OrderStatus
+    (kind, status, action)
+    for kind, statuses in REACHABLE.items()
+    for status in statuses
     for action in ACTIONS
-    if (status, action) not in LEGAL
+    if (kind, status, action) not in LEGAL
 ]
 
 
-@pytest.mark.parametrize(("start", "action"), list(LEGAL))
+@pytest.mark.parametrize(("kind", "start", "action"), list(LEGAL))
 def test_a_legal_transition_records_exactly_one_event_and_moves_the_status(
-    start: OrderStatus, action: str
+    kind: str, start: OrderStatus, action: str
 ) -> None:
-    order = order_in(start)
+    order = order_in(start, trailing=kind == "conditional")
     version = order.version
     ACTIONS[action](order)
-    expected_status, expected_event = LEGAL[(start, action)]
+    expected_status, expected_event = LEGAL[(kind, start, action)]
     pending = order.collect_pending()
     assert order.status is expected_status
     assert [type(p.event) for p in pending] == [expected_event]
     assert pending[0].aggregate_version == version + 1 == order.version
 
 
-@pytest.mark.parametrize(("start", "action"), ILLEGAL)
-def test_an_illegal_transition_raises_and_records_nothing(start: OrderStatus, action: str) -> None:
-    order = order_in(start)
+@pytest.mark.parametrize(("kind", "start", "action"), ILLEGAL)
+def test_an_illegal_transition_raises_and_records_nothing(
+    kind: str, start: OrderStatus, action: str
+) -> None:
+    order = order_in(start, trailing=kind == "conditional")
     version, filled = order.version, order.filled
     with pytest.raises(IllegalOrderTransition) as info:
         ACTIONS[action](order)
@@ -119,8 +162,40 @@ def test_an_illegal_transition_raises_and_records_nothing(start: OrderStatus, ac
 
 
 def test_every_status_and_action_pair_is_either_legal_or_illegal() -> None:
-    assert len(LEGAL) + len(ILLEGAL) == len(OrderStatus) * len(ACTIONS)
-    assert len(ILLEGAL) == 18
+    pairs = sum(len(statuses) for statuses in REACHABLE.values()) * len(ACTIONS)
+    assert len(LEGAL) + len(ILLEGAL) == pairs
+    assert len(ILLEGAL) == 6 * 7 - 9 + 7 * 7 - 13
+
+
+def test_an_untriggered_stop_order_cannot_fill_and_says_why() -> None:
+    order = order_in(OrderStatus.ACCEPTED, trailing=True)
+    with pytest.raises(IllegalOrderTransition, match="untriggered TRAILING_STOP"):
+        order.fill(Decimal(1), Decimal(10), Decimal(1))
+    assert order.collect_pending() == []
+
+
+def test_expiring_records_a_cancellation_whose_reason_says_expired() -> None:
+    order = order_in(OrderStatus.PARTIALLY_FILLED)
+    order.expire("unfilled at 5 (DAY)")
+    (pending,) = order.collect_pending()
+    assert pending.event == OrderCancelled(ORDER_ID, "expired unfilled at 5 (DAY)", Decimal(60))
+
+
+def test_triggering_records_the_trigger_price_and_time_and_the_order_fills_afterwards() -> None:
+    order = Order.submit(
+        submitted(order_type="STOP", stop_price=Decimal("10.5"))  # type: ignore[arg-type]
+    )
+    order.accept()
+    order.trigger(Decimal("10.5"), 42)
+    order.fill(Decimal(100), Decimal("10.6"), Decimal(1))
+    events = [p.event for p in order.collect_pending()]
+    assert events[2] == OrderTriggered(ORDER_ID, Decimal("10.5"), 42)
+    assert (order.status, order.triggered_at, order.trigger_price) == (
+        OrderStatus.FILLED,
+        42,
+        Decimal("10.5"),
+    )
+    assert Order.replay(ORDER_ID, events).status is OrderStatus.FILLED
 
 
 def test_submitting_records_order_submitted_and_starts_new_and_open() -> None:

@@ -54,8 +54,9 @@ def test_a_market_sell_fills_at_the_open_minus_the_slippage() -> None:
 
 
 def test_a_limit_buy_fills_at_its_limit_when_the_bar_trades_down_to_it() -> None:
+    # It rested below the open and the market came to it: a maker fill.
     assert run("BUY", "LIMIT", "99.5") == Execution(
-        Decimal(100), Decimal("99.5000"), Decimal("1.49")
+        Decimal(100), Decimal("99.5000"), Decimal("1.49"), maker=True
     )
 
 

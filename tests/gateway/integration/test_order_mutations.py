@@ -67,6 +67,13 @@ def test_a_market_order_reaches_the_port_with_decimal_quantity_and_the_default_p
                 "quantity": Decimal("1.50"),
                 "order_type": "MARKET",
                 "limit_price": None,
+                "time_in_force": "GTC",
+                "expire_at": None,
+                "stop_price": None,
+                "trail_amount": None,
+                "trail_percent": None,
+                "post_only": False,
+                "reduce_only": False,
             },
         )
     ]
@@ -207,6 +214,16 @@ def test_the_order_children_of_a_placed_order_are_read_once_the_projection_has_t
             "limitPrice must be greater than 0, got 0",
         ),
         ({"limitPrice": "10"}, "input.limitPrice", "a MARKET order takes no limitPrice, got 10"),
+        (
+            {"orderType": "STOP_LIMIT", "stopPrice": "10"},
+            "input.limitPrice",
+            "a STOP_LIMIT order needs a limitPrice",
+        ),
+        (
+            {"orderType": "STOP", "stopPrice": "10", "limitPrice": "11"},
+            "input.limitPrice",
+            "a STOP order takes no limitPrice, got 11",
+        ),
         ({"accountId": " "}, "input.accountId", "input.accountId must not be blank"),
         ({"instrumentId": ""}, "input.instrumentId", "input.instrumentId must not be blank"),
     ],
@@ -222,6 +239,72 @@ def test_invalid_orders_are_refused_before_the_port_is_called(
     assert commands.placed == []
 
 
+PLACE_TERMS = """
+mutation ($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    order {
+      orderType limitPrice stopPrice trailAmount trailPercent timeInForce expireAt
+      postOnly reduceOnly
+    }
+  }
+}
+"""
+
+
+def test_every_order_term_reaches_the_port_exactly_and_the_answer_shows_it(
+    graphql, commands
+) -> None:
+    body = graphql(
+        PLACE_TERMS,
+        {
+            "input": order_input(
+                orderType="STOP_LIMIT",
+                limitPrice="101.50",
+                stopPrice="101",
+                timeInForce="GTD",
+                expireAt="1704209400000000000",
+                reduceOnly=True,
+            )
+        },
+    )
+    call = commands.placed[0][1]
+    assert {k: call[k] for k in ("order_type", "time_in_force", "expire_at", "reduce_only")} == {
+        "order_type": "STOP_LIMIT",
+        "time_in_force": "GTD",
+        "expire_at": 1_704_209_400_000_000_000,
+        "reduce_only": True,
+    }
+    assert (call["limit_price"], call["stop_price"], call["post_only"]) == (
+        Decimal("101.50"),
+        Decimal("101"),
+        False,
+    )
+    assert body["data"]["placeOrder"]["order"] == {
+        "orderType": "STOP_LIMIT",
+        "limitPrice": "101.5000",
+        "stopPrice": "101.0000",
+        "trailAmount": None,
+        "trailPercent": None,
+        "timeInForce": "GTD",
+        "expireAt": "1704209400000000000",
+        "postOnly": False,
+        "reduceOnly": True,
+    }
+
+
+def test_a_trailing_stop_by_percentage_reaches_the_port_with_its_trail(graphql, commands) -> None:
+    graphql(
+        PLACE,
+        {"input": order_input(side="SELL", orderType="TRAILING_STOP", trailPercent="0.5")},
+    )
+    call = commands.placed[0][1]
+    assert (call["order_type"], call["trail_percent"], call["trail_amount"]) == (
+        "TRAILING_STOP",
+        Decimal("0.5"),
+        None,
+    )
+
+
 @pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
@@ -229,7 +312,9 @@ def test_invalid_orders_are_refused_before_the_port_is_called(
         ({"quantity": "1e3"}, "got '1e3'"),
         ({"quantity": True}, "got True"),
         ({"side": "HOLD"}, "Value 'HOLD' does not exist in 'OrderSide' enum"),
-        ({"orderType": "STOP"}, "Value 'STOP' does not exist in 'OrderType' enum"),
+        ({"orderType": "ICEBERG"}, "Value 'ICEBERG' does not exist in 'OrderType' enum"),
+        ({"timeInForce": "GTX"}, "Value 'GTX' does not exist in 'TimeInForce' enum"),
+        ({"postOnly": "yes"}, "Boolean cannot represent a non boolean value"),
         ({"limitPrice": "NaN", "orderType": "LIMIT"}, "got 'NaN'"),
     ],
 )
@@ -387,6 +472,15 @@ def test_nonsense_quantity_literals_are_bad_user_input_naming_the_field(
     [
         (QuantityOffLot(Decimal("0.0000001"), Decimal(1), "AAPL"), "input.quantity"),
         (PriceOffTick(Decimal("150.001"), Decimal("0.01"), "AAPL"), "input.limitPrice"),
+        (
+            PriceOffTick(Decimal("150.001"), Decimal("0.01"), "AAPL", field="stop_price"),
+            "input.stopPrice",
+        ),
+        (InvalidOrder("not both", field="trail_amount"), "input.trailAmount"),
+        (InvalidOrder("between 0 and 100", field="trail_percent"), "input.trailPercent"),
+        (InvalidOrder("a GTD order needs an expiry time", field="expire_at"), "input.expireAt"),
+        (InvalidOrder("IOC on a STOP", field="time_in_force"), "input.timeInForce"),
+        (InvalidOrder("post-only MARKET", field="post_only"), "input.postOnly"),
     ],
 )
 def test_an_order_off_the_lot_or_tick_is_bad_user_input_naming_the_field(

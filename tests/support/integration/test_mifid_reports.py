@@ -283,7 +283,7 @@ def test_order_records_carry_every_event_with_its_iso_code(day_log) -> None:
     client = next(r for r in records if r.order_id == str(CLIENT_BUY))
     assert (client.client_id, client.trading_capacity) == (CLIENT_ID, "AOTC")
     expired = next(r for r in records if r.event_code == "EXPI")
-    assert expired.validity == "GTD" and expired.validity_expiry == "2026-11-26T08:08:00.000000Z"
+    assert expired.validity == "GTSV" and expired.validity_expiry == "2026-11-26T08:08:00.000000Z"
 
 
 def test_order_record_files_are_deterministic_in_both_formats(day_log) -> None:

@@ -21,6 +21,17 @@ from bounded_contexts.support.domain.mifid.order_records import event_code
         ("OrderCancelled", {"reason": "expired unfilled at 1 (GTD)"}, "venue:simulated", "EXPI"),
         ("OrderCancelled", {"reason": "cancelled by alice"}, "person:alice", "CAME"),
         ("OrderCancelled", {"reason": "no fill before the deadline"}, "saga:t-v1", "CAME"),
+        ("OrderCancelled", {"reason": "expired unfilled at 1 (DAY)"}, "venue:simulated", "EXPI"),
+        ("OrderCancelled", {"reason": "expired IOC: 5 left after"}, "venue:simulated", "EXPI"),
+        ("OrderCancelled", {"reason": "expired FOK: 5 not fillable"}, "venue:simulated", "EXPI"),
+        (
+            "OrderCancelled",
+            {"reason": "reduce-only: no position left to reduce"},
+            "venue:simulated",
+            "CAME",
+        ),
+        ("OrderTriggered", {"trigger_price": "101"}, "venue:simulated", "TRIG"),
+        ("OrderTrailingStopMoved", {"trigger_price": "101"}, "venue:simulated", None),
     ],
 )
 def test_each_order_event_gets_its_iso_20022_code(
@@ -47,7 +58,12 @@ def test_the_clock_verdict_is_unknown_unless_the_host_says_how_close_it_is() -> 
 def test_the_clock_report_covers_every_regulated_step() -> None:
     report = rts25_clock_report(lambda: sync(True, 10))
     steps = [p.step for p in report.points]
-    for step in ("investment decision", "submission to the venue", "venue acknowledgement"):
+    for step in (
+        "investment decision",
+        "submission to the venue",
+        "venue acknowledgement",
+        "trigger of a conditional order",
+    ):
         assert step in steps
     assert "fill receipt" in steps and "microsecond" in report.granularity
     assert rts25_clock_report().sync.method  # the real host answers, whatever it knows

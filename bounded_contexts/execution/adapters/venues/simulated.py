@@ -3,7 +3,23 @@
 A market order fills at the next bar's open moved against the order by the slippage; a limit
 buy fills if the bar trades at or below the limit, at the better of open and limit (a sell
 mirrors it). At most ``max_participation`` of the bar's volume is taken, so large orders fill
-over several bars (partial fills). Fees are basis points of notional with a minimum.
+over several bars (partial fills). Fees are basis points of notional with a minimum; a fill
+that added liquidity (a limit order the market came to: it rested below the open for a buy)
+pays ``maker_fee_bps``, every other fill ``fee_bps`` (the taker's).
+
+Conditional orders. A bar *crosses* a trigger when its range reaches it: a buy stop when
+``high >= stop``, a sell stop when ``low <= stop``; market/limit-if-touched the other way (a
+buy when ``low <= trigger``, a sell when ``high >= trigger``). A bar has no path, only open,
+high, low, so the venue assumes the price opened, then reached the trigger, and fills a
+triggered order *in the same bar at the trigger price* — or at the open when the bar opened
+beyond it (a gap: a buy stop opening above its stop fills at the open, not at the stop). A
+triggered market order (stop, MIT, trailing stop) pays the slippage on that price, bounded by
+the bar's range; a triggered limit order (stop-limit, LIT) fills there only if that price is
+within its limit, and otherwise rests as a limit order from the next bar. A trailing stop's
+trigger follows the best price seen: the bar is first checked against the stop where it stood
+(the best of the earlier bars and this bar's open), then the best moves to this bar's high
+(sell) or low (buy) for the next bar — the favourable extreme is assumed to come after the
+adverse one, the conservative reading.
 """
 
 from __future__ import annotations
@@ -31,6 +47,12 @@ class SimulatedVenueConfig:
     min_fee: Decimal = Decimal(1)
     max_participation: Decimal = Decimal("0.25")
     mic: str | None = None
+    maker_fee_bps: Decimal | None = None
+    """Fee of a fill that added liquidity; ``None``: the same as ``fee_bps``."""
+
+    def fee(self, quantity: Decimal, price: Decimal, *, maker: bool) -> Decimal:
+        bps = self.maker_fee_bps if maker and self.maker_fee_bps is not None else self.fee_bps
+        return max(self.min_fee, quantity * price * bps / Decimal(10_000)).quantize(CENT)
 
 
 def venue_trade_id(order_id: UUID, fill_seq: int, ts_start: int) -> str:
@@ -58,6 +80,17 @@ class Execution:
     quantity: Decimal
     price: Decimal
     fee: Decimal
+    maker: bool = False
+
+
+def _available(remaining: Decimal, bar: VenueBar, config: SimulatedVenueConfig) -> Decimal:
+    available = (bar.volume * config.max_participation).to_integral_value(rounding=ROUND_DOWN)
+    return min(remaining, available)
+
+
+def marketable(side: str, limit_price: Decimal, price: Decimal) -> bool:
+    """A limit order at ``limit_price`` would trade at ``price`` (take liquidity)."""
+    return price <= limit_price if side == "BUY" else price >= limit_price
 
 
 def match(
@@ -68,22 +101,88 @@ def match(
     remaining: Decimal,
     bar: VenueBar,
     config: SimulatedVenueConfig,
+    maker_only: bool = False,
 ) -> Execution | None:
-    available = (bar.volume * config.max_participation).to_integral_value(rounding=ROUND_DOWN)
-    quantity = min(remaining, available)
+    """A live order (``order_type`` MARKET or LIMIT) against one bar. ``maker_only``: a
+    post-only order, which the venue let rest only because it was not marketable on arrival:
+    every fill of it is a maker fill, at the same price as any limit order's (so a bar opening
+    through its limit fills it at the open: the bar model has no book to hold it at its
+    limit, and a price outside the bar's range would be invented)."""
+    quantity = _available(remaining, bar, config)
     if quantity <= 0:
         return None
+    maker = False
     if order_type == "MARKET":
         slip = bar.open * config.slippage_bps / Decimal(10_000)
         price = bar.open + slip if side == "BUY" else bar.open - slip
     elif side == "BUY":
         if limit_price is None or bar.low > limit_price:
             return None
+        maker = maker_only or bar.open > limit_price
         price = min(bar.open, limit_price)
     else:
         if limit_price is None or bar.high < limit_price:
             return None
+        maker = maker_only or bar.open < limit_price
         price = max(bar.open, limit_price)
     price = price.quantize(PRICE_TICK)
-    fee = max(config.min_fee, quantity * price * config.fee_bps / Decimal(10_000)).quantize(CENT)
-    return Execution(quantity, price, fee)
+    return Execution(quantity, price, config.fee(quantity, price, maker=maker), maker)
+
+
+STOP_LIKE = frozenset({"STOP", "STOP_LIMIT", "TRAILING_STOP"})
+"""Triggered when the price moves against the order's side (a buy stop above the market)."""
+
+
+def crossed(*, order_type: str, side: str, trigger_price: Decimal, bar: VenueBar) -> bool:
+    """The bar's range reached the conditional order's trigger."""
+    rising = (side == "BUY") == (order_type in STOP_LIKE)  # triggered by a rise in price
+    return bar.high >= trigger_price if rising else bar.low <= trigger_price
+
+
+def fill_on_trigger(
+    *,
+    side: str,
+    order_type: str,
+    live_type: str,
+    trigger_price: Decimal,
+    limit_price: Decimal | None,
+    remaining: Decimal,
+    bar: VenueBar,
+    config: SimulatedVenueConfig,
+) -> Execution | None:
+    """The fill of an order its bar has just triggered (see the module's assumptions): at the
+    trigger price, or at the open when the bar opened beyond it."""
+    quantity = _available(remaining, bar, config)
+    if quantity <= 0:
+        return None
+    rising = (side == "BUY") == (order_type in STOP_LIKE)
+    base = max(bar.open, trigger_price) if rising else min(bar.open, trigger_price)
+    if live_type == "LIMIT":
+        if limit_price is None or not marketable(side, limit_price, base):
+            return None  # rests as a limit order from the next bar
+        price = base
+    else:
+        slip = base * config.slippage_bps / Decimal(10_000)
+        price = min(base + slip, bar.high) if side == "BUY" else max(base - slip, bar.low)
+    price = price.quantize(PRICE_TICK)
+    return Execution(quantity, price, config.fee(quantity, price, maker=False))
+
+
+def trailing_trigger(
+    side: str, best_price: Decimal, trail_amount: Decimal | None, trail_percent: Decimal | None
+) -> Decimal:
+    """Where a trailing stop stands given the best price seen: below it for a sell (which
+    protects a long), above it for a buy."""
+    if trail_amount is not None:
+        trail = trail_amount
+    else:
+        assert trail_percent is not None
+        trail = best_price * trail_percent / Decimal(100)
+    stop = best_price - trail if side == "SELL" else best_price + trail
+    return stop.quantize(PRICE_TICK)
+
+
+def better(side: str, best_price: Decimal, bar: VenueBar) -> Decimal:
+    """A trailing stop's best price after the bar: the highest high for a sell, the lowest
+    low for a buy."""
+    return max(best_price, bar.high) if side == "SELL" else min(best_price, bar.low)

@@ -53,6 +53,12 @@ TIMESTAMP_POINTS: tuple[TimestampPoint, ...] = (
         "the same instant as the submission: the simulated venue acknowledges at once",
     ),
     TimestampPoint(
+        "trigger of a conditional order",
+        "OrderTriggered.ts_triggered",
+        "ExecutionService._trigger, when a bar's range crosses the order's trigger",
+        "market-data clock: the start of that bar (the bar has no finer path)",
+    ),
+    TimestampPoint(
         "execution at the venue (RTS 22 field 28)",
         "OrderFilled.ts_executed",
         "ExecutionService._execute, from the bar the venue executed on",

@@ -7,17 +7,31 @@ Event codes follow from the recorded event, never from a guess:
 ``NEWO``           ``OrderSubmitted`` (new order)
 ``REMO``           ``OrderRejected`` (refused by the pre-trade controls)
 ``PARF`` / ``FILL`` ``OrderFilled`` with quantity still open / none left
-``EXPI``           ``OrderCancelled`` by the venue at its GTD expiry (actor ``venue:…``)
-``CAME``           any other ``OrderCancelled`` (by a person, or by the firm's lifecycle)
+``TRIG``           ``OrderTriggered`` (a stop, stop-limit, MIT, LIT or trailing stop went live)
+``EXPI``           ``OrderCancelled`` by the venue because the order's validity ran out (actor
+                   ``venue:…``, reason ``expired …``): DAY and GTD at their expiry, the rest
+                   of an IOC order after its bar, an FOK order its bar could not fill whole
+``CAME``           any other ``OrderCancelled`` (by a person, by the firm's lifecycle, or a
+                   reduce-only order the venue cancels because its position is gone)
 (none)             ``OrderAccepted``: the venue's acknowledgement has no ISO 20022 code; the
                    row is kept (its time is the RTS 25 acknowledgement) with an empty code
 (none)             ``OrderFillCorrected``: a correction of a fill's price or fee has no code
                    either; its row carries the corrected price, the fill's transaction
                    reference and the reason, beside the fill's own row
+(none)             ``OrderTrailingStopMoved``: the trigger of a trailing stop followed the
+                   market; the order's terms did not change (no CHME), its row carries the
+                   stop price where it now stands
 =================  ======================================================================
 
-``CHME``, ``CHMO``, ``CAMO`` and ``TRIG`` never occur: orders cannot be amended, there is no
-operator path and no stop order.
+``CHME``, ``CHMO`` and ``CAMO`` never occur: orders cannot be amended and there is no operator
+path. A post-only order the venue refuses on arrival is REMO, like a pre-trade refusal.
+
+Terms (RTS 24 Annex, Table 2; the codes are marked *verify* in docs/mifid.md): ``validity`` is
+the validity period code — ``DAVY`` (good for day), ``GTCV``, ``GTSV`` (good till a specified
+date and time: our GTD carries an instant, not a date), ``IOCV``, ``FOKV``;
+``order_type_classification`` is ``LMTO`` for a limit order, ``STOP`` for any conditional
+order (stop, stop-limit, MIT, LIT, trailing stop), empty for a market order;
+``order_type`` keeps the platform's own name of the type (the venue-specific type).
 """
 
 from __future__ import annotations
@@ -37,7 +51,11 @@ ORDER_EVENT_TYPES = (
     "OrderFilled",
     "OrderCancelled",
     "OrderFillCorrected",
+    "OrderTriggered",
+    "OrderTrailingStopMoved",
 )
+VALIDITY_CODES = {"DAY": "DAVY", "GTC": "GTCV", "GTD": "GTSV", "IOC": "IOCV", "FOK": "FOKV"}
+_CONDITIONAL = {"STOP", "STOP_LIMIT", "MARKET_IF_TOUCHED", "LIMIT_IF_TOUCHED", "TRAILING_STOP"}
 
 
 def event_code(event_type: str, payload: dict[str, Any], actor: str) -> str | None:
@@ -46,6 +64,8 @@ def event_code(event_type: str, payload: dict[str, Any], actor: str) -> str | No
         return "NEWO"
     if event_type == "OrderRejected":
         return "REMO"
+    if event_type == "OrderTriggered":
+        return "TRIG"
     if event_type == "OrderFilled":
         return "FILL" if Decimal(str(payload["remaining_quantity"])) == 0 else "PARF"
     if event_type == "OrderCancelled":
@@ -103,8 +123,13 @@ class OrderRecord:
     price_notation: str
     price_multiplier: str
     order_type: str
+    order_type_classification: str | None
     limit_price: str | None
     stop_price: str | None
+    passive_only: str
+    """RTS 24 passive-only indicator, ``true``/``false``: a post-only order."""
+    reduce_only: str
+    """``true``/``false``; no RTS 24 field of its own (an "other instruction")."""
     initial_quantity: str
     traded_quantity: str | None
     traded_price: str | None
@@ -167,15 +192,18 @@ def order_record(
         price_notation="MONE",
         price_multiplier="1",
         order_type=o["order_type"],
+        order_type_classification=_classification(o["order_type"]),
         limit_price=o.get("limit_price"),
-        stop_price=None,
+        stop_price=p.get("trigger_price") or o.get("stop_price"),
+        passive_only=_indicator(o.get("post_only")),
+        reduce_only=_indicator(o.get("reduce_only")),
         initial_quantity=o["quantity"],
         traded_quantity=p["quantity"] if filled else None,
         traded_price=p["price"] if priced else None,
         cumulative_quantity=p.get("filled_quantity") if filled else None,
         remaining_quantity=remaining,
         displayed_quantity=remaining,  # no iceberg orders: everything open is displayed
-        validity=o["time_in_force"],
+        validity=VALIDITY_CODES.get(o["time_in_force"], o["time_in_force"]),
         validity_expiry=utc_timestamp(o["expire_at"]) if o.get("expire_at") else None,
         transaction_reference=p.get("transaction_reference") if priced else None,
         venue_transaction_id=p.get("venue_transaction_id") if filled else None,
@@ -187,6 +215,16 @@ def order_record(
         execution_time=_time(p.get("ts_executed")),
         receipt_time=_time(p.get("ts_received")),
     )
+
+
+def _indicator(flag: object) -> str:
+    return "true" if flag else "false"
+
+
+def _classification(order_type: str) -> str | None:
+    if order_type in _CONDITIONAL:
+        return "STOP"
+    return "LMTO" if order_type == "LIMIT" else None
 
 
 def _remaining(event: OrderEvent) -> str | None:
