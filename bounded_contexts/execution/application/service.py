@@ -221,14 +221,18 @@ class ExecutionService:
         self.controls = ControlBook(self.config.limits)
         self._aggregates, self.seen_position = {}, 0
         self._take_in_stored(strict=False)
+        self.recall_arrivals()  # from the bars this view still holds (none at a first load)
 
     def catch_up(self) -> None:
         """Take in what other processes appended since this view last looked — a kill switch
         engaged from the CLI, limits set by another gateway, an order cancelled elsewhere —
         so that the next decision sees it (one query when nothing is new). Events this view
         recorded itself are recognised by their aggregate's version and stepped over."""
+        known = len(self.orders)
         if not self._take_in_stored(strict=True):
             self.reload_own_state()
+        elif len(self.orders) != known:
+            self.recall_arrivals()  # orders another process placed: which bar they met
 
     def _take_in_stored(self, *, strict: bool) -> bool:
         """Apply every stored event after ``seen_position``. Strict (catching up): False as
@@ -474,10 +478,12 @@ class ExecutionService:
             s = order.submitted
             if s is None or order.arrived_at is not None:
                 continue
-            for bar in self.bars.get(s.instrument_id, ()):
-                if bar.ts_start >= order.ts_submitted:
-                    order.arrived_at = bar.ts_start
+            first = None
+            for bar in reversed(self.bars.get(s.instrument_id, ())):  # recent orders: short
+                if bar.ts_start < order.ts_submitted:
                     break
+                first = bar.ts_start
+            order.arrived_at = first
 
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
         order = self.orders.get(order_id)
@@ -575,10 +581,14 @@ class ExecutionService:
         return [order.id for order in in_scope]
 
     def _working_in(self, scope: ControlScope) -> list[Order]:
+        """The open orders in ``scope`` (is_open: an order filled on this very bar may not be
+        untracked yet when a throttle engages)."""
         return [
             order
             for order in self.working.values()
-            if order.submitted is not None and scope in order_scopes(order.submitted)
+            if order.is_open
+            and order.submitted is not None
+            and scope in order_scopes(order.submitted)
         ]
 
     def release_kill_switch(

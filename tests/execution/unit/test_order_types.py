@@ -341,7 +341,9 @@ def test_a_reduce_only_order_that_would_increase_the_position_is_rejected() -> N
     svc.submit(command(side="SELL", reduce_only=True), uow, cause(T0))
     rejected = [p.event for p, _ in uow.items if isinstance(p.event, OrderRejected)]
     # (a sale from no position also breaks the short-selling control: both are named)
-    assert [r.breaches[-1] for r in rejected] == [ControlBreach("reduce_only", D(0), D(10))]
+    assert [r.breaches[-1] for r in rejected] == [
+        ControlBreach("reduce_only", D(0), D(10), "account:DEMO-001")
+    ]
 
 
 def test_a_reduce_only_order_that_would_flip_the_position_is_rejected() -> None:
@@ -350,7 +352,7 @@ def test_a_reduce_only_order_that_would_flip_the_position_is_rejected() -> None:
     uow = EventsToAppend()
     svc.submit(command(side="SELL", quantity=D(15), reduce_only=True), uow, cause(T0))
     (rejected,) = [p.event for p, _ in uow.items if isinstance(p.event, OrderRejected)]
-    assert rejected.breaches[-1] == ControlBreach("reduce_only", D(10), D(15))
+    assert rejected.breaches[-1] == ControlBreach("reduce_only", D(10), D(15), "account:DEMO-001")
     assert "flip the position (it can reduce at most 10)" in rejected.reason
 
 
