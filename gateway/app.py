@@ -95,7 +95,7 @@ class ReadOnlyCommands:
             "and takes no commands"
         )
 
-    place_order = cancel_order = _refuse
+    place_order = cancel_order = amend_order = _refuse
     engage_kill_switch = release_kill_switch = set_risk_limits = cancel_all_orders = _refuse
     open_account = configure_account = _refuse
     mark_read = set_preference = preferences = _refuse

@@ -67,6 +67,9 @@ class RecordedOrder:
     trigger_price: Decimal | None = None  # where the trigger stands (or was crossed)
     post_only: bool = False
     reduce_only: bool = False
+    amendment_refused: str | None = None
+    """The reason, when this command's amendment was refused (the order works on unchanged)."""
+    amendment_breaches: tuple[ControlBreach, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,21 @@ class OrderCommands(Protocol):
         ``False`` makes the order as unknown (``OrderNotFound``): no existence leak. It may
         raise instead, to refuse with its own error (a caller who may see the order but not
         trade it is told so)."""
+        ...
+
+    def amend_order(
+        self,
+        principal: Principal,
+        *,
+        order_id: UUID,
+        quantity: Decimal | None,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+        may_act_on: Callable[[str], bool] = lambda account: True,
+    ) -> OrderOutcome:
+        """Change a working order's terms: recorded as amended, or as refused by a control
+        (the order's ``amendment_refused``). ``OrderNotFound`` / ``IllegalOrderTransition`` /
+        ``InvalidOrder`` as for a cancel or a bad price; ``may_act_on`` as for a cancel."""
         ...
 
     def engage_kill_switch(

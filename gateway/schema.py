@@ -65,6 +65,8 @@ from gateway.resolvers.pages import PageRequest
 from gateway.scalars import SCALAR_MAP, StorePosition, UtcTimestamp
 from gateway.security import ALL, Forbidden
 from gateway.types import (
+    AmendOrderInput,
+    AmendOrderPayload,
     BarUpdate,
     CancelOrderPayload,
     Candle,
@@ -572,6 +574,14 @@ class Mutation:
     )
     async def place_order(self, info: strawberry.Info, input: PlaceOrderInput) -> PlaceOrderPayload:
         return await commands.place_order(info, _context(info), input)
+
+    @strawberry.mutation(
+        description="Change a working order's quantity, limit or stop price. The new terms go "
+        "through the pre-trade controls: acknowledged (`amended`), or refused — recorded, the "
+        "order working on unchanged, and reported as a REJECTED error naming the control."
+    )
+    async def amend_order(self, info: strawberry.Info, input: AmendOrderInput) -> AmendOrderPayload:
+        return await commands.amend_order(info, _context(info), input)
 
     @strawberry.mutation(description="Ask the execution context to cancel an open order.")
     async def cancel_order(

@@ -596,6 +596,37 @@ class PlaceOrderPayload:
     )
 
 
+@strawberry.input(
+    description="New terms for a working order; an absent field is unchanged. `quantity` is the "
+    "order's new total (fills included): above what is filled, a whole number of lots."
+)
+class AmendOrderInput:
+    order_id: strawberry.ID
+    quantity: Decimal | None = None
+    limit_price: Decimal | None = strawberry.field(
+        default=None, description="For LIMIT, STOP_LIMIT and LIMIT_IF_TOUCHED orders."
+    )
+    stop_price: Decimal | None = strawberry.field(
+        default=None, description="For a stop-priced order not yet triggered."
+    )
+
+
+@strawberry.type(
+    description="What the execution context recorded for the amendment: acknowledged "
+    "(`amended`), or refused by a control — recorded too, the order working on unchanged, "
+    "and also reported as a REJECTED error naming the control."
+)
+class AmendOrderPayload:
+    order_id: strawberry.ID
+    amended: bool
+    order: Order | None = strawberry.field(
+        description="The order as the execution context recorded it (null only as for placeOrder)."
+    )
+    position: StorePosition = strawberry.field(
+        description="Execution position of the amendment or its refusal: pass it as `minPosition`."
+    )
+
+
 @strawberry.type(description="What the execution context recorded for the cancellation.")
 class CancelOrderPayload:
     order_id: strawberry.ID

@@ -13,6 +13,8 @@ from psycopg import Cursor
 
 from bounded_contexts.execution.domain.events import (
     OrderAccepted,
+    OrderAmended,
+    OrderAmendRejected,
     OrderCancelled,
     OrderFillCorrected,
     OrderFilled,
@@ -33,6 +35,8 @@ ORDER_EVENTS = (
     OrderFillCorrected,
     OrderTriggered,
     OrderTrailingStopMoved,
+    OrderAmended,
+    OrderAmendRejected,
 )
 
 
@@ -116,6 +120,30 @@ class OrdersProjection(Projection):
                     "UPDATE rm_orders SET trigger_price = %s, ts_updated = %s, version = %s, "
                     "updated_seq = %s WHERE order_id = %s AND version < %s",
                     (e.trigger_price, ts, version, seq, e.order_id, version),
+                )
+            case OrderAmended():
+                cur.execute(
+                    "UPDATE rm_orders SET quantity = %s, limit_price = %s, stop_price = %s, "
+                    "trigger_price = CASE WHEN status = 'ACCEPTED' AND stop_price IS NOT NULL "
+                    "THEN %s ELSE trigger_price END, ts_updated = %s, version = %s, "
+                    "updated_seq = %s WHERE order_id = %s AND version < %s",
+                    (
+                        e.quantity,
+                        e.limit_price,
+                        e.stop_price,
+                        e.stop_price,
+                        ts,
+                        version,
+                        seq,
+                        e.order_id,
+                        version,
+                    ),
+                )
+            case OrderAmendRejected():  # the order stands as it was: only its version moves
+                cur.execute(
+                    "UPDATE rm_orders SET ts_updated = %s, version = %s, updated_seq = %s "
+                    "WHERE order_id = %s AND version < %s",
+                    (ts, version, seq, e.order_id, version),
                 )
             case OrderAccepted():
                 self._status(cur, e.order_id, "ACCEPTED", envelope)

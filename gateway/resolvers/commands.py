@@ -51,6 +51,8 @@ from gateway.errors import (
 from gateway.ports import OrderOutcome
 from gateway.scalars import StorePosition, serialize_decimal
 from gateway.types import (
+    AmendOrderInput,
+    AmendOrderPayload,
     CancelOrderPayload,
     OrderType,
     PlaceOrderInput,
@@ -145,6 +147,23 @@ def rejection(outcome: OrderOutcome, path: list[Any]) -> GraphQLError:
     """The ``REJECTED`` error reported beside a recorded rejection: the reason, every control
     broken (the first also flat, for clients that show one), the order id and position."""
     order = outcome.order
+    return _rejected_error(
+        f"order rejected: {order.reject_reason}",
+        order.reject_reason,
+        order.breaches,
+        outcome,
+        path,
+    )
+
+
+def _rejected_error(
+    message: str,
+    reason: str | None,
+    recorded: tuple[Any, ...],
+    outcome: OrderOutcome,
+    path: list[Any],
+) -> GraphQLError:
+    order = outcome.order
     breaches = [
         {
             "control": b.control,
@@ -152,15 +171,15 @@ def rejection(outcome: OrderOutcome, path: list[Any]) -> GraphQLError:
             "value": _decimal_text(b.value),
             "scope": b.scope,
         }
-        for b in order.breaches
+        for b in recorded
     ]
     first = breaches[0] if breaches else dict.fromkeys(("control", "limit", "value", "scope"))
     return GraphQLError(
-        f"order rejected: {order.reject_reason}",
+        message,
         path=path,
         extensions={
             "code": REJECTED,
-            "reason": order.reject_reason,
+            "reason": reason,
             **first,
             "breaches": breaches,
             "orderId": str(order.order_id),
@@ -204,6 +223,47 @@ async def place_order(
         context.report(rejection(outcome, info.path.as_list()))
     return PlaceOrderPayload(
         order_id=strawberry.ID(str(outcome.order.order_id)),
+        order=order_from_record(outcome.order, position=outcome.position),
+        position=StorePosition(outcome.position),
+    )
+
+
+async def amend_order(
+    info: strawberry.Info, context: GatewayContext, amend_input: AmendOrderInput
+) -> AmendOrderPayload:
+    order_id = arguments.uuid(amend_input.order_id, field="input.orderId")
+    for name, value in (
+        ("quantity", amend_input.quantity),
+        ("limitPrice", amend_input.limit_price),
+        ("stopPrice", amend_input.stop_price),
+    ):
+        if value is not None and (not value.is_finite() or value <= 0):
+            raise BadUserInput(f"{name} must be greater than 0, got {value}", field=f"input.{name}")
+    outcome: OrderOutcome = await call_port(
+        functools.partial(
+            context.commands.amend_order,
+            context.principal,
+            order_id=order_id,
+            quantity=amend_input.quantity,
+            limit_price=amend_input.limit_price,
+            stop_price=amend_input.stop_price,
+            may_act_on=context.caller.may_trade_now("amendOrder"),
+        ),
+    )
+    refused = outcome.order.amendment_refused
+    if refused is not None:
+        context.report(
+            _rejected_error(
+                f"amendment refused: {refused}",
+                refused,
+                outcome.order.amendment_breaches,
+                outcome,
+                info.path.as_list(),
+            )
+        )
+    return AmendOrderPayload(
+        order_id=strawberry.ID(str(order_id)),
+        amended=refused is None,
         order=order_from_record(outcome.order, position=outcome.position),
         position=StorePosition(outcome.position),
     )

@@ -19,6 +19,7 @@ from bounded_contexts.execution.application.service import (
 from bounded_contexts.execution.domain.controls.events import Limits
 from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.errors import OrderNotFound
+from bounded_contexts.execution.domain.events import OrderAmendRejected
 from bounded_contexts.execution.domain.order import Order
 from events.effects import EventsToAppend
 from events.envelope import Cause
@@ -123,6 +124,38 @@ class ExecutionCommands:
 
         return self._order_run(
             principal, f"manual-cancel/{order_id}/{self.clock_ns()}", order_id, cancel
+        )
+
+    def amend_order(
+        self,
+        principal: Principal,
+        *,
+        order_id: UUID,
+        quantity: Decimal | None,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+        may_act_on: Callable[[str], bool] = lambda account: True,
+    ) -> OrderOutcome:
+        """Change a working order's terms; the outcome's order says whether they took (its
+        ``amendment_refused`` names the controls when they did not)."""
+
+        def amend(uow: EventsToAppend, cause: Cause) -> None:
+            order = self.service.orders.get(order_id)
+            if order is None or order.submitted is None:
+                raise OrderNotFound(order_id)
+            if not may_act_on(order.submitted.account_id):
+                raise OrderNotFound(order_id)  # as unknown: no existence leak
+            self.service.amend(
+                order_id,
+                quantity=quantity,
+                limit_price=limit_price,
+                stop_price=stop_price,
+                uow=uow,
+                cause=cause,
+            )
+
+        return self._order_run(
+            principal, f"manual-amend/{order_id}/{self.clock_ns()}", order_id, amend
         )
 
     def correct_fill(
@@ -307,6 +340,11 @@ def recorded_order(order: Order, uow: EventsToAppend, submitted_position: int) -
     submitted = order.submitted
     assert submitted is not None
     touched = [cause.ts_event for pending, cause in uow.items if pending.aggregate_id == order.id]
+    refused = [
+        pending.event
+        for pending, _ in uow.items
+        if pending.aggregate_id == order.id and isinstance(pending.event, OrderAmendRejected)
+    ]
     return RecordedOrder(
         order_id=order.id,
         account_id=submitted.account_id,
@@ -336,4 +374,6 @@ def recorded_order(order: Order, uow: EventsToAppend, submitted_position: int) -
         trigger_price=order.trigger_price,
         post_only=submitted.post_only,
         reduce_only=submitted.reduce_only,
+        amendment_refused=refused[-1].reason if refused else None,
+        amendment_breaches=refused[-1].breaches if refused else (),
     )

@@ -485,6 +485,73 @@ class ExecutionService:
                 first = bar.ts_start
             order.arrived_at = first
 
+    def amend(
+        self,
+        order_id: UUID,
+        *,
+        quantity: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+        uow: EventsToAppend,
+        cause: Cause,
+    ) -> bool:
+        """Change a working order's quantity, limit or stop price (None: unchanged). The new
+        terms go through the kill switches and the pre-trade controls — on what is left to
+        send, the new quantity less what is filled — and the amendment counts as a message;
+        passing, the venue acknowledges it (``OrderAmended``); failing, the refusal is
+        recorded (``OrderAmendRejected``) and the order works on unchanged. Returns whether it
+        was amended. A malformed change raises (``InvalidOrder``, ``PriceOffTick``,
+        ``QuantityOffLot``) and records nothing."""
+        order = self.orders.get(order_id)
+        if order is None or order.submitted is None:
+            raise OrderNotFound(order_id)
+        terms = self.instruments.get(order.submitted.instrument_id)
+        if terms is not None:
+            if quantity is not None:
+                terms.check_quantity(quantity)
+            if limit_price is not None:
+                terms.check_limit_price(limit_price)
+            if stop_price is not None:
+                terms.check_limit_price(stop_price, field="stop_price")
+        amended = order.amended_terms(quantity, limit_price, stop_price)
+        account = self.accounts[amended.account_id]
+        to_send = dataclasses.replace(amended, quantity=amended.quantity - order.filled)
+        scopes = list(order_scopes(amended))
+        switch = self.controls.engaged_over(scopes)
+        reference = self.last_price.get(amended.instrument_id) or order.reference_price
+        priced = reference or amended.limit_price or amended.stop_price
+        if switch is not None:
+            failures = [kill_switch_engaged(ControlScope.parse(switch.scope), switch.reason)]
+        elif priced is None:
+            failures = [no_reference_price(amended.instrument_id)]
+        else:
+            now = cause.ts_event
+            failures = pretrade_failures(
+                to_send,
+                account=account,
+                reference_price=priced,
+                open_buy_notional=self._open_buy_notional(amended.account_id, besides=order.id),
+                limits=self.config.limits,
+                scoped=self.controls.scoped_limits(scopes),
+                messages_sent=lambda scope: self.controls.messages_sent(scope, now),
+            )
+        if amended.reduce_only:
+            reduce = reduce_only_failure(to_send, account.position(amended.instrument_id))
+            failures += [] if reduce is None else [reduce]
+        if failures:
+            order.reject_amendment(
+                "; ".join(f.message for f in failures),
+                tuple(f.breach for f in failures),
+                quantity=quantity,
+                limit_price=limit_price,
+                stop_price=stop_price,
+            )
+        else:
+            self.controls.count_message(scopes, cause.ts_event)  # sent to the venue
+            order.amend(amended, ts_acknowledged=cause.ts_event)  # the venue acks at once
+        uow.save(order, cause)
+        return not failures
+
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
         order = self.orders.get(order_id)
         if order is None or order.submitted is None:
@@ -854,11 +921,13 @@ class ExecutionService:
             if o.submitted is not None and o.submitted.instrument_id == instrument_id
         ]
 
-    def _open_buy_notional(self, account_id: str) -> Decimal:
+    def _open_buy_notional(self, account_id: str, *, besides: UUID | None = None) -> Decimal:
+        """What the account's working buys may still cost (``besides``: leave one out, the
+        order being amended, whose new terms are checked on their own)."""
         total = Decimal(0)
         for o in self.working.values():
             s = o.submitted
-            if s is not None and s.account_id == account_id and s.side == "BUY":
+            if s is not None and s.account_id == account_id and s.side == "BUY" and o.id != besides:
                 price = (
                     s.limit_price
                     or self.last_price.get(s.instrument_id)

@@ -369,3 +369,39 @@ class OrderTrailingStopMoved(_ExecutionEvent):
     best_price: Decimal
     trigger_price: Decimal
     ts_moved: int
+
+
+@dataclass(frozen=True)
+class OrderAmended(_ExecutionEvent):
+    """The order's terms were changed at its owner's request and the venue acknowledged the
+    change (ISO 20022 CHME, changed by the member): from now on it works ``quantity`` (in
+    total, fills included) at ``limit_price`` and ``stop_price``; ``previous_*`` are the terms
+    until now. The pre-trade controls passed on the new terms. ``remaining_quantity`` is what
+    is left to fill; ``ts_acknowledged`` when the venue acknowledged (RTS 25, UTC ns). The
+    order keeps its id, its place in the log and its fills; its ``OrderSubmitted`` stays as
+    it was received."""
+
+    order_id: UUID
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    previous_quantity: Decimal
+    previous_limit_price: Decimal | None
+    previous_stop_price: Decimal | None
+    remaining_quantity: Decimal
+    ts_acknowledged: int | None
+
+
+@dataclass(frozen=True)
+class OrderAmendRejected(_ExecutionEvent):
+    """A request to change the order's terms was refused — by a pre-trade control on the new
+    terms (``breaches`` name each, as for ``OrderRejected``) or by a kill switch — and the
+    order works on as it was. ``requested_*`` are the terms asked for (null: unchanged). No
+    ISO 20022 event code of its own: the order's status does not change."""
+
+    order_id: UUID
+    reason: str
+    breaches: tuple[ControlBreach, ...]
+    requested_quantity: Decimal | None
+    requested_limit_price: Decimal | None
+    requested_stop_price: Decimal | None

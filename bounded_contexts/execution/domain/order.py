@@ -7,6 +7,9 @@
 
     cancel and expire (both ``OrderCancelled``, CAME / EXPI): from ACCEPTED, TRIGGERED and
     PARTIALLY_FILLED to CANCELLED.  move_trailing_stop: ACCEPTED to ACCEPTED (trailing stops).
+    amend (``OrderAmended``, CHME) and reject_amendment (``OrderAmendRejected``): from
+    ACCEPTED, TRIGGERED and PARTIALLY_FILLED to the same status (an amendment to exactly the
+    quantity already filled would fill the order: refused, cancel it instead).
 
 A conditional order (stop, stop-limit, MIT, LIT, trailing stop) rests ACCEPTED and untriggered
 and may not fill until it is triggered; every other order fills from ACCEPTED. Any other
@@ -29,6 +32,8 @@ from bounded_contexts.execution.domain.errors import IllegalOrderTransition, Inv
 from bounded_contexts.execution.domain.events import (
     ControlBreach,
     OrderAccepted,
+    OrderAmended,
+    OrderAmendRejected,
     OrderCancelled,
     OrderFillCorrected,
     OrderFilled,
@@ -37,7 +42,13 @@ from bounded_contexts.execution.domain.events import (
     OrderTrailingStopMoved,
     OrderTriggered,
 )
-from bounded_contexts.execution.domain.order_terms import CONDITIONAL, check_terms, live_type
+from bounded_contexts.execution.domain.order_terms import (
+    CONDITIONAL,
+    LIMIT_PRICED,
+    STOP_PRICED,
+    check_terms,
+    live_type,
+)
 from bounded_contexts.execution.domain.regulatory import ShortSelling, transaction_reference
 from events.domain import Aggregate, DomainEvent
 
@@ -65,6 +76,7 @@ ALLOWED: dict[str, set[OrderStatus]] = {
     "fill": _WORKING,
     "cancel": _WORKING,
     "expire": _WORKING,
+    "amend": _WORKING,
 }
 OPEN = {OrderStatus.NEW} | _WORKING
 
@@ -233,6 +245,93 @@ class Order(Aggregate):
             )
         )
 
+    def amended_terms(
+        self,
+        quantity: Decimal | None,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+    ) -> OrderSubmitted:
+        """The order as it would stand with these terms (None: unchanged), checked: raises
+        :class:`InvalidOrder` naming the field for a change that cannot be (a quantity not
+        above what is filled, a price the order type does not take, a stop on an order already
+        triggered, nothing changed), :class:`IllegalOrderTransition` for an order that is no
+        longer working. Records nothing: the caller runs the controls, then ``amend``."""
+        self._guard("amend")
+        s = self.submitted
+        assert s is not None
+        if quantity is not None and (not quantity.is_finite() or quantity <= self.filled):
+            raise InvalidOrder(
+                f"the amended quantity must be above the {self.filled} already filled, got "
+                f"{quantity}",
+                field="quantity",
+            )
+        if limit_price is not None and (
+            s.order_type not in LIMIT_PRICED or not limit_price.is_finite() or limit_price <= 0
+        ):
+            raise InvalidOrder(
+                f"a {s.order_type} order's limit price cannot be amended to {limit_price}",
+                field="limit_price",
+            )
+        if stop_price is not None and (
+            s.order_type not in STOP_PRICED or not stop_price.is_finite() or stop_price <= 0
+        ):
+            raise InvalidOrder(
+                f"a {s.order_type} order's stop price cannot be amended to {stop_price}",
+                field="stop_price",
+            )
+        if stop_price is not None and self.status is not OrderStatus.ACCEPTED:
+            raise InvalidOrder(
+                f"order {self.id} is {self.status.value}: its stop can no longer move",
+                field="stop_price",
+            )
+        amended = replace(
+            s,
+            quantity=s.quantity if quantity is None else quantity,
+            limit_price=s.limit_price if limit_price is None else limit_price,
+            stop_price=s.stop_price if stop_price is None else stop_price,
+        )
+        if (amended.quantity, amended.limit_price, amended.stop_price) == (
+            s.quantity,
+            s.limit_price,
+            s.stop_price,
+        ):
+            raise InvalidOrder(f"order {self.id} already has these terms")
+        return amended
+
+    def amend(self, amended: OrderSubmitted, ts_acknowledged: int | None) -> None:
+        """Work on ``amended`` terms (from :meth:`amended_terms`), acknowledged by the venue."""
+        self._guard("amend")
+        s = self.submitted
+        assert s is not None
+        self._record(
+            OrderAmended(
+                self.id,
+                amended.quantity,
+                amended.limit_price,
+                amended.stop_price,
+                s.quantity,
+                s.limit_price,
+                s.stop_price,
+                amended.quantity - self.filled,
+                ts_acknowledged,
+            )
+        )
+
+    def reject_amendment(
+        self,
+        reason: str,
+        breaches: tuple[ControlBreach, ...],
+        *,
+        quantity: Decimal | None,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+    ) -> None:
+        """The requested terms broke a control: recorded, and the order works on unchanged."""
+        self._guard("amend")
+        self._record(
+            OrderAmendRejected(self.id, reason, breaches, quantity, limit_price, stop_price)
+        )
+
     def cancel(self, reason: str) -> None:
         self._guard("cancel")
         self._record(OrderCancelled(self.id, reason, self.remaining))
@@ -311,6 +410,18 @@ class Order(Aggregate):
             case OrderCancelled():
                 self.status = OrderStatus.CANCELLED
                 self.reject_reason = event.reason
+            case OrderAmended():
+                assert self.submitted is not None
+                self.submitted = replace(
+                    self.submitted,
+                    quantity=event.quantity,
+                    limit_price=event.limit_price,
+                    stop_price=event.stop_price,
+                )
+                if self.status is OrderStatus.ACCEPTED and self.is_conditional:
+                    self.trigger_price = event.stop_price or self.trigger_price
+            case OrderAmendRejected():
+                pass  # the order works on as it was
             case OrderFillCorrected():
                 terms = self.fill_terms[event.fill_seq]
                 self.notional += terms.quantity * (event.price - terms.price)

@@ -125,6 +125,8 @@ cancelOrder(acc-1)                 ok        FORBIDDEN FORBIDDEN FORBIDDEN NOT_F
 cancelOrder(acc-2)                 NOT_FOUND NOT_FOUND FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
 openAccount                        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN ok        401
 configureAccount                   FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN ok        401
+amendOrder(acc-1)                  ok        FORBIDDEN FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
+amendOrder(acc-2)                  NOT_FOUND NOT_FOUND FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
 cancelAllOrders(acc-1)             ok        FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 cancelAllOrders(acc-2)             FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 engageKillSwitch                   FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
@@ -724,6 +726,16 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
         )
         for name in ("acc-1", "acc-2")
     },
+    **{
+        f"amendOrder({name})": Operation(
+            'mutation ($id: ID!) { amendOrder(input: {orderId: $id, limitPrice: "1.5"}) '
+            "{ orderId amended order { status limitPrice } } }",
+            open_order_of(name),
+            field_is("amended", True),
+            unknown=unknown_order,
+        )
+        for name in ("acc-1", "acc-2")
+    },
     "openAccount": Operation(
         "mutation ($input: OpenAccountInput!) { openAccount(input: $input) "
         "{ accountId position } }",
@@ -979,6 +991,7 @@ def test_mutation(world: World, name: str, caller: str, outcome: str) -> None:
         if field_name in (
             "placeOrder",
             "cancelOrder",
+            "amendOrder",
             "cancelAllOrders",
             "engageKillSwitch",
             "openAccount",

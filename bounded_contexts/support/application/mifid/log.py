@@ -94,6 +94,25 @@ def first_events(
     return {row[1]: _decode(context, row) for row in rows}
 
 
+def events_of_aggregates(
+    conn: psycopg.Connection, context: str, types: Sequence[str], aggregate_ids: Iterable[UUID]
+) -> list[LoggedEvent]:
+    """Every event of these types of these aggregates (an order's amendments), in store
+    position order."""
+    ids = sorted(set(aggregate_ids))
+    if not ids:
+        return []
+    rows = _rows(
+        conn,
+        sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, state FROM {} "
+            "WHERE originator_id = ANY(%s) AND topic = ANY(%s) ORDER BY notification_id"
+        ).format(sql.Identifier(f"{context}_events")),
+        (ids, list(types)),
+    )
+    return [_decode(context, row) for row in rows]
+
+
 def events_of_aggregate(
     conn: psycopg.Connection, context: str, aggregate_id: UUID
 ) -> list[LoggedEvent]:

@@ -3,13 +3,16 @@
 :func:`order_records` returns one :class:`OrderRecord` per order event whose domain time
 (``ts_event``) is in ``[start, end)``, in store position order (the order in which the
 execution context recorded them), each joined with its order's ``OrderSubmitted`` (which may
-be older than the window) and its instrument's listing. Plain data for the CLI and the gateway.
+be older than the window) as amended by the ``OrderAmended`` events recorded up to that event —
+a row shows the quantity, limit and stop price in force when it happened — and its
+instrument's listing. Plain data for the CLI and the gateway.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import psycopg
 
@@ -18,7 +21,12 @@ from bounded_contexts.support.adapters.mifid.order_record_files import (
     order_records_parquet,
 )
 from bounded_contexts.support.application.mifid.clients import with_recorded_clients
-from bounded_contexts.support.application.mifid.log import events_between, first_events
+from bounded_contexts.support.application.mifid.log import (
+    LoggedEvent,
+    events_between,
+    events_of_aggregates,
+    first_events,
+)
 from bounded_contexts.support.application.mifid.reference import algorithms, instruments
 from bounded_contexts.support.domain.mifid.firm import FirmConfig
 from bounded_contexts.support.domain.mifid.order_records import (
@@ -38,6 +46,9 @@ def order_records(
     if firm is not None:  # clients as recorded by the window's end
         firm = with_recorded_clients(conn, firm, end)
     orders = first_events(conn, "execution", (e.aggregate_id for e in events))
+    amendments: dict[object, list[LoggedEvent]] = {}
+    for amended in events_of_aggregates(conn, "execution", ("OrderAmended",), orders):
+        amendments.setdefault(amended.aggregate_id, []).append(amended)
     listed = instruments(conn)
     codes = algorithms(conn)
     records = []
@@ -55,7 +66,7 @@ def order_records(
                     ts_recorded=event.ts_recorded,
                     actor=event.actor,
                     payload=event.payload,
-                    order=order.payload,
+                    order=_as_amended(order.payload, amendments.get(event.aggregate_id, ()), event),
                     order_actor=order.actor,
                 ),
                 listed.get(order.payload["instrument_id"]),
@@ -64,6 +75,25 @@ def order_records(
             )
         )
     return records
+
+
+def _as_amended(
+    submitted: dict[str, Any], amendments: Sequence[LoggedEvent], event: LoggedEvent
+) -> dict[str, Any]:
+    """The order's terms in force at ``event``: its submission, then every amendment recorded
+    up to and including it."""
+    terms = submitted
+    for amended in amendments:
+        if amended.position > event.position:
+            break
+        p = amended.payload
+        terms = {
+            **terms,
+            "quantity": p["quantity"],
+            "limit_price": p["limit_price"],
+            "stop_price": p["stop_price"],
+        }
+    return terms
 
 
 def order_records_bytes(records: list[OrderRecord], fmt: Format) -> bytes:

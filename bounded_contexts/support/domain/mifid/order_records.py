@@ -53,6 +53,8 @@ ORDER_EVENT_TYPES = (
     "OrderFillCorrected",
     "OrderTriggered",
     "OrderTrailingStopMoved",
+    "OrderAmended",
+    "OrderAmendRejected",
 )
 VALIDITY_CODES = {"DAY": "DAVY", "GTC": "GTCV", "GTD": "GTSV", "IOC": "IOCV", "FOK": "FOKV"}
 _CONDITIONAL = {"STOP", "STOP_LIMIT", "MARKET_IF_TOUCHED", "LIMIT_IF_TOUCHED", "TRAILING_STOP"}
@@ -66,6 +68,8 @@ def event_code(event_type: str, payload: dict[str, Any], actor: str) -> str | No
         return "REMO"
     if event_type == "OrderTriggered":
         return "TRIG"
+    if event_type == "OrderAmended":
+        return "CHME"
     if event_type == "OrderFilled":
         return "FILL" if Decimal(str(payload["remaining_quantity"])) == 0 else "PARF"
     if event_type == "OrderCancelled":
