@@ -60,10 +60,12 @@ from gateway.resolvers import (
     orders,
     portfolio,
     regulatory,
+    tca,
 )
 from gateway.resolvers.pages import PageRequest
 from gateway.scalars import SCALAR_MAP, StorePosition, UtcTimestamp
 from gateway.security import ALL, Forbidden
+from gateway.tca_types import TransactionCostReport
 from gateway.types import (
     AmendOrderInput,
     AmendOrderPayload,
@@ -540,6 +542,28 @@ class Query:
             PlatformPermission.AUDIT, "chainVerification", f"chain:{context or 'all'}"
         )
         return await regulatory.chain_verification(gateway_context, contexts)
+
+    @strawberry.field(
+        description="Transaction cost analysis of an account's orders submitted in "
+        "[`from`, `to`): per order arrival-price slippage, VWAP comparison, fees and "
+        "implementation shortfall, and per strategy; `first` orders at most (1..10,000)."
+    )
+    async def transaction_costs(
+        self,
+        info: strawberry.Info,
+        account_id: str,
+        from_: Annotated[UtcTimestamp | None, strawberry.argument(name="from")] = None,
+        to: UtcTimestamp | None = None,
+        first: int = 1000,
+    ) -> TransactionCostReport:
+        ts_from, ts_to = _range(from_, to)
+        return await tca.transaction_cost_report(
+            _context(info),
+            arguments.identifier(account_id, field="accountId"),
+            ts_from=ts_from,
+            ts_to=ts_to,
+            first=first,
+        )
 
     @strawberry.field(
         description="Kill switches as last changed, by scope (all, or `engagedOnly`). For "

@@ -204,6 +204,15 @@ def _print_summary(
             ("profit factor", _num(perf.profit_factor)),
             ("round trips", f"{perf.trade_count}"),
         ]
+    for cost in s.transaction_costs:
+        rows.append(
+            (
+                f"costs of {cost.strategy} ({cost.orders} orders)",
+                f"slippage {_bps(cost.slippage_bps)}, vs VWAP {_bps(cost.vs_vwap_bps)}, "
+                f"shortfall {cost.implementation_shortfall:,.2f} "
+                f"({_bps(cost.implementation_shortfall_bps)})",
+            )
+        )
     rows.append(("dead letters", str(platform.dead_letters.count())))
     rows.append(
         ("component failures (restarted)", f"{sum(c.failures for c in platform.components):,}")
@@ -211,6 +220,10 @@ def _print_summary(
     for k, v in rows:
         table.add_row(k, v)
     console.print(table)
+
+
+def _bps(value: object) -> str:
+    return "—" if value is None else f"{value} bps"
 
 
 def _num(value: float | None) -> str:

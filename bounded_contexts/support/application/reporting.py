@@ -1,5 +1,5 @@
-"""The end-of-session report: activity counts from the read models and the performance KPIs
-of the account's equity curve and round trips."""
+"""The end-of-session report: activity counts from the read models, the performance KPIs
+of the account's equity curve and round trips, and the transaction costs per strategy."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 
 import psycopg
 
+from bounded_contexts.support.application.tca import transaction_costs
 from bounded_contexts.support.domain.performance import PerformanceReport, performance_report
+from bounded_contexts.support.domain.tca import StrategyCost
 from bounded_contexts.support.domain.trading_record import Fill, Mark, equity_curve, round_trips
 
 BARS_PER_YEAR = 252 * 510  # 1-minute bars, 08:00-16:30 sessions
@@ -28,6 +30,7 @@ class SessionReport:
     initial_cash: Decimal
     final_equity: Decimal
     performance: PerformanceReport | None
+    transaction_costs: list[StrategyCost]
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -64,6 +67,7 @@ def session_report(database_url: str, account_id: str) -> SessionReport:
                 "SELECT ts_event, instrument_id, close FROM rm_bars ORDER BY ts_event"
             )
         ]
+        costs = transaction_costs(conn, account_id).by_strategy
     stamps, equity, exposure = equity_curve(initial_cash, marks, fills)
     performance = None
     if len(equity) >= 2 and initial_cash > 0:
@@ -87,4 +91,5 @@ def session_report(database_url: str, account_id: str) -> SessionReport:
         initial_cash=initial_cash,
         final_equity=equity[-1] if equity else initial_cash,
         performance=performance,
+        transaction_costs=costs,
     )

@@ -97,6 +97,8 @@ equityCurve(acc-1)             ok        ok        ok        ok        hidden   
 equityCurve(acc-2)             hidden    hidden    ok        ok        hidden    hidden 401
 performance(acc-1)             ok        ok        ok        ok        hidden    hidden 401
 performance(acc-2)             hidden    hidden    ok        ok        hidden    hidden 401
+transactionCosts(acc-1)        ok        ok        ok        ok        hidden    hidden 401
+transactionCosts(acc-2)        hidden    hidden    ok        ok        hidden    hidden 401
 predictions                    ok        ok        ok        ok        ok        ok     401
 quarantine                     FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN ok     401
 deadLetters                    FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN ok     401
@@ -601,6 +603,15 @@ for _name in ("acc-1", "acc-2"):
             account(_name),
             non_empty,
             hidden=[],
+            unknown=UNKNOWN_ACCOUNT,
+        ),
+        f"transactionCosts({_name})": Operation(
+            "query ($account: String!) { transactionCosts(accountId: $account) "
+            "{ orders { orderId strategy slippageBps } byStrategy { strategy orders } "
+            "truncated } }",
+            account(_name),
+            lambda world, role, value: non_empty(world, role, value["orders"]),
+            hidden={"orders": [], "byStrategy": [], "truncated": False},
             unknown=UNKNOWN_ACCOUNT,
         ),
         f"performance({_name})": Operation(
