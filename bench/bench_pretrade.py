@@ -6,10 +6,14 @@ more controls), after a warm-up; printed as p50 / p99 / max in microseconds:
 * **pretrade_failures**: the controls themselves (order quantity, order notional, position
   notional per instrument, short selling, cash including open buys), on an account holding 50
   instruments;
+* the same with **limits at five scopes** (firm, account, trader, instrument, venue: quantity,
+  notional, position, price collar, messages per second) — what an order meets once the risk
+  desk has set limits at run time;
 * **ExecutionService.submit**, in memory (nothing appended): validation against the
-  instrument's terms, the decision makers, the Order aggregate, the controls, accept or reject —
-  with no open order, and with 1,000 open buy orders (the open-buy notional the cash control
-  adds up);
+  instrument's terms, the decision makers, the Order aggregate, the kill-switch lookup, the
+  controls, accept or reject — with no open order, with 1,000 open buy orders (the open-buy
+  notional the cash control adds up), and with limits at five scopes and two kill switches
+  engaged elsewhere;
 * reference: the same Decimal arithmetic and comparisons inline, without building breaches —
   the floor of any check on Decimal money.
 
@@ -35,6 +39,8 @@ from bounded_contexts.execution.application.service import (
     SubmitOrder,
 )
 from bounded_contexts.execution.domain.account import Account
+from bounded_contexts.execution.domain.controls.events import Limits
+from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.events import OrderSubmitted
 from bounded_contexts.execution.domain.pretrade import PreTradeLimits, pretrade_failures
 from events.effects import EventsToAppend
@@ -127,15 +133,37 @@ def inline_floor(
     )
 
 
-def submit_calls(open_orders: int, rng: random.Random) -> list[int]:
+SCOPED_LIMITS = Limits(
+    max_order_quantity=Decimal(1_000_000),
+    max_order_notional=Decimal(100_000),
+    max_position_notional=Decimal(150_000),
+    price_collar_pct=Decimal(5),
+    max_messages_per_second=1_000_000,
+)
+SCOPES = ("firm", "account:ACC-1", "trader:bench", "instrument:I07", "venue:XETR")
+
+
+def scoped_limits() -> list[tuple[ControlScope, Limits]]:
+    return [(ControlScope.parse(text), SCOPED_LIMITS) for text in SCOPES]
+
+
+def submit_calls(open_orders: int, rng: random.Random, *, controlled: bool = False) -> list[int]:
     """``submit`` timed with ``open_orders`` working orders each time (an accepted order is
-    taken out of the working set again after its sample, untimed)."""
+    taken out of the working set again after its sample, untimed); ``controlled``: with limits
+    at five scopes and kill switches engaged on another instrument and another venue."""
     service = ExecutionService(store=None, config=ExecutionConfig(account_id="ACC-1"))  # type: ignore[arg-type]
     for instrument in INSTRUMENTS:
         service.instrument_listed(instrument)
         service.last_price[instrument] = Decimal(100)
     service.accounts["ACC-1"] = account_with_positions()
     cause = Cause.origin(ts_event=1, actor="person:bench", key="bench")
+    if controlled:
+        for text in SCOPES:
+            service.set_risk_limits(
+                ControlScope.parse(text), SCOPED_LIMITS, "bench", EventsToAppend(), cause
+            )
+        for text in ("instrument:ELSEWHERE", "venue:XXXX"):
+            service.engage_kill_switch(ControlScope.parse(text), "bench", EventsToAppend(), cause)
     for _ in range(open_orders):  # resting buys: the cash control adds them up
         service.submit(
             SubmitOrder(
@@ -172,6 +200,7 @@ def submit_calls(open_orders: int, rng: random.Random) -> list[int]:
 def main() -> None:
     rng = random.Random(7)
     account, limits, price = account_with_positions(), PreTradeLimits(), Decimal(100)
+    scoped = scoped_limits()
     batch = orders(rng)
     rows = [
         (
@@ -195,8 +224,28 @@ def main() -> None:
             "reference: the same arithmetic inline",
             timed([(lambda o=o: inline_floor(o, account, price, limits)) for o in batch]),
         ),
+        (
+            "pretrade_failures, limits at 5 scopes",
+            timed(
+                [
+                    (
+                        lambda o=o: pretrade_failures(
+                            o,
+                            account=account,
+                            reference_price=price,
+                            open_buy_notional=Decimal(0),
+                            limits=limits,
+                            scoped=scoped,
+                            messages_sent=lambda scope: 0,
+                        )
+                    )
+                    for o in batch
+                ]
+            ),
+        ),
         ("ExecutionService.submit, no open order", submit_calls(0, rng)),
         ("ExecutionService.submit, 1,000 open buys", submit_calls(1_000, rng)),
+        ("ExecutionService.submit, 5 scopes, 2 switches", submit_calls(0, rng, controlled=True)),
     ]
     print(f"{CALLS:,} orders per line, half of them breaking a control; microseconds per call")
     print(f"{'':46} {'p50':>8} {'p99':>8} {'max':>9}")
@@ -210,6 +259,9 @@ def main() -> None:
     print(f"pretrade_failures / inline arithmetic, p50: x{check_p50 / floor_p50:.1f}")
     verdict = "met" if check_p99 < TARGET_US else "NOT met"
     print(f"target: pre-trade check p99 < {TARGET_US:.0f} µs -> {check_p99:.1f} µs: {verdict}")
+    _, scoped_p99 = results["pretrade_failures, limits at 5 scopes"]
+    verdict = "met" if scoped_p99 < TARGET_US else "NOT met"
+    print(f"with limits at 5 scopes: p99 {scoped_p99:.1f} µs: {verdict}")
     _, submit_p99 = results["ExecutionService.submit, 1,000 open buys"]
     print(f"(the whole in-memory submit with 1,000 open buys: p99 {submit_p99:.1f} µs)")
 

@@ -81,6 +81,7 @@ def pretrade_failures(
     notional = order.quantity * price
     signed = order.quantity if order.side == "BUY" else -order.quantity
     position_after = account.position(order.instrument_id) + signed
+    position_value = abs(position_after) * price
     failures: list[PreTradeFailure] = []
 
     def breach(
@@ -90,14 +91,10 @@ def pretrade_failures(
         value: Decimal | None,
         text: str,
     ) -> None:
-        where = "" if scope.kind is ScopeKind.FIRM else f" of {scope}"
-        failures.append(
-            PreTradeFailure(
-                ControlBreach(control, limit, value, str(scope)), text.format(where=where)
-            )
-        )
+        failures.append(PreTradeFailure(ControlBreach(control, limit, value, str(scope)), text))
 
     for scope, scope_limits in [(FIRM, limits.firm_limits())] if scoped is None else scoped:
+        where = "" if scope.kind is ScopeKind.FIRM else f" of {scope}"
         cap = scope_limits.max_order_quantity
         if cap is not None and order.quantity > cap:
             breach(
@@ -105,7 +102,7 @@ def pretrade_failures(
                 "max_order_quantity",
                 cap,
                 order.quantity,
-                f"order quantity {order.quantity} exceeds the limit{{where}} {cap}",
+                f"order quantity {order.quantity} exceeds the limit{where} {cap}",
             )
         cap = scope_limits.max_order_notional
         if cap is not None and notional > cap:
@@ -114,17 +111,17 @@ def pretrade_failures(
                 "max_order_notional",
                 cap,
                 notional,
-                f"order notional {notional:.2f} exceeds the limit{{where}} {cap}",
+                f"order notional {notional:.2f} exceeds the limit{where} {cap}",
             )
         cap = scope_limits.max_position_notional
-        if cap is not None and abs(position_after) * price > cap:
+        if cap is not None and position_value > cap:
             breach(
                 scope,
                 "max_position_notional",
                 cap,
-                abs(position_after) * price,
+                position_value,
                 f"position after the order {position_after} x {price} exceeds the "
-                f"per-instrument limit{{where}} {cap}",
+                f"per-instrument limit{where} {cap}",
             )
         collar = scope_limits.price_collar_pct
         if collar is not None and order.limit_price is not None and reference_price > 0:
@@ -136,7 +133,7 @@ def pretrade_failures(
                     collar,
                     deviation.quantize(Decimal("0.01")),
                     f"limit price {order.limit_price} is {deviation:.2f}% from the reference "
-                    f"price {reference_price}, outside the collar{{where}} of {collar}%",
+                    f"price {reference_price}, outside the collar{where} of {collar}%",
                 )
         rate = scope_limits.max_messages_per_second
         if rate is not None:
@@ -147,7 +144,7 @@ def pretrade_failures(
                     "max_messages_per_second",
                     Decimal(rate),
                     Decimal(sent),
-                    f"{sent} messages in one second would exceed the limit{{where}} of {rate}/s",
+                    f"{sent} messages in one second would exceed the limit{where} of {rate}/s",
                 )
     own = ControlScope(ScopeKind.ACCOUNT, order.account_id)
     allowed = account.allowed_instruments
