@@ -295,6 +295,30 @@ class EventStore:
             row = cur.fetchone()
         return None if row is None else int(row["notification_id"])
 
+    def aggregate_events(self, aggregate_id: UUID) -> list[EventEnvelope]:
+        """One aggregate's events in version order (an account's ledger, to fold it as of a
+        time). Raises :class:`PoisonEvent` on an undecodable one."""
+        with self._reaching_the_database(), self.datastore.transaction(commit=False) as cur:
+            cur.execute(
+                f"SELECT notification_id, originator_version, topic, state FROM "
+                f"{self.events_table} WHERE originator_id = %s ORDER BY originator_version",
+                (aggregate_id,),
+            )
+            rows = cur.fetchall()
+        return [
+            self.decode(
+                RawEvent(
+                    self.context,
+                    int(row["notification_id"]),
+                    aggregate_id,
+                    int(row["originator_version"]),
+                    row["topic"],
+                    bytes(row["state"]),
+                )
+            )
+            for row in rows
+        ]
+
     def tracked_position(self, upstream: str) -> int:
         with self._reaching_the_database():
             return self.recorder.max_tracking_id(upstream) or 0

@@ -770,7 +770,8 @@ class NotificationChannel(Enum):
 class Notification:
     notification_id: strawberry.ID
     rule: str = strawberry.field(
-        description="fill, order_rejected, drawdown, dead_letter or component_failing."
+        description="fill, order_rejected, drawdown, kill_switch, reconciliation_break, "
+        "dead_letter or component_failing."
     )
     account_id: str | None = strawberry.field(description="Null for operational notices.")
     severity: NotificationSeverity

@@ -24,6 +24,7 @@ from quantvista.embedded import Infrastructure
 from quantvista.mifid_cli import add_mifid_commands
 from quantvista.orders_cli import add_order_commands
 from quantvista.platform import CONTEXT_COMPONENTS, STORES, ComponentsFailing, Platform
+from quantvista.reconcile_cli import add_reconcile_command
 from quantvista.watchdog import DatabaseLost
 
 if TYPE_CHECKING:
@@ -185,6 +186,7 @@ def _parser() -> argparse.ArgumentParser:
     add_client_commands(sub)
     add_control_commands(sub)
     add_account_commands(sub)
+    add_reconcile_command(sub)
 
     users = sub.add_parser("users", help="who may do what: users, roles and accounts")
     users_sub = users.add_subparsers(dest="action", required=True)

@@ -152,6 +152,21 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
     bad_scope = _run(tmp_path, "kill-switch", "engage", "--scope", "desk:FX", *why)
     assert bad_scope.returncode == 2 and "a scope kind is one of" in bad_scope.stdout
 
+    # Reconciliation: the demo ends flat, so a statement of no position agrees (exit 0), one
+    # stating SAP breaks (exit 1, named), and a malformed one is refused (exit 2).
+    (tmp_path / "flat.csv").write_text("instrument_id,quantity\n")
+    (tmp_path / "broker.csv").write_text("instrument_id,quantity\nSAP,5\n")
+    (tmp_path / "garbled.csv").write_text("instrument_id,quantity\nSAP,five\n")
+    run = ("reconcile", "--account", "DEMO-001", "--by", "olga", "--statement")
+    agreed = _run(tmp_path, *run, str(tmp_path / "flat.csv"))
+    assert agreed.returncode == 0 and "0 break(s)" in agreed.stdout, agreed.stdout
+    broke = _run(tmp_path, *run, str(tmp_path / "broker.csv"))
+    said = " ".join(broke.stdout.split())
+    assert broke.returncode == 1 and "BREAK SAP: ours 0, theirs 5" in said, said
+    garbled = _run(tmp_path, *run, str(tmp_path / "garbled.csv"))
+    said = " ".join(garbled.stdout.split())
+    assert garbled.returncode == 2 and "line 2: 'five' is not a number" in said, said
+
     # Retention: every store's closed period copied to Parquet with its chain heads; each
     # file verifies alone and against the live store; bad input is refused with the reason.
     import time

@@ -19,8 +19,9 @@ from bounded_contexts.execution.application.service import (
 from bounded_contexts.execution.domain.controls.events import Limits
 from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.errors import OrderNotFound
-from bounded_contexts.execution.domain.events import OrderAmendRejected
+from bounded_contexts.execution.domain.events import OrderAmendRejected, PositionsReconciled
 from bounded_contexts.execution.domain.order import Order
+from bounded_contexts.execution.domain.reconciliation import Statement
 from events.effects import EventsToAppend
 from events.envelope import Cause
 from events.store import ConcurrencyConflict, StoreUnavailable
@@ -213,6 +214,19 @@ class ExecutionCommands:
                 cause=cause,
             ),
             lambda account, uow, positions: AccountOutcome(account.account_id, max(positions)),
+        )
+
+    # -- reconciliation ---------------------------------------------------------------------
+    def reconcile(
+        self, principal: Principal, *, account_id: str, statement: Statement
+    ) -> tuple[PositionsReconciled, int]:
+        """Reconcile the account against a statement; the result (breaks and all) and its
+        store position."""
+        return self._run(
+            principal,
+            f"reconcile/{account_id}/{statement.source}/{statement.as_of}",
+            lambda uow, cause: self.service.reconcile(account_id, statement, uow, cause),
+            lambda recorded, uow, positions: (recorded, max(positions)),
         )
 
     # -- controls (RTS 6) ---------------------------------------------------------------

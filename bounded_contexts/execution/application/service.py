@@ -52,6 +52,7 @@ from bounded_contexts.execution.domain.errors import (
     InvalidAccount,
     InvalidOrder,
     OrderNotFound,
+    StatementAlreadyReconciled,
     UnknownAccount,
     UnknownInstrument,
 )
@@ -60,7 +61,10 @@ from bounded_contexts.execution.domain.events import (
     AlgorithmRegistered,
     AlgorithmRole,
     ControlBreach,
+    FillBooked,
+    FillBookingCorrected,
     OrderSubmitted,
+    PositionsReconciled,
     Responsible,
 )
 from bounded_contexts.execution.domain.instrument import (
@@ -81,6 +85,7 @@ from bounded_contexts.execution.domain.pretrade import (
     pretrade_failures,
     reduce_only_failure,
 )
+from bounded_contexts.execution.domain.reconciliation import Reconciliation, Statement
 from bounded_contexts.execution.domain.regulatory import (
     TRADING_CAPACITIES,
     reported_venue,
@@ -285,6 +290,7 @@ class ExecutionService:
             AlgorithmRegistered: RegisteredAlgorithm,
             KillSwitchEngaged: KillSwitch,
             RiskLimitsSet: RiskLimits,
+            PositionsReconciled: Reconciliation,
         }
         kind = kinds.get(type(event))
         return None if kind is None else kind.replay(aggregate_id, [event])
@@ -616,6 +622,34 @@ class ExecutionService:
         )
         uow.save(account, cause)
         return account
+
+    # -- reconciliation -------------------------------------------------------------------
+    def reconcile(
+        self, account_id: str, statement: Statement, uow: EventsToAppend, cause: Cause
+    ) -> PositionsReconciled:
+        """Compare the account's positions and cash as of the statement's time (its ledger
+        folded up to then, from the store) with the statement, and record the result —
+        breaks and all — once per statement."""
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise UnknownAccount(account_id)
+        positions: dict[str, Decimal] = {}
+        cash = Decimal(0)
+        for envelope in self.store.aggregate_events(account.id):
+            if envelope.ts_event > statement.as_of:
+                break
+            event = envelope.event
+            if isinstance(event, AccountOpened):
+                cash = event.initial_cash
+            elif isinstance(event, FillBooked | FillBookingCorrected):
+                cash, positions[event.instrument_id] = event.cash_after, event.position_after
+        reconciliation = Reconciliation.of(account_id, statement, ours=positions, cash_ours=cash)
+        if reconciliation.id in self._aggregates:
+            raise StatementAlreadyReconciled(account_id, statement.source, statement.as_of)
+        self._hold(reconciliation)
+        uow.save(reconciliation, cause)
+        assert reconciliation.recorded is not None
+        return reconciliation.recorded
 
     # -- controls (RTS 6) -----------------------------------------------------------------
     def cancel_all(

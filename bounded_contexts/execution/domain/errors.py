@@ -74,6 +74,14 @@ class AccountAlreadyOpen(ExecutionError):
         self.account_id = account_id
 
 
+class StatementAlreadyReconciled(ExecutionError):
+    def __init__(self, account_id: str, source: str, as_of: int) -> None:
+        super().__init__(
+            f"the statement {source!r} of account {account_id!r} as of {as_of} is already "
+            "reconciled"
+        )
+
+
 class OrderNotFound(ExecutionError):
     def __init__(self, order_id: object) -> None:
         super().__init__(f"order {order_id} does not exist")

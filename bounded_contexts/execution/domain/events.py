@@ -405,3 +405,31 @@ class OrderAmendRejected(_ExecutionEvent):
     requested_quantity: Decimal | None
     requested_limit_price: Decimal | None
     requested_stop_price: Decimal | None
+
+
+@dataclass(frozen=True)
+class PositionBreak:
+    """One instrument whose position differs between our ledger and the statement:
+    ``difference`` is theirs less ours."""
+
+    instrument_id: str
+    ours: Decimal
+    theirs: Decimal
+    difference: Decimal
+
+
+@dataclass(frozen=True)
+class PositionsReconciled(_ExecutionEvent):
+    """The account's positions (and cash, when the statement gives it) as of ``as_of`` (UTC
+    ns) were compared with a broker's or venue's statement (``source``: its name, e.g. the
+    file's); ``breaks`` lists every instrument that differs (none: the books agree).
+    ``instruments`` is how many were compared (in either); ``cash_theirs`` null: the
+    statement gave no cash. Who ran it is the actor. One statement is reconciled once."""
+
+    account_id: str
+    source: str
+    as_of: int
+    instruments: int
+    breaks: tuple[PositionBreak, ...]
+    cash_ours: Decimal
+    cash_theirs: Decimal | None

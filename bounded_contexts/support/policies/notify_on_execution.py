@@ -3,6 +3,9 @@
 - ``FillBooked`` -> a ``fill`` notice to everyone who may view the account;
 - ``OrderRejected`` -> an ``order_rejected`` notice naming the controls broken (the account
   and instrument come from the order's ``OrderSubmitted``, remembered while it is open);
+- ``KillSwitchEngaged`` -> a ``kill_switch`` notice (to the account's watchers for an account's
+  switch, to the operators for any other scope);
+- ``PositionsReconciled`` with breaks -> a ``reconciliation_break`` notice to the account's;
 - the account's equity, marked at every bar of an instrument it holds -> a ``drawdown`` notice
   when it falls through a level below its high-water mark.
 
@@ -35,6 +38,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from uuid import UUID
 
+from bounded_contexts.execution.domain.controls.events import KillSwitchEngaged
 from bounded_contexts.execution.domain.events import (
     AccountOpened,
     FillBooked,
@@ -42,6 +46,7 @@ from bounded_contexts.execution.domain.events import (
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
+    PositionsReconciled,
 )
 from bounded_contexts.ingestion.domain.events import BarClosed
 from bounded_contexts.support.application.notification_log import PreferenceReader
@@ -54,7 +59,9 @@ from bounded_contexts.support.domain.notifications.rules import (
     OrderSummary,
     drawdown_alert,
     fill_booked,
+    kill_switch_engaged,
     order_rejected,
+    reconciliation_breaks,
 )
 from events.codec import PoisonEvent
 from events.effects import Effects, EventsToAppend
@@ -120,6 +127,11 @@ class NotificationPolicy(ReplayingPolicy):
                     return [order_rejected(event, order, envelope.event_id)]
             case OrderCancelled():
                 self._orders.pop(event.order_id, None)
+            case KillSwitchEngaged():
+                return [kill_switch_engaged(event, envelope.actor, envelope.event_id)]
+            case PositionsReconciled():
+                breaks = reconciliation_breaks(event, envelope.event_id)
+                return [] if breaks is None else [breaks]
             case OrderFilled() if event.remaining_quantity == 0:
                 self._orders.pop(event.order_id, None)
             case AccountOpened():

@@ -26,7 +26,15 @@ CHANNELS: tuple[Channel, ...] = ("in_app", "webhook", "email")
 OUTSIDE_CHANNELS: tuple[Channel, ...] = ("webhook", "email")
 """Channels the delivery component sends to; ``in_app`` is the read model itself."""
 
-RULES = ("fill", "order_rejected", "drawdown", "dead_letter", "component_failing")
+RULES = (
+    "fill",
+    "order_rejected",
+    "drawdown",
+    "kill_switch",
+    "reconciliation_break",
+    "dead_letter",
+    "component_failing",
+)
 """The rules that request notifications. ``rule`` is a plain string in the events (not an
 enum in the schema) so that a new rule is not a breaking schema change."""
 

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
-from bounded_contexts.execution.domain.events import FillBooked, OrderRejected, OrderSubmitted
+from bounded_contexts.execution.domain.controls.events import KillSwitchEngaged
+from bounded_contexts.execution.domain.events import (
+    FillBooked,
+    OrderRejected,
+    OrderSubmitted,
+    PositionsReconciled,
+)
 from bounded_contexts.support.domain.notifications.events import Severity
 
 
@@ -113,6 +119,68 @@ def order_rejected(event: OrderRejected, order: OrderSummary, event_id: UUID) ->
             "quantity": _n(order.quantity),
             "reason": event.reason,
             "controls": ",".join(controls),
+        },
+    )
+
+
+# -- controls and reconciliation -----------------------------------------------------------
+
+
+def kill_switch_engaged(event: KillSwitchEngaged, actor: str, event_id: UUID) -> Alert:
+    """A kill switch engaged (by a person, or by the repeated-execution throttle): the
+    account's watchers are told when it is an account's switch; the operators otherwise."""
+    account = event.scope.removeprefix("account:") if event.scope.startswith("account:") else None
+    return Alert(
+        rule="kill_switch",
+        key=f"kill-switch/{event_id}",
+        severity="CRITICAL",
+        title=f"Kill switch engaged: {event.scope}",
+        body=(
+            f"The kill switch of {event.scope} was engaged by {actor}: {event.reason}. "
+            f"{event.orders_cancelled} working order(s) cancelled; new orders in the scope are "
+            "rejected until a person releases it."
+        ),
+        account_id=account,
+        details={
+            "scope": event.scope,
+            "reason": event.reason,
+            "actor": actor,
+            "orders_cancelled": str(event.orders_cancelled),
+        },
+    )
+
+
+def reconciliation_breaks(event: PositionsReconciled, event_id: UUID) -> Alert | None:
+    """A statement that disagrees with our books (positions, or cash when it gives it)."""
+    cash_break = event.cash_theirs is not None and event.cash_theirs != event.cash_ours
+    if not event.breaks and not cash_break:
+        return None
+    listed = ", ".join(
+        f"{b.instrument_id} ours {_n(b.ours)} theirs {_n(b.theirs)}" for b in event.breaks[:10]
+    )
+    more = f" and {len(event.breaks) - 10} more" if len(event.breaks) > 10 else ""
+    cash = (
+        f" Cash: ours {_n(event.cash_ours)}, theirs {_n(event.cash_theirs)}."  # type: ignore[arg-type]
+        if cash_break
+        else ""
+    )
+    return Alert(
+        rule="reconciliation_break",
+        key=f"reconciliation/{event_id}",
+        severity="CRITICAL",
+        title=f"Reconciliation breaks on {event.account_id}: {len(event.breaks)} position(s)"
+        + (", cash" if cash_break else ""),
+        body=(
+            f"{event.source} disagrees with the books of {event.account_id}"
+            + (f": {listed}{more}." if listed else ".")
+            + cash
+        ),
+        account_id=event.account_id,
+        details={
+            "source": event.source,
+            "as_of": str(event.as_of),
+            "breaks": str(len(event.breaks)),
+            "instruments": ",".join(b.instrument_id for b in event.breaks),
         },
     )
 
