@@ -19,6 +19,7 @@ from bounded_contexts.execution.domain.events import (
     OrderFillCorrected,
     OrderFilled,
     OrderRejected,
+    OrderRouted,
     OrderSubmitted,
     OrderTrailingStopMoved,
     OrderTriggered,
@@ -37,6 +38,7 @@ ORDER_EVENTS = (
     OrderTrailingStopMoved,
     OrderAmended,
     OrderAmendRejected,
+    OrderRouted,
 )
 
 

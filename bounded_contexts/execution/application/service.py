@@ -91,6 +91,7 @@ from bounded_contexts.execution.domain.regulatory import (
     reported_venue,
     short_selling_indicator,
 )
+from bounded_contexts.execution.domain.routing import RoutingDecision, VenueTerms, route
 from events.domain import Aggregate
 from events.effects import EventsToAppend
 from events.envelope import Cause, EventEnvelope
@@ -129,6 +130,10 @@ class ExecutionConfig:
     strategy_order_ttl_ns: int = 5 * 60_000_000_000  # GTD: 5 one-minute bars
     limits: PreTradeLimits = field(default_factory=PreTradeLimits)
     venue: SimulatedVenueConfig = field(default_factory=SimulatedVenueConfig)
+    venues: tuple[SimulatedVenueConfig, ...] = ()
+    """More venues to route to: with any, every order is routed (``OrderRouted``) to the
+    venue with the best expected price after fees among ``venue`` and these, each of which
+    must then name its own MIC; without, every order goes to ``venue``."""
     trading_capacity: str = "DEAL"
     short_sale_exempt: bool = False
     execution_algo: str = "qv-execution-market-v1"
@@ -150,6 +155,10 @@ class ExecutionConfig:
             )
         if not self.execution_algo:
             raise ValueError("execution_algo must name the execution algorithm and its version")
+        if self.venues:
+            mics = [v.mic for v in (self.venue, *self.venues)]
+            if None in mics or len(set(mics)) != len(mics):
+                raise ValueError(f"routing needs a distinct MIC for every venue, got {mics}")
 
 
 @dataclass(frozen=True)
@@ -380,6 +389,7 @@ class ExecutionService:
             raise InvalidOrder(f"order {cmd.order_id} already exists")
         time_in_force, expire_at = self._validity(cmd, cause)
         decision, execution, registrations = self._decision_makers(cmd, cause)
+        routing = self._route(cmd)
         submitted = OrderSubmitted(
             cmd.order_id,
             cmd.account_id,
@@ -396,7 +406,7 @@ class ExecutionService:
             trading_capacity=self.config.trading_capacity,  # type: ignore[arg-type]
             investment_decision=decision,
             execution_decision=execution,
-            venue=self._venue(terms),
+            venue=self._venue(terms) if routing is None else routing.venue,
             ts_decision=cause.ts_event if cmd.ts_decision is None else cmd.ts_decision,
             ts_submitted=cause.ts_event,
             stop_price=cmd.stop_price,
@@ -406,6 +416,8 @@ class ExecutionService:
             reduce_only=cmd.reduce_only,
         )
         order = Order.submit(submitted)  # validates before anything is recorded
+        if routing is not None:
+            order.route(routing.venue, routing.candidates, routing.reason)
         account = self.account(uow, cause, cmd.account_id)
         for algorithm in registrations:  # the algorithms acting for the first time
             self._hold(algorithm)
@@ -792,7 +804,7 @@ class ExecutionService:
                 limit_price=s.limit_price,
                 remaining=remaining,
                 bar=bar,
-                config=self.config.venue,
+                config=self._venue_config(s.venue),
                 maker_only=s.post_only,
             )
             if s.time_in_force == "FOK" and (
@@ -838,7 +850,7 @@ class ExecutionService:
             limit_price=s.limit_price,
             remaining=remaining,
             bar=bar,
-            config=self.config.venue,
+            config=self._venue_config(s.venue),
         )
 
     def _fill(
@@ -892,6 +904,33 @@ class ExecutionService:
             )
             throttle = dataclasses.replace(cause, actor=THROTTLE_ACTOR)
             self.engage_kill_switch(scope, reason, uow, throttle)
+
+    def _route(self, cmd: SubmitOrder) -> RoutingDecision | None:
+        """With more than one venue configured, where the order goes and why (None: one
+        venue, nothing to choose). No market price yet: the first configured venue."""
+        if not self.config.venues:
+            return None
+        venues = [
+            VenueTerms(v.mic, v.slippage_bps, v.fee_bps)  # type: ignore[arg-type]
+            for v in (self.config.venue, *self.config.venues)
+        ]
+        reference = (
+            cmd.reference_price
+            or self.last_price.get(cmd.instrument_id)
+            or cmd.limit_price
+            or cmd.stop_price
+        )
+        if reference is None:
+            first = venues[0].venue
+            return RoutingDecision(first, (), f"no market price known yet: {first}, the first")
+        return route(cmd.side, reference, venues)
+
+    def _venue_config(self, mic: str | None) -> SimulatedVenueConfig:
+        """The simulated venue an order was routed to (its ``OrderSubmitted.venue``)."""
+        for venue in self.config.venues:
+            if venue.mic == mic:
+                return venue
+        return self.config.venue
 
     def _venue(self, terms: InstrumentTerms) -> str | None:
         """The MIC the simulated exchange executes this instrument under (None: unknown)."""

@@ -433,3 +433,28 @@ class PositionsReconciled(_ExecutionEvent):
     breaks: tuple[PositionBreak, ...]
     cash_ours: Decimal
     cash_theirs: Decimal | None
+
+
+@dataclass(frozen=True)
+class RouteCandidate:
+    """A venue an order could have gone to, as routing saw it: the expected execution price
+    (the reference moved by the venue's expected slippage), the fee per unit, and the all-in
+    price (the expected price plus the fee for a buy, less it for a sell)."""
+
+    venue: str
+    expected_price: Decimal
+    fee_per_unit: Decimal
+    all_in_price: Decimal
+
+
+@dataclass(frozen=True)
+class OrderRouted(_ExecutionEvent):
+    """Smart order routing chose the order's venue (``OrderSubmitted.venue`` names the same
+    MIC): every candidate with its expected and all-in price, and the reason — the best
+    expected price after fees. Recorded right after ``OrderSubmitted`` when more than one
+    venue is configured; no ISO 20022 code (the order's status does not change)."""
+
+    order_id: UUID
+    venue: str
+    candidates: tuple[RouteCandidate, ...]
+    reason: str

@@ -38,9 +38,11 @@ from bounded_contexts.execution.domain.events import (
     OrderFillCorrected,
     OrderFilled,
     OrderRejected,
+    OrderRouted,
     OrderSubmitted,
     OrderTrailingStopMoved,
     OrderTriggered,
+    RouteCandidate,
 )
 from bounded_contexts.execution.domain.order_terms import (
     CONDITIONAL,
@@ -77,6 +79,7 @@ ALLOWED: dict[str, set[OrderStatus]] = {
     "cancel": _WORKING,
     "expire": _WORKING,
     "amend": _WORKING,
+    "route": {OrderStatus.NEW},
 }
 OPEN = {OrderStatus.NEW} | _WORKING
 
@@ -125,6 +128,11 @@ class Order(Aggregate):
         return order
 
     # -- verbs ------------------------------------------------------------------
+    def route(self, venue: str, candidates: tuple[RouteCandidate, ...], reason: str) -> None:
+        """Routing chose the order's venue (before the venue sees it)."""
+        self._guard("route")
+        self._record(OrderRouted(self.id, venue, candidates, reason))
+
     def accept(self, ts_acknowledged: int | None = None) -> None:
         """The venue acknowledged the order at ``ts_acknowledged`` (UTC ns, RTS 25)."""
         self._guard("accept")
@@ -420,8 +428,8 @@ class Order(Aggregate):
                 )
                 if self.status is OrderStatus.ACCEPTED and self.is_conditional:
                     self.trigger_price = event.stop_price or self.trigger_price
-            case OrderAmendRejected():
-                pass  # the order works on as it was
+            case OrderAmendRejected() | OrderRouted():
+                pass  # the order works on as it was; its venue is in its OrderSubmitted
             case OrderFillCorrected():
                 terms = self.fill_terms[event.fill_seq]
                 self.notional += terms.quantity * (event.price - terms.price)
