@@ -52,6 +52,13 @@ class KillSwitchPayload:
     )
 
 
+@strawberry.type(description="What a haltTrading or resumeTrading recorded.")
+class TradingHaltPayload:
+    instrument_id: str
+    halted: bool
+    position: StorePosition
+
+
 @strawberry.type(description="What a cancelAllOrders recorded.")
 class CancelAllOrdersPayload:
     scope: str

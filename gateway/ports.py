@@ -173,6 +173,18 @@ class OrderCommands(Protocol):
         """Replace the pre-trade limits of ``scope`` (``InvalidControl`` for a bad limit)."""
         ...
 
+    def halt_trading(
+        self, principal: Principal, *, instrument_id: str, reason: str
+    ) -> ControlOutcome:
+        """Halt an instrument at the venue (``UnknownInstrument``, ``ControlStateConflict``)."""
+        ...
+
+    def resume_trading(
+        self, principal: Principal, *, instrument_id: str, reason: str
+    ) -> ControlOutcome:
+        """Resume a halted instrument (``ControlStateConflict`` if it is not halted)."""
+        ...
+
     def cancel_all_orders(self, principal: Principal, *, scope: str, reason: str) -> ControlOutcome:
         """Cancel every working order in ``scope`` (new ones are still accepted)."""
         ...

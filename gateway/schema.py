@@ -37,6 +37,7 @@ from gateway.control_types import (
     RiskLimits,
     RiskLimitsInput,
     SetRiskLimitsPayload,
+    TradingHaltPayload,
 )
 from gateway.documents import DocumentCache
 from gateway.error_codes import ErrorCodes
@@ -645,6 +646,24 @@ class Mutation:
         self, info: strawberry.Info, scope: ControlScopeInput, reason: str
     ) -> KillSwitchPayload:
         return await controls.engage_kill_switch(_context(info), scope, reason)
+
+    @strawberry.mutation(
+        description="Halt trading in an instrument at the simulated venue: working orders rest "
+        "untouched, new orders and amendments are rejected (trading_halted). kill_switch "
+        "permission."
+    )
+    async def halt_trading(
+        self, info: strawberry.Info, instrument_id: str, reason: str
+    ) -> TradingHaltPayload:
+        identifier = arguments.identifier(instrument_id, field="instrumentId")
+        return await controls.change_trading(_context(info), identifier, reason, halt=True)
+
+    @strawberry.mutation(description="Resume trading in a halted instrument.")
+    async def resume_trading(
+        self, info: strawberry.Info, instrument_id: str, reason: str
+    ) -> TradingHaltPayload:
+        identifier = arguments.identifier(instrument_id, field="instrumentId")
+        return await controls.change_trading(_context(info), identifier, reason, halt=False)
 
     @strawberry.mutation(description="Release an engaged kill switch. kill_switch permission.")
     async def release_kill_switch(

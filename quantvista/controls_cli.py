@@ -12,7 +12,10 @@ for the risk desk when the gateway is not where they are, and for scripts.
   [--max-position-notional N] [--price-collar-pct P] [--max-messages-per-second R]
   [--max-executions-per-minute E] --reason TEXT --by SUBJECT``: replace the scope's limits
   (an option left out: no limit at this scope);
-- ``limits show``: the limits in force, by scope, the firm's defaults included.
+- ``limits show``: the limits in force, by scope, the firm's defaults included;
+- ``venue halt|resume --instrument ID --reason TEXT --by SUBJECT``: halt trading in an
+  instrument at the simulated venue (working orders rest untouched, new ones are rejected)
+  and resume it.
 
 Each change is recorded in the execution store with ``person:<by>`` as its actor; a running
 platform takes it in before its next order (``ExecutionService.catch_up``). Entrypoints parse,
@@ -70,6 +73,15 @@ def add_control_commands(subparsers: Any) -> None:
     limits_sub.add_parser("show", help="the limits in force, by scope").set_defaults(
         run=_show_limits
     )
+
+    venue = subparsers.add_parser("venue", help="the simulated venue's trading halts")
+    venue_sub = venue.add_subparsers(dest="venue_action", required=True)
+    for action, text in (("halt", "halt trading in an instrument"), ("resume", "resume it")):
+        command = venue_sub.add_parser(action, help=text)
+        command.add_argument("--instrument", required=True, help="the instrument id")
+        command.add_argument("--reason", required=True, help="why (recorded)")
+        command.add_argument("--by", required=True, help="who decided it")
+        command.set_defaults(run=_halt if action == "halt" else _resume)
 
 
 def _change_options(command: argparse.ArgumentParser) -> None:
@@ -194,3 +206,33 @@ def _described(limits: Any) -> str:
     """``max_order_notional=5000, price_collar_pct=2.5``; ``no limit`` when none is set."""
     given = [f"{name}={value}" for name, value in vars(limits).items() if value is not None]
     return ", ".join(given) or "no limit"
+
+
+def _halt(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    return _venue_change(args, settings, console, halt=True)
+
+
+def _resume(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    return _venue_change(args, settings, console, halt=False)
+
+
+def _venue_change(args: argparse.Namespace, settings: Any, console: Console, *, halt: bool) -> int:
+    from bounded_contexts.ingestion.domain.events import InstrumentListed
+    from quantvista.mifid_cli import platform_started
+
+    principal = _principal(args)
+    with platform_started(settings) as platform:
+        platform.execution.reload_own_state()
+        ingestion, after = platform.stores["ingestion"], 0  # what is listed: a typo is
+        while raws := ingestion.read_raw(after, types=("InstrumentListed",)):  # refused
+            for raw in raws:
+                listed = ingestion.decode(raw).event
+                assert isinstance(listed, InstrumentListed)
+                platform.execution.instrument_listed(listed.instrument_id)
+            after = raws[-1].position
+        commands = platform.execution_commands
+        change = commands.halt_trading if halt else commands.resume_trading
+        outcome = change(principal, instrument_id=args.instrument, reason=args.reason)
+    verb = "halted" if halt else "resumed"
+    console.print(f"trading in {args.instrument} {verb} (execution #{outcome.position})")
+    return 0

@@ -26,6 +26,7 @@ from gateway.control_types import (
     RiskLimits,
     RiskLimitsInput,
     SetRiskLimitsPayload,
+    TradingHaltPayload,
 )
 from gateway.ports import ControlOutcome
 from gateway.resolvers.commands import call_port
@@ -109,6 +110,24 @@ async def cancel_all_orders(
         scope=outcome.scope,
         cancelled_order_ids=_ids(outcome),
         position=StorePosition(outcome.position),
+    )
+
+
+async def change_trading(
+    context: GatewayContext, instrument_id: str, reason: str, *, halt: bool
+) -> TradingHaltPayload:
+    operation = "haltTrading" if halt else "resumeTrading"
+    await context.caller.require(
+        PlatformPermission.KILL_SWITCH, operation, f"instrument:{instrument_id}"
+    )
+    change = context.commands.halt_trading if halt else context.commands.resume_trading
+    outcome: ControlOutcome = await call_port(
+        functools.partial(change, context.principal, instrument_id=instrument_id, reason=reason),
+        instrument_field="instrumentId",
+        fields={"reason": "reason"},
+    )
+    return TradingHaltPayload(
+        instrument_id=instrument_id, halted=halt, position=StorePosition(outcome.position)
     )
 
 

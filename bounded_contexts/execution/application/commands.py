@@ -216,6 +216,28 @@ class ExecutionCommands:
             lambda account, uow, positions: AccountOutcome(account.account_id, max(positions)),
         )
 
+    # -- venue operations ---------------------------------------------------------------------
+    def halt_trading(
+        self, principal: Principal, *, instrument_id: str, reason: str
+    ) -> ControlOutcome:
+        """Halt trading in an instrument at the simulated venue."""
+        return self._run(
+            principal,
+            f"halt/{instrument_id}/{self.clock_ns()}",
+            lambda uow, cause: self.service.halt_trading(instrument_id, reason, uow, cause),
+            lambda _, uow, positions: ControlOutcome(f"instrument:{instrument_id}", max(positions)),
+        )
+
+    def resume_trading(
+        self, principal: Principal, *, instrument_id: str, reason: str
+    ) -> ControlOutcome:
+        return self._run(
+            principal,
+            f"resume/{instrument_id}/{self.clock_ns()}",
+            lambda uow, cause: self.service.resume_trading(instrument_id, reason, uow, cause),
+            lambda _, uow, positions: ControlOutcome(f"instrument:{instrument_id}", max(positions)),
+        )
+
     # -- reconciliation ---------------------------------------------------------------------
     def reconcile(
         self, principal: Principal, *, account_id: str, statement: Statement

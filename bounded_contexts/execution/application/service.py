@@ -43,7 +43,9 @@ from bounded_contexts.execution.domain.controls.events import (
     KillSwitchEngaged,
     Limits,
     RiskLimitsSet,
+    TradingHalted,
 )
+from bounded_contexts.execution.domain.controls.halt import InstrumentHalt
 from bounded_contexts.execution.domain.controls.kill_switch import KillSwitch, checked_reason
 from bounded_contexts.execution.domain.controls.risk_limits import RiskLimits
 from bounded_contexts.execution.domain.controls.scope import ControlScope, OrderScopes
@@ -84,6 +86,7 @@ from bounded_contexts.execution.domain.pretrade import (
     no_reference_price,
     pretrade_failures,
     reduce_only_failure,
+    trading_halted,
 )
 from bounded_contexts.execution.domain.reconciliation import Reconciliation, Statement
 from bounded_contexts.execution.domain.regulatory import (
@@ -223,6 +226,7 @@ class ExecutionService:
         self.last_price: dict[str, Decimal] = {}
         self.algorithms = AlgorithmRegistry()
         self.controls = ControlBook(self.config.limits)
+        self.halts: dict[str, InstrumentHalt] = {}  # by instrument, ever halted
         self.seen_position = 0  # the last store position this view has taken in
         self._aggregates: dict[UUID, Aggregate] = {}  # every aggregate held, by id
 
@@ -233,6 +237,7 @@ class ExecutionService:
         self.orders, self.working, self.accounts = {}, {}, {}
         self.algorithms = AlgorithmRegistry(code_length=self.algorithms.code_length)
         self.controls = ControlBook(self.config.limits)
+        self.halts = {}
         self._aggregates, self.seen_position = {}, 0
         self._take_in_stored(strict=False)
         self.recall_arrivals()  # from the bars this view still holds (none at a first load)
@@ -300,6 +305,7 @@ class ExecutionService:
             KillSwitchEngaged: KillSwitch,
             RiskLimitsSet: RiskLimits,
             PositionsReconciled: Reconciliation,
+            TradingHalted: InstrumentHalt,
         }
         kind = kinds.get(type(event))
         return None if kind is None else kind.replay(aggregate_id, [event])
@@ -318,6 +324,8 @@ class ExecutionService:
             self.controls.learn_switch(aggregate)
         elif isinstance(aggregate, RiskLimits):
             self.controls.learn_limits(aggregate)
+        elif isinstance(aggregate, InstrumentHalt):
+            self.halts[aggregate.instrument_id] = aggregate
 
     def instrument_listed(
         self,
@@ -430,8 +438,11 @@ class ExecutionService:
         scopes = list(order_scopes(submitted))
         switch = self.controls.engaged_over(scopes)
         priced = reference or cmd.limit_price or cmd.stop_price
+        halt = self.halts.get(cmd.instrument_id)
         if switch is not None:
             failures = [kill_switch_engaged(ControlScope.parse(switch.scope), switch.reason)]
+        elif halt is not None and halt.halted:
+            failures = [trading_halted(cmd.instrument_id, halt.reason)]
         elif priced is None:
             failures = [no_reference_price(cmd.instrument_id)]
         else:
@@ -538,8 +549,11 @@ class ExecutionService:
         switch = self.controls.engaged_over(scopes)
         reference = self.last_price.get(amended.instrument_id) or order.reference_price
         priced = reference or amended.limit_price or amended.stop_price
+        halt = self.halts.get(amended.instrument_id)
         if switch is not None:
             failures = [kill_switch_engaged(ControlScope.parse(switch.scope), switch.reason)]
+        elif halt is not None and halt.halted:
+            failures = [trading_halted(amended.instrument_id, halt.reason)]
         elif priced is None:
             failures = [no_reference_price(amended.instrument_id)]
         else:
@@ -634,6 +648,26 @@ class ExecutionService:
         )
         uow.save(account, cause)
         return account
+
+    # -- venue operations -------------------------------------------------------------------
+    def halt_trading(
+        self, instrument_id: str, reason: str, uow: EventsToAppend, cause: Cause
+    ) -> None:
+        """Halt trading in an instrument at the simulated venue: working orders rest
+        untouched, new ones are rejected, until resumed."""
+        if instrument_id not in self.instruments:
+            raise UnknownInstrument(instrument_id)
+        halt = self.halts.get(instrument_id) or InstrumentHalt.for_instrument(instrument_id)
+        halt.halt(reason)
+        self._hold(halt)
+        uow.save(halt, cause)
+
+    def resume_trading(
+        self, instrument_id: str, reason: str, uow: EventsToAppend, cause: Cause
+    ) -> None:
+        halt = self.halts.get(instrument_id) or InstrumentHalt.for_instrument(instrument_id)
+        halt.resume(reason)  # refuses an instrument that is not halted
+        uow.save(halt, cause)
 
     # -- reconciliation -------------------------------------------------------------------
     def reconcile(
@@ -773,6 +807,13 @@ class ExecutionService:
         expire what an IOC or FOK order leaves on its one bar."""
         s = order.submitted
         assert s is not None
+        halt = self.halts.get(s.instrument_id)
+        if (
+            halt is not None
+            and halt.halted
+            and not (s.expire_at is not None and bar.ts_start >= s.expire_at)
+        ):
+            return  # halted: the order rests untouched (it may still expire)
         arriving = order.arrived_at in (None, bar.ts_start)
         order.arrived_at = bar.ts_start if order.arrived_at is None else order.arrived_at
         cause = self._fill_cause(order, bar, cause)

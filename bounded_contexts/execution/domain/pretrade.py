@@ -220,3 +220,11 @@ def reduce_only_failure(order: OrderSubmitted, position: Decimal) -> PreTradeFai
         )
         + f" in {order.instrument_id} (position {position})",
     )
+
+
+def trading_halted(instrument_id: str, reason: str) -> PreTradeFailure:
+    """The venue has halted trading in the instrument."""
+    return PreTradeFailure(
+        ControlBreach("trading_halted", None, None, f"instrument:{instrument_id}"),
+        f"trading in {instrument_id} is halted at the venue ({reason})",
+    )

@@ -11,13 +11,29 @@ from decimal import Decimal
 import pytest
 
 from bounded_contexts.execution.application.service import ExecutionService
-from bounded_contexts.execution.domain.controls.events import KillSwitchEngaged, KillSwitchReleased
+from bounded_contexts.execution.domain.controls.events import (
+    KillSwitchEngaged,
+    KillSwitchReleased,
+    TradingHalted,
+)
 from bounded_contexts.execution.domain.controls.scope import ControlScope, ScopeKind
-from bounded_contexts.execution.domain.errors import ControlStateConflict, InvalidControl
+from bounded_contexts.execution.domain.errors import (
+    ControlStateConflict,
+    InvalidControl,
+    UnknownInstrument,
+)
 from bounded_contexts.execution.domain.events import ControlBreach, OrderCancelled
 from bounded_contexts.execution.domain.order import OrderStatus
 from events.effects import EventsToAppend
-from tests.execution.unit.test_execution_service import T0, cause, command, events_of, service
+from tests.execution.unit.test_execution_service import (
+    MINUTE,
+    T0,
+    bar_at,
+    cause,
+    command,
+    events_of,
+    service,
+)
 
 
 def working(svc: ExecutionService, number: int, **overrides: object) -> uuid.UUID:
@@ -144,3 +160,26 @@ def test_a_scope_reads_back_as_it_is_written() -> None:
     assert str(ControlScope.parse(" Account:DEMO-001 ")) == "account:DEMO-001"
     assert ControlScope.parse("FIRM").kind is ScopeKind.FIRM
     assert str(ControlScope.parse("trader:ops@example.com")) == "trader:ops@example.com"
+
+
+def test_a_halted_instrument_rests_its_orders_rejects_new_ones_and_fills_after_resuming() -> None:
+    svc = two_instruments()
+    resting = working(svc, 1, limit_price=Decimal(100))
+    uow = EventsToAppend()
+    svc.halt_trading("AAA", "volatility break", uow, cause(T0))
+    assert events_of(uow) == [TradingHalted("AAA", "volatility break")]
+    refused = svc.orders[working(svc, 2)]
+    assert refused.breaches == (ControlBreach("trading_halted", None, None, "instrument:AAA"),)
+    assert svc.orders[working(svc, 3, instrument_id="BBB")].status is OrderStatus.ACCEPTED
+    bars = EventsToAppend()
+    svc.on_bar("AAA", bar_at(T0 + MINUTE), bars, cause(T0 + MINUTE))
+    assert bars.items == [] and svc.orders[resting].status is OrderStatus.ACCEPTED
+    with pytest.raises(ControlStateConflict, match="already halted"):
+        svc.halt_trading("AAA", "again", EventsToAppend(), cause(T0))
+    svc.resume_trading("AAA", "orderly market", EventsToAppend(), cause(T0 + 2 * MINUTE))
+    svc.on_bar("AAA", bar_at(T0 + 2 * MINUTE), EventsToAppend(), cause(T0 + 2 * MINUTE))
+    assert svc.orders[resting].status is OrderStatus.FILLED
+    with pytest.raises(ControlStateConflict, match="is not halted"):
+        svc.resume_trading("AAA", "again", EventsToAppend(), cause(T0))
+    with pytest.raises(UnknownInstrument):
+        svc.halt_trading("ZZZ", "typo", EventsToAppend(), cause(T0))

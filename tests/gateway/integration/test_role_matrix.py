@@ -133,6 +133,8 @@ cancelAllOrders(acc-1)             ok        FORBIDDEN ok        FORBIDDEN FORBI
 cancelAllOrders(acc-2)             FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 engageKillSwitch                   FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 releaseKillSwitch                  FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+haltTrading                        FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+resumeTrading                      FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 setRiskLimits                      FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 markNotificationRead               ok        ok        ok        ok        ok        ok        401
 markNotificationRead(other)        NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND 401
@@ -695,6 +697,19 @@ def engaged_for_release(world: World, caller: str) -> dict[str, Any]:
     }
 
 
+def halted_for(world: World, caller: str, *, halt: bool) -> str:
+    """The second listed instrument (no order of the matrix trades it), resumed or halted
+    first as the cell needs, by the risk desk."""
+    instrument = next(i for i in sorted(world.platform.execution.instruments) if i != "SAP")
+    commands, risk = world.platform.execution_commands, Principal(USERS["risk"])
+    halted = world.platform.execution.halts.get(instrument)
+    if halt and not (halted and halted.halted):
+        commands.halt_trading(risk, instrument_id=instrument, reason="setup")
+    if not halt and halted and halted.halted:
+        commands.resume_trading(risk, instrument_id=instrument, reason="setup")
+    return instrument
+
+
 def with_working_order(name: str) -> Variables:
     def variables(world: World, caller: str) -> dict[str, Any]:
         world.open_order(name)
@@ -779,6 +794,18 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
         f"{CONTROL_PAYLOAD} }}",
         engaged_for_release,
         field_is("engaged", False),
+    ),
+    "haltTrading": Operation(
+        "mutation ($instrument: String!) { haltTrading(instrumentId: $instrument, "
+        'reason: "role matrix") { instrumentId halted position } }',
+        lambda world, caller: {"instrument": halted_for(world, caller, halt=False)},
+        field_is("halted", True),
+    ),
+    "resumeTrading": Operation(
+        "mutation ($instrument: String!) { resumeTrading(instrumentId: $instrument, "
+        'reason: "role matrix") { instrumentId halted position } }',
+        lambda world, caller: {"instrument": halted_for(world, caller, halt=True)},
+        field_is("halted", False),
     ),
     "setRiskLimits": Operation(
         "mutation ($input: RiskLimitsInput!) { setRiskLimits(input: $input) { scope position } }",

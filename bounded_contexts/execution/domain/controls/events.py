@@ -67,3 +67,22 @@ class RiskLimitsSet(_ExecutionEvent):
     scope: str
     limits: Limits
     reason: str
+
+
+@dataclass(frozen=True)
+class TradingHalted(_ExecutionEvent):
+    """Trading in ``instrument_id`` is halted at the simulated venue (as a venue's market
+    operations would on a news event or a volatility break): working orders stay in the book
+    but nothing fills, and new orders are rejected (``trading_halted``), until
+    ``TradingResumed``. Expiries still happen on the bar clock. Who halted it is the actor."""
+
+    instrument_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TradingResumed(_ExecutionEvent):
+    """Trading in ``instrument_id`` resumes: working orders fill again from the next bar."""
+
+    instrument_id: str
+    reason: str
