@@ -463,7 +463,8 @@ class ExecutionService:
             order.reject("; ".join(f.message for f in failures), tuple(f.breach for f in failures))
         else:
             self.controls.count_message(scopes, cause.ts_event)  # sent to the venue
-            order.accept(ts_acknowledged=cause.ts_event)  # the simulated venue acks at once
+            # the simulated venue acknowledges as the order reaches it
+            order.accept(ts_acknowledged=cause.ts_event + self._latency(order))
         self._hold(order)
         uow.save(order, cause)
         recent = self.bars.get(cmd.instrument_id)
@@ -471,7 +472,7 @@ class ExecutionService:
             for bar in list(recent):
                 if not order.is_open:
                     break
-                if bar.ts_start >= order.ts_submitted:
+                if bar.ts_start >= self._live_at(order):
                     self._execute(order, bar, uow, cause)
             if cmd.origin == "STRATEGY":
                 # Strategy orders arrive in time order per instrument: bars before this one
@@ -509,7 +510,7 @@ class ExecutionService:
                 continue
             first = None
             for bar in reversed(self.bars.get(s.instrument_id, ())):  # recent orders: short
-                if bar.ts_start < order.ts_submitted:
+                if bar.ts_start < self._live_at(order):
                     break
                 first = bar.ts_start
             order.arrived_at = first
@@ -580,7 +581,7 @@ class ExecutionService:
             )
         else:
             self.controls.count_message(scopes, cause.ts_event)  # sent to the venue
-            order.amend(amended, ts_acknowledged=cause.ts_event)  # the venue acks at once
+            order.amend(amended, ts_acknowledged=cause.ts_event + self._latency(order))
         uow.save(order, cause)
         return not failures
 
@@ -795,7 +796,7 @@ class ExecutionService:
     def on_bar(self, instrument_id: str, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
         for order in self._open_orders(instrument_id):
             # is_open: a throttle tripped by an earlier fill on this bar may have cancelled it
-            if order.is_open and order.ts_submitted <= bar.ts_start:
+            if order.is_open and self._live_at(order) <= bar.ts_start:
                 self._execute(order, bar, uow, cause)
 
     # -- internals ----------------------------------------------------------------
@@ -917,7 +918,7 @@ class ExecutionService:
             ),
             venue_transaction_id=venue_trade_id(order.id, order.fills + 1, bar.ts_start),
             ts_executed=bar.ts_start,  # the simulated venue executes at the bar's open
-            ts_received=cause.ts_event,  # and reports the fill as it executes
+            ts_received=cause.ts_event + self._latency(order),  # its report's way back
         )
         account.book_fill(
             order_id=order.id,
@@ -965,6 +966,16 @@ class ExecutionService:
             first = venues[0].venue
             return RoutingDecision(first, (), f"no market price known yet: {first}, the first")
         return route(cmd.side, reference, venues)
+
+    def _latency(self, order: Order) -> int:
+        """The order's one-way latency to its venue (0 unless the venue models it)."""
+        s = order.submitted
+        return 0 if s is None else self._venue_config(s.venue).latency(order.id)
+
+    def _live_at(self, order: Order) -> int:
+        """When the order reaches its venue: it trades on the first bar starting then or
+        after (its submission, without latency)."""
+        return order.ts_submitted + self._latency(order)
 
     def _venue_config(self, mic: str | None) -> SimulatedVenueConfig:
         """The simulated venue an order was routed to (its ``OrderSubmitted.venue``)."""

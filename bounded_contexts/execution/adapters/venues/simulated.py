@@ -49,6 +49,25 @@ class SimulatedVenueConfig:
     mic: str | None = None
     maker_fee_bps: Decimal | None = None
     """Fee of a fill that added liquidity; ``None``: the same as ``fee_bps``."""
+    latency_ns: int = 0
+    """One-way latency to the venue: an order reaches it (and is acknowledged) this long
+    after it is sent, and trades on the first bar starting then or after; a fill reaches us
+    this long after it executes."""
+    latency_jitter_ns: int = 0
+    """Up to this much more latency per order, drawn from the order's id and ``seed``: the
+    same order meets the same latency on every run and replay."""
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.latency_ns < 0 or self.latency_jitter_ns < 0:
+            raise ValueError("latency_ns and latency_jitter_ns must not be negative")
+
+    def latency(self, order_id: UUID) -> int:
+        """This order's one-way latency, deterministic under ``seed``."""
+        if not self.latency_jitter_ns:
+            return self.latency_ns
+        draw = uuid.uuid5(VENUE_TRADE_NAMESPACE, f"latency/{self.seed}/{order_id}").int
+        return self.latency_ns + draw % (self.latency_jitter_ns + 1)
 
     def fee(self, quantity: Decimal, price: Decimal, *, maker: bool) -> Decimal:
         bps = self.maker_fee_bps if maker and self.maker_fee_bps is not None else self.fee_bps
