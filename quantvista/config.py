@@ -67,6 +67,10 @@ class Settings:
             callers without credentials (``QUANTVISTA_RATE_LIMIT_QUERIES`` 50/100,
             ``_MUTATIONS`` 10/20, ``_ANONYMOUS`` 5/10); ``None`` when
             ``QUANTVISTA_RATE_LIMITS=off``.
+        execution_config: a TOML file of the execution context's settings — the account, the
+            firm's default pre-trade limits, the session close, the simulated venues
+            (routing, fees, latency) — (``QUANTVISTA_EXECUTION_CONFIG``; see
+            ``docs/execution-config.example.toml``); ``None``: the built-in defaults.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -93,6 +97,7 @@ class Settings:
     ory_kratos_cookie_name: str = "ory_kratos_session"
     insecure_dev_auth: bool = False
     smtp: SmtpConfig | None = None
+    execution_config: Path | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -137,6 +142,9 @@ class Settings:
             ory_kratos_public_url=env.get("ORY_KRATOS_PUBLIC_URL") or None,
             ory_kratos_cookie_name=env.get("ORY_KRATOS_COOKIE_NAME", "ory_kratos_session"),
             smtp=_smtp(env),
+            execution_config=Path(env["QUANTVISTA_EXECUTION_CONFIG"])
+            if env.get("QUANTVISTA_EXECUTION_CONFIG")
+            else None,
             rate_limits=None
             if env.get("QUANTVISTA_RATE_LIMITS", "on").lower() in ("off", "0", "no", "false")
             else (

@@ -136,14 +136,22 @@ class Platform:
     def configured(cls, database_url: str, pulsar_url: str | None, settings: Settings) -> Platform:
         """The platform a CLI command runs, on the servers it started or was pointed at; who
         is notified of what is asked of the authoriser the settings choose (Keto or local)."""
+        from quantvista.execution_config import load_execution_config
         from quantvista.security import authoriser
 
+        execution = (
+            ExecutionConfig()
+            if settings.execution_config is None
+            else load_execution_config(settings.execution_config)
+        )
         return cls(
             database_url,
             pulsar_url,
             tenant=settings.pulsar_tenant,
             faults=FaultPlan(settings.fault_plan),
-            config=PipelineConfig(notifications=NotificationConfig(smtp=settings.smtp)),
+            config=PipelineConfig(
+                execution=execution, notifications=NotificationConfig(smtp=settings.smtp)
+            ),
             recipients=lambda: AuthorisationRecipients(authoriser(settings, database_url)),
         )
 
