@@ -122,8 +122,8 @@ def test_a_rejected_order_is_answered_as_recorded_and_reported_as_rejected(
     graphql, commands
 ) -> None:
     commands.breaches = (
-        ControlBreach("max_order_notional", Decimal(100000), Decimal("10000000000.00")),
-        ControlBreach("cash", Decimal("1000000"), Decimal("10000000000.00")),
+        ControlBreach("max_order_notional", Decimal(100000), Decimal("10000000000.00"), "firm"),
+        ControlBreach("cash", Decimal("1000000"), Decimal("10000000000.00"), "account:acc-1"),
     )
     body = graphql(PLACE, {"input": order_input(quantity="100000000")})
     assert body["data"]["placeOrder"] == {
@@ -140,9 +140,20 @@ def test_a_rejected_order_is_answered_as_recorded_and_reported_as_rejected(
         "control": "max_order_notional",
         "limit": "100000",
         "value": "10000000000.00",
+        "scope": "firm",
         "breaches": [
-            {"control": "max_order_notional", "limit": "100000", "value": "10000000000.00"},
-            {"control": "cash", "limit": "1000000", "value": "10000000000.00"},
+            {
+                "control": "max_order_notional",
+                "limit": "100000",
+                "value": "10000000000.00",
+                "scope": "firm",
+            },
+            {
+                "control": "cash",
+                "limit": "1000000",
+                "value": "10000000000.00",
+                "scope": "account:acc-1",
+            },
         ],
         "orderId": PLACED,
         "position": "102",
