@@ -23,6 +23,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from bounded_contexts.support.domain.access_model import PlatformPermission
+from bounded_contexts.support.domain.mifid.order_records import event_code
 from gateway import decimals
 from gateway.ids import global_id
 from gateway.ports import RecordedOrder
@@ -196,6 +197,15 @@ class OrderEvent:
     @strawberry.field
     def ts_event_iso(self) -> UtcTimestamp:
         return UtcTimestamp(self.ts_event)
+
+    @strawberry.field(
+        description="Its ISO 20022 order event code, as the RTS 24 order records give it: "
+        "NEWO, CHME, CAME, REMO, EXPI, PARF, FILL or TRIG; null for an event without one "
+        "(an acknowledgement, a trailing stop's move, a refused amendment, a routing choice)."
+    )
+    def iso_event_code(self) -> str | None:
+        payload = self.payload if isinstance(self.payload, dict) else {}
+        return event_code(self.type, payload, str(payload.get("actor", "")))
 
 
 @strawberry.type(description="One (partial) execution of an order.")

@@ -69,6 +69,17 @@ def test_an_amendment_is_acknowledged_a_refused_one_recorded_and_both_in_the_ord
         ("OrderAmended", "CHME"),
         ("OrderAmendRejected", None),
     ]
+    history = desk.call(
+        "trader-1",
+        "query ($id: ID!) { order(id: $id) { events { type isoEventCode } } }",
+        {"id": order_id},
+    )
+    assert [(e["type"], e["isoEventCode"]) for e in history["data"]["order"]["events"]] == [
+        ("OrderSubmitted", "NEWO"),
+        ("OrderAccepted", None),
+        ("OrderAmended", "CHME"),
+        ("OrderAmendRejected", None),
+    ]
     assert [(r.initial_quantity, r.limit_price) for r in rows] == [
         ("1", "1"),
         ("1", "1"),
