@@ -563,7 +563,7 @@ class ExecutionService:
                 to_send,
                 account=account,
                 reference_price=priced,
-                open_buy_notional=self._open_buy_notional(amended.account_id, besides=order.id),
+                open_buy_notional=self._open_buy_notional(amended.account_id, besides=order),
                 limits=self.config.limits,
                 scoped=self.controls.scoped_limits(scopes),
                 messages_sent=lambda scope: self.controls.messages_sent(scope, now),
@@ -1046,20 +1046,17 @@ class ExecutionService:
             if o.submitted is not None and o.submitted.instrument_id == instrument_id
         ]
 
-    def _open_buy_notional(self, account_id: str, *, besides: UUID | None = None) -> Decimal:
+    def _open_buy_notional(self, account_id: str, *, besides: Order | None = None) -> Decimal:
         """What the account's working buys may still cost (``besides``: leave one out, the
-        order being amended, whose new terms are checked on their own)."""
-        total = Decimal(0)
+        order being amended, whose new terms are checked on their own). On every submit's
+        path: one pass, identity comparisons, no property calls."""
+        total, last_price, zero = Decimal(0), self.last_price, Decimal(0)
         for o in self.working.values():
             s = o.submitted
-            if s is not None and s.account_id == account_id and s.side == "BUY" and o.id != besides:
-                price = (
-                    s.limit_price
-                    or self.last_price.get(s.instrument_id)
-                    or o.reference_price
-                    or Decimal(0)
-                )
-                total += o.remaining * price
+            if s is None or s.side != "BUY" or s.account_id != account_id or o is besides:
+                continue
+            price = s.limit_price or last_price.get(s.instrument_id) or o.reference_price or zero
+            total += (s.quantity - o.filled) * price
         return total
 
 
