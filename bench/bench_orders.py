@@ -7,7 +7,8 @@ placed one after another through ``ExecutionCommands.place_order`` — the Graph
 catch-up with the store, validation, the kill-switch lookup, the pre-trade controls, the
 Order aggregate, and one append of ``OrderSubmitted`` + ``OrderAccepted`` with the hash
 chain. Printed: orders/s and the per-order latency p50/p99, with and without limits set at
-five scopes.
+five scopes (each line starts with no working order: the resting orders accumulate, and the
+cash control adds up the working buys, so each line's latency grows with its own count).
 
 Reference, measured in the same run: appending the same two events per order straight to the
 execution store (``EventStore.append``, one transaction per order, no domain code) — the
@@ -111,6 +112,10 @@ def main() -> None:
             )
             platform.run_until_caught_up()
             plain_s, plain = place_orders(platform, listings[0].instrument_id, ORDERS)
+            # The same working set for the second line: the first line's orders cancelled.
+            platform.execution_commands.cancel_all_orders(
+                RISK, scope="account:DEMO-001", reason="bench"
+            )
             for scope in ("firm", "account:DEMO-001", "trader:bench-trader", "venue:XETR"):
                 platform.execution_commands.set_risk_limits(
                     RISK,
