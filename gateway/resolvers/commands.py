@@ -26,6 +26,7 @@ from graphql import GraphQLError
 
 from bounded_contexts.execution.domain.errors import (
     AccountAlreadyOpen,
+    AtTheBroker,
     ControlStateConflict,
     ExecutionError,
     IllegalOrderTransition,
@@ -96,7 +97,9 @@ def _translate(
         return BadUserInput(message, field=fields.get(error.field or ""))
     if isinstance(error, OrderNotFound):
         return NotFound(message, field="orderId")
-    if isinstance(error, IllegalOrderTransition | ControlStateConflict | AccountAlreadyOpen):
+    if isinstance(
+        error, IllegalOrderTransition | ControlStateConflict | AccountAlreadyOpen | AtTheBroker
+    ):
         return IllegalState(message)
     return Rejected(message)
 

@@ -16,6 +16,7 @@ from bounded_contexts.execution.application.service import (
     OpenAccount,
     SubmitOrder,
 )
+from bounded_contexts.execution.application.venue_reports import VenueReport
 from bounded_contexts.execution.domain.controls.events import Limits
 from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.errors import OrderNotFound
@@ -323,12 +324,26 @@ class ExecutionCommands:
 
         return self._run(principal, key, work, answer)
 
+    # -- a broker's reports ---------------------------------------------------------------
+    def record_broker_report(self, report: VenueReport, *, venue: str) -> int | None:
+        """Record what a broker reported (on its link's thread); the store position written,
+        or None when the report changed nothing (a duplicate, a pending state)."""
+        return self._run(
+            Principal(venue),
+            f"broker-report/{venue}/{report.exec_id}",
+            lambda uow, cause: self.service.on_broker_report(report, uow, cause),
+            lambda recorded, uow, positions: max(positions) if recorded else None,
+            actor=f"venue:{venue}",
+        )
+
     def _run(
         self,
         principal: Principal,
         key: str,
         work: Callable[[EventsToAppend, Cause], _R],
         answer: Callable[[_R, EventsToAppend, list[int]], _T],
+        *,
+        actor: str | None = None,
     ) -> _T:
         """Run ``work`` under the service's lock, on a view caught up with the store, and
         append what it recorded; ``answer`` builds the reply under the same lock."""
@@ -340,7 +355,9 @@ class ExecutionCommands:
                 self.prepare()
                 self.service.catch_up()
                 cause = Cause.origin(
-                    ts_event=self.clock_ns(), actor=f"person:{principal.subject}", key=key
+                    ts_event=self.clock_ns(),
+                    actor=actor or f"person:{principal.subject}",
+                    key=key,
                 )
                 uow = EventsToAppend()
                 try:

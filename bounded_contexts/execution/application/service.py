@@ -36,6 +36,7 @@ from bounded_contexts.execution.adapters.venues.simulated import (
     trailing_trigger,
     venue_trade_id,
 )
+from bounded_contexts.execution.application.venue_reports import VenueReport
 from bounded_contexts.execution.domain.account import Account
 from bounded_contexts.execution.domain.algorithms import AlgorithmRegistry, RegisteredAlgorithm
 from bounded_contexts.execution.domain.controls.book import ControlBook
@@ -51,6 +52,7 @@ from bounded_contexts.execution.domain.controls.risk_limits import RiskLimits
 from bounded_contexts.execution.domain.controls.scope import ControlScope, OrderScopes
 from bounded_contexts.execution.domain.errors import (
     AccountAlreadyOpen,
+    AtTheBroker,
     InvalidAccount,
     InvalidOrder,
     OrderNotFound,
@@ -74,7 +76,7 @@ from bounded_contexts.execution.domain.instrument import (
     DEFAULT_TICK_SIZE,
     InstrumentTerms,
 )
-from bounded_contexts.execution.domain.order import Order, order_id_for
+from bounded_contexts.execution.domain.order import Order, OrderStatus, order_id_for
 from bounded_contexts.execution.domain.order_terms import (
     ORDER_TYPES,
     day_order_expiry,
@@ -134,6 +136,10 @@ class ExecutionConfig:
     limits: PreTradeLimits = field(default_factory=PreTradeLimits)
     venue: SimulatedVenueConfig = field(default_factory=SimulatedVenueConfig)
     venues: tuple[SimulatedVenueConfig, ...] = ()
+    fix_broker_mic: str | None = None
+    """The MIC of a broker reached over FIX 4.4: orders routed there are acknowledged, filled
+    and cancelled by the broker's execution reports (``ExecutionService.on_broker_report``),
+    never by bars."""
     """More venues to route to: with any, every order is routed (``OrderRouted``) to the
     venue with the best expected price after fees among ``venue`` and these, each of which
     must then name its own MIC; without, every order goes to ``venue``."""
@@ -463,12 +469,13 @@ class ExecutionService:
             order.reject("; ".join(f.message for f in failures), tuple(f.breach for f in failures))
         else:
             self.controls.count_message(scopes, cause.ts_event)  # sent to the venue
-            # the simulated venue acknowledges as the order reaches it
-            order.accept(ts_acknowledged=cause.ts_event + self._latency(order))
+            if not self.at_broker(order):  # a FIX broker acknowledges by its own report
+                # the simulated venue acknowledges as the order reaches it
+                order.accept(ts_acknowledged=cause.ts_event + self._latency(order))
         self._hold(order)
         uow.save(order, cause)
         recent = self.bars.get(cmd.instrument_id)
-        if recent:
+        if recent and not self.at_broker(order):
             for bar in list(recent):
                 if not order.is_open:
                     break
@@ -535,6 +542,8 @@ class ExecutionService:
         order = self.orders.get(order_id)
         if order is None or order.submitted is None:
             raise OrderNotFound(order_id)
+        if self.at_broker(order):
+            raise AtTheBroker(order_id, order.submitted.venue or "")
         terms = self.instruments.get(order.submitted.instrument_id)
         if terms is not None:
             if quantity is not None:
@@ -589,6 +598,8 @@ class ExecutionService:
         order = self.orders.get(order_id)
         if order is None or order.submitted is None:
             raise OrderNotFound(order_id)
+        if self.at_broker(order):
+            raise AtTheBroker(order_id, order.submitted.venue or "")
         order.cancel(reason)
         self.controls.count_message(order_scopes(order.submitted), cause.ts_event)
         self._track(order)
@@ -649,6 +660,77 @@ class ExecutionService:
         )
         uow.save(account, cause)
         return account
+
+    # -- a FIX broker's execution reports ---------------------------------------------------
+    def on_broker_report(self, report: VenueReport, uow: EventsToAppend, cause: Cause) -> bool:
+        """Record what a FIX broker reported of one of our orders (ClOrdID: the order id in
+        hex): New -> accepted; a trade -> a fill (once per ExecID, kept with the fill, so a
+        report delivered again — even after a restart — is recognised); Canceled / Expired
+        -> cancelled / expired; Rejected -> rejected (or cancelled, if it was working). Other
+        reports (pending states, restatements, status) change nothing. Returns whether
+        anything was recorded."""
+        try:
+            order_id = UUID(hex=report.order_ref)
+        except ValueError:
+            log.warning("a broker report for an order that is not ours: %s", report.order_ref)
+            return False
+        order = self.orders.get(order_id)
+        if order is None or order.submitted is None or not self.at_broker(order):
+            log.warning("a broker report for an order the broker should not have: %s", order_id)
+            return False
+        s, kind, when = order.submitted, report.kind, report.transact_time or cause.ts_event
+        # the broker's facts belong to the order's chain (its lineage walks to them)
+        cause = dataclasses.replace(
+            cause, correlation_id=order.correlation_id or cause.correlation_id
+        )
+        if kind == "NEW" and order.status is OrderStatus.NEW:
+            order.accept(ts_acknowledged=when)
+        elif kind == "TRADE" and report.exec_id not in order.venue_fill_ids and order.is_open:
+            if order.status is OrderStatus.NEW:  # its New report was lost: it was accepted
+                order.accept(ts_acknowledged=when)
+            account = self.accounts[s.account_id]
+            quantity, price = report.last_qty, report.last_px
+            assert quantity is not None and price is not None
+            fee = report.commission or Decimal(0)
+            order.fill(
+                quantity,
+                price,
+                fee,
+                short_selling=short_selling_indicator(
+                    s.side,
+                    quantity,
+                    account.position(s.instrument_id),
+                    exempt=self.config.short_sale_exempt,
+                ),
+                venue_transaction_id=report.exec_id,
+                ts_executed=when,
+                ts_received=cause.ts_event,
+            )
+            account.book_fill(
+                order_id=order.id,
+                instrument_id=s.instrument_id,
+                side=s.side,
+                quantity=quantity,
+                price=price,
+                fee=fee,
+            )
+            uow.save(account, cause)
+        elif kind in ("CANCELED", "EXPIRED") and order.is_open:
+            if order.status is OrderStatus.NEW:
+                order.accept(ts_acknowledged=when)
+            if kind == "EXPIRED":
+                order.expire(f"at the broker: {report.text or 'its time in force ran out'}")
+            else:
+                order.cancel(f"cancelled at the broker{': ' + report.text if report.text else ''}")
+        elif kind == "REJECTED" and order.status is OrderStatus.NEW:
+            order.reject(f"rejected by the broker: {report.text or 'no reason given'}")
+        elif kind == "REJECTED" and order.is_open:
+            order.cancel(f"rejected by the broker: {report.text or 'no reason given'}")
+        else:
+            return False
+        self._track(order)
+        uow.save(order, cause)
+        return True
 
     # -- venue operations -------------------------------------------------------------------
     def halt_trading(
@@ -729,14 +811,17 @@ class ExecutionService:
         return [order.id for order in in_scope]
 
     def _working_in(self, scope: ControlScope) -> list[Order]:
-        """The open orders in ``scope`` (is_open: an order filled on this very bar may not be
-        untracked yet when a throttle engages)."""
+        """The open orders in ``scope`` this service can cancel (is_open: an order filled on
+        this very bar may not be untracked yet when a throttle engages). Orders working at a
+        FIX broker are not among them: cancels over FIX are not wired yet (the switch still
+        blocks every new order in the scope)."""
         return [
             order
             for order in self.working.values()
             if order.is_open
             and order.submitted is not None
             and scope in order_scopes(order.submitted)
+            and not self.at_broker(order)
         ]
 
     def release_kill_switch(
@@ -1040,11 +1125,21 @@ class ExecutionService:
             self.working.pop(order.id, None)
 
     def _open_orders(self, instrument_id: str) -> Iterable[Order]:
+        """The working orders the simulated venue fills on this instrument's bars (a FIX
+        broker's orders are filled by its reports)."""
+        fix = self.config.fix_broker_mic
         return [
             o
             for o in self.working.values()
-            if o.submitted is not None and o.submitted.instrument_id == instrument_id
+            if o.submitted is not None
+            and o.submitted.instrument_id == instrument_id
+            and (fix is None or o.submitted.venue != fix)
         ]
+
+    def at_broker(self, order: Order) -> bool:
+        """The order was routed to the FIX broker."""
+        fix = self.config.fix_broker_mic
+        return fix is not None and order.submitted is not None and order.submitted.venue == fix
 
     def _open_buy_notional(self, account_id: str, *, besides: Order | None = None) -> Decimal:
         """What the account's working buys may still cost (``besides``: leave one out, the

@@ -111,6 +111,7 @@ class Order(Aggregate):
         self.correlation_id: uuid.UUID | None = None  # the chain the order belongs to
         self.submitted_by = ""  # the actor of its OrderSubmitted (person:… or algo:…)
         self.fill_terms: dict[int, FillTerms] = {}  # by fill number, corrections applied
+        self.venue_fill_ids: set[str] = set()  # the venue's ids of its fills (a broker's ExecID)
         self.triggered_at: int | None = None  # when a conditional order's trigger was crossed
         self.trigger_price: Decimal | None = None  # the stop where it stands (trailing: moves)
         self.best_price: Decimal | None = None  # a trailing stop's best price seen
@@ -399,6 +400,8 @@ class Order(Aggregate):
                 self.status = OrderStatus.REJECTED
                 self.reject_reason, self.breaches = event.reason, event.breaches
             case OrderFilled():
+                if event.venue_transaction_id is not None:
+                    self.venue_fill_ids.add(event.venue_transaction_id)
                 self.fill_terms[event.fill_seq] = FillTerms(
                     event.quantity,
                     event.price,

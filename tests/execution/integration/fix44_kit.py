@@ -265,9 +265,11 @@ class QuickFixBroker:
         if order is None or not order.open:
             self._cancel_reject(message, "1")
             return
-        self._report(order, "6", "6", cl_ord_id=message.getField(11))
+        # OrigClOrdID(41) names the order cancelled (FIX 4.4: required in answer to a cancel)
+        cancel, orig = message.getField(11), message.getField(41)
+        self._report(order, "6", "6", cl_ord_id=cancel, orig=orig)
         order.open = False
-        self._report(order, "4", "4", cl_ord_id=message.getField(11))
+        self._report(order, "4", "4", cl_ord_id=cancel, orig=orig)
 
     def _replace(self, message: fix.Message) -> None:
         order = self.orders.get(message.getField(41))
