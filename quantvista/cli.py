@@ -317,7 +317,7 @@ def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> in
             # execution worker (the store arbitrates between instances).
             from quantvista.serving import serve_gateway
 
-            platform.build(["execution"])
+            platform.build(["execution"], fix_link=False)  # `serve execution` runs the link
             platform.start()
             serve_gateway(platform, infra.database_url, settings, console)
         else:

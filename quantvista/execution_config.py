@@ -14,13 +14,27 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from bounded_contexts.execution.adapters.venues.fix44.config import (
+    FixSessionConfig,
+    InvalidFixConfig,
+)
 from bounded_contexts.execution.adapters.venues.simulated import SimulatedVenueConfig
 from bounded_contexts.execution.application.service import ExecutionConfig
 from bounded_contexts.execution.domain.pretrade import PreTradeLimits
 from quantvista.config import ConfigurationError
 
 MS = 1_000_000
-_SECTIONS = {"account", "limits", "session", "venues"}
+_SECTIONS = {"account", "limits", "session", "venues", "fix_broker"}
+_FIX = {
+    "mic",
+    "host",
+    "port",
+    "sender_comp_id",
+    "target_comp_id",
+    "store_path",
+    "heartbeat_interval_s",
+    "store_fsync",
+}
 _ACCOUNT = {"id", "currency", "initial_cash", "trading_capacity", "short_sale_exempt"}
 _VENUE_DECIMALS = {"slippage_bps", "fee_bps", "maker_fee_bps", "min_fee", "max_participation"}
 _VENUE_INTS = {"latency_ms", "latency_jitter_ms", "seed"}
@@ -63,6 +77,10 @@ def execution_config(data: dict[str, Any], *, where: str) -> ExecutionConfig:
     ]
     if venues:
         changes["venue"], changes["venues"] = venues[0], tuple(venues[1:])
+    if "fix_broker" in data:
+        changes["fix_broker_mic"], changes["fix_broker"] = _fix_broker(
+            data["fix_broker"], f"{where} [fix_broker]"
+        )
     try:
         return replace(config, **changes)
     except ValueError as error:  # the config's own checks (capacity, distinct MICs …)
@@ -111,6 +129,30 @@ def _venue(table: Any, where: str) -> SimulatedVenueConfig:
     if "seed" in table:
         values["seed"] = _positive_int(table["seed"], f"{where} seed", 0)
     return SimulatedVenueConfig(**values)
+
+
+def _fix_broker(table: Any, where: str) -> tuple[str, FixSessionConfig]:
+    """The broker's MIC (orders routed there go over FIX) and the session to it."""
+    _only(table, _FIX, where)
+    for key in ("mic", "host", "port", "sender_comp_id", "target_comp_id", "store_path"):
+        if key not in table:
+            raise ConfigurationError(f"{where}: {key} is required")
+    mic = _text(table["mic"], f"{where} mic")
+    try:
+        session = FixSessionConfig(
+            host=_text(table["host"], f"{where} host"),
+            port=_positive_int(table["port"], f"{where} port"),
+            sender_comp_id=_text(table["sender_comp_id"], f"{where} sender_comp_id"),
+            target_comp_id=_text(table["target_comp_id"], f"{where} target_comp_id"),
+            store_path=Path(_text(table["store_path"], f"{where} store_path")),
+            heartbeat_interval_s=_positive_int(
+                table.get("heartbeat_interval_s", 30), f"{where} heartbeat_interval_s"
+            ),
+            store_fsync=_flag(table.get("store_fsync", True), f"{where} store_fsync"),
+        )
+    except InvalidFixConfig as error:
+        raise ConfigurationError(f"{where}: {error}") from None
+    return mic, session
 
 
 def _only(table: Any, allowed: set[str], where: str) -> None:

@@ -122,6 +122,7 @@ class Platform:
         self.bus = PulsarBus(pulsar_url, tenant) if pulsar_url else None
         self.watch = DatabaseWatch(database_url)
         self.signals: StoreSignals | None = None  # built with the consumers
+        self.fix_link: Any = None  # a FixVenueLink, when a FIX broker is configured
         self.health = HealthBook(self.read_store, reachable=lambda: self.watch.reachable)
         self.readiness_limits = ReadinessLimits()
         self._execution: ExecutionService | None = None
@@ -202,7 +203,7 @@ class Platform:
             self._ingestion = IngestionService(self.stores["ingestion"])
         return self._ingestion
 
-    def build(self, contexts: Iterable[str] = CONTEXT_COMPONENTS) -> None:
+    def build(self, contexts: Iterable[str] = CONTEXT_COMPONENTS, *, fix_link: bool = True) -> None:
         """Build the relays and consumers of the named contexts (all by default)."""
         wanted = set(contexts)
         s = self.stores
@@ -252,6 +253,13 @@ class Platform:
             self.execution_commands.prepare = execution_policy.ensure_ready
             self.execution_commands.invalidate = execution_policy.reset
             consumers.append(policy(execution_policy, effects))
+            broker = self.config.execution.fix_broker
+            if fix_link and broker is not None and self.config.execution.fix_broker_mic:
+                from bounded_contexts.execution.adapters.venues.fix44.link import FixVenueLink
+
+                self.fix_link = FixVenueLink(
+                    self.execution_commands, broker, self.config.execution.fix_broker_mic
+                )
         if "sagas" in wanted:
             consumers.append(
                 policy(
@@ -288,8 +296,13 @@ class Platform:
         for component in self.components:
             component.health_listener = self.health.record
             component.start()
+        if self.fix_link is not None:
+            self.fix_link.start()
 
     def stop(self) -> None:
+        if self.fix_link is not None:
+            self.fix_link.stop()
+            self.fix_link = None
         stopping = [*self.workers, *self.consumers, *self.relays]
         for component in stopping:  # all at once: a component waiting on a lost database
             component.request_stop()  # must not hold up the others

@@ -164,7 +164,7 @@ def worker_app() -> FastAPI:
     platform = Platform.configured(
         os.environ[WORKER_DATABASE_URL], os.environ.get(WORKER_PULSAR_URL) or None, settings
     )
-    platform.build(["execution"])
+    platform.build(["execution"], fix_link=False)  # one FIX session: `serve execution`'s
     platform.start()
     database_url = os.environ[WORKER_DATABASE_URL]
     app = create_app(

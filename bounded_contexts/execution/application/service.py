@@ -24,6 +24,7 @@ from datetime import time
 from decimal import Decimal
 from uuid import UUID
 
+from bounded_contexts.execution.adapters.venues.fix44.config import FixSessionConfig
 from bounded_contexts.execution.adapters.venues.simulated import (
     Execution,
     SimulatedVenueConfig,
@@ -140,6 +141,9 @@ class ExecutionConfig:
     """The MIC of a broker reached over FIX 4.4: orders routed there are acknowledged, filled
     and cancelled by the broker's execution reports (``ExecutionService.on_broker_report``),
     never by bars."""
+    fix_broker: FixSessionConfig | None = None
+    """The FIX session to that broker: the process that runs the execution context starts a
+    ``FixVenueLink`` over it (gateway workers do not: one session per SenderCompID)."""
     """More venues to route to: with any, every order is routed (``OrderRouted``) to the
     venue with the best expected price after fees among ``venue`` and these, each of which
     must then name its own MIC; without, every order goes to ``venue``."""

@@ -60,6 +60,20 @@ def test_given_settings_replace_the_defaults_and_two_venues_route() -> None:
         ({"venues": [{"mic": "XETR"}, {"mic": "XETR"}]}, "a distinct MIC for every venue"),
         ({"venues": [{"fee_bps": "-1"}]}, "must not be negative"),
         ({"venues": [{"latency_ms": -5}]}, "latency_ms must be an integer of at least 0"),
+        ({"fix_broker": {"mic": "XBRK"}}, "[fix_broker]: host is required"),
+        (
+            {
+                "fix_broker": {
+                    "mic": "XBRK",
+                    "host": "h",
+                    "port": 70000,
+                    "sender_comp_id": "US",
+                    "target_comp_id": "THEM",
+                    "store_path": "/tmp/s.sqlite",
+                }
+            },
+            "port must be 1-65535",
+        ),
     ],
 )
 def test_a_malformed_setting_is_refused_naming_it(data: dict[str, object], says: str) -> None:
@@ -80,3 +94,23 @@ def test_a_missing_or_broken_file_is_refused(tmp_path: Path) -> None:
 def test_the_environment_names_the_file() -> None:
     settings = Settings.from_env({"QUANTVISTA_EXECUTION_CONFIG": str(EXAMPLE)})
     assert settings.execution_config == EXAMPLE
+
+
+def test_a_fix_broker_is_the_mic_and_the_session_to_it() -> None:
+    config = execution_config(
+        {
+            "fix_broker": {
+                "mic": "XBRK",
+                "host": "fix.example",
+                "port": 9876,
+                "sender_comp_id": "QUANTVISTA",
+                "target_comp_id": "BROKER",
+                "store_path": "/var/lib/qv/fix.sqlite",
+                "heartbeat_interval_s": 10,
+            }
+        },
+        where="t.toml",
+    )
+    assert config.fix_broker_mic == "XBRK"
+    assert config.fix_broker is not None
+    assert (config.fix_broker.port, config.fix_broker.heartbeat_interval_s) == (9876, 10)

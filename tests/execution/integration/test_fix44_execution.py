@@ -153,3 +153,33 @@ def test_a_restarted_link_does_not_send_again_and_a_broker_cancel_is_recorded(
     finally:
         restarted.stop()
         platform.close()
+
+
+def test_a_platform_configured_with_a_fix_broker_runs_the_link_and_a_gateway_worker_does_not(
+    world: FixWorld, database_url: str
+) -> None:
+    config = ExecutionConfig(
+        venue=SimulatedVenueConfig(mic=BROKER), fix_broker_mic=BROKER, fix_broker=world.config
+    )
+    gateway_like = Platform(database_url, None, config=PipelineConfig(execution=config))
+    gateway_like.create_tables()
+    gateway_like.build(["execution"], fix_link=False)
+    assert gateway_like.fix_link is None  # one FIX session: the execution process's
+    gateway_like.close()
+
+    platform = Platform(database_url, None, config=PipelineConfig(execution=config))
+    platform.create_tables()
+    platform.build(["ingestion", "execution"])
+    try:
+        platform.start()
+        assert platform.fix_link is not None and platform.fix_link.broker.wait_logged_on(10)
+        listings = read_instruments(sample_path("instruments.csv"))[:1]
+        platform.ingestion.list_instruments(listings, actor="test")
+        assert wait_until(lambda: bool(platform.execution.instruments), 15)
+        order = place(platform, "LIMIT", limit_price=Decimal("101.5"))
+        assert wait_until(
+            lambda: platform.execution.orders[order.order_id].status is OrderStatus.ACCEPTED, 15
+        )
+    finally:
+        platform.close()
+    assert platform.fix_link is None  # stopped with the platform
