@@ -645,7 +645,7 @@ class Mutation:
     async def engage_kill_switch(
         self, info: strawberry.Info, scope: ControlScopeInput, reason: str
     ) -> KillSwitchPayload:
-        return await controls.engage_kill_switch(_context(info), scope, reason)
+        return await controls.change_kill_switch(_context(info), scope, reason, engage=True)
 
     @strawberry.mutation(
         description="Halt trading in an instrument at the simulated venue: working orders rest "
@@ -669,7 +669,7 @@ class Mutation:
     async def release_kill_switch(
         self, info: strawberry.Info, scope: ControlScopeInput, reason: str
     ) -> KillSwitchPayload:
-        return await controls.release_kill_switch(_context(info), scope, reason)
+        return await controls.change_kill_switch(_context(info), scope, reason, engage=False)
 
     @strawberry.mutation(
         description="Set a scope's pre-trade limits (RTS 6 Art. 15), replacing what it had. "

@@ -104,46 +104,42 @@ def _scope(args: argparse.Namespace) -> str:
     return str(ControlScope.parse(args.scope))  # a malformed scope fails before any server
 
 
-def _engage(args: argparse.Namespace, settings: Any, console: Console) -> int:
+def _recorded(args: argparse.Namespace, settings: Any, command: str) -> Any:
+    """Run one of the execution commands' control changes (by name) for ``--scope``,
+    ``--reason`` and ``--by``; its outcome."""
     from quantvista.mifid_cli import platform_started
 
     principal, scope = _principal(args), _scope(args)
     with platform_started(settings) as platform:
-        outcome = platform.execution_commands.engage_kill_switch(
-            principal, scope=scope, reason=args.reason
-        )
+        change = getattr(platform.execution_commands, command)
+        return change(principal, scope=scope, reason=args.reason)
+
+
+def _print_cancelled(console: Console, outcome: Any) -> None:
+    for order_id in outcome.cancelled_orders:
+        console.print(f"  cancelled {order_id}")
+
+
+def _engage(args: argparse.Namespace, settings: Any, console: Console) -> int:
+    outcome = _recorded(args, settings, "engage_kill_switch")
     console.print(
         f"kill switch of {outcome.scope} engaged (execution #{outcome.position}); "
         f"{len(outcome.cancelled_orders)} working order(s) cancelled"
     )
-    for order_id in outcome.cancelled_orders:
-        console.print(f"  cancelled {order_id}")
+    _print_cancelled(console, outcome)
     return 0
 
 
 def _release(args: argparse.Namespace, settings: Any, console: Console) -> int:
-    from quantvista.mifid_cli import platform_started
-
-    principal, scope = _principal(args), _scope(args)
-    with platform_started(settings) as platform:
-        outcome = platform.execution_commands.release_kill_switch(
-            principal, scope=scope, reason=args.reason
-        )
+    outcome = _recorded(args, settings, "release_kill_switch")
     console.print(f"kill switch of {outcome.scope} released (execution #{outcome.position})")
     return 0
 
 
 def _cancel_all(args: argparse.Namespace, settings: Any, console: Console) -> int:
-    from quantvista.mifid_cli import platform_started
-
-    principal, scope = _principal(args), _scope(args)
-    with platform_started(settings) as platform:
-        outcome = platform.execution_commands.cancel_all_orders(
-            principal, scope=scope, reason=args.reason
-        )
-    console.print(f"{len(outcome.cancelled_orders)} working order(s) of {scope} cancelled")
-    for order_id in outcome.cancelled_orders:
-        console.print(f"  cancelled {order_id}")
+    outcome = _recorded(args, settings, "cancel_all_orders")
+    console.print(f"{len(outcome.cancelled_orders)} working order(s) of {outcome.scope} cancelled")
+    _print_cancelled(console, outcome)
     return 0
 
 

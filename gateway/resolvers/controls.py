@@ -51,40 +51,22 @@ def _ids(outcome: ControlOutcome) -> list[strawberry.ID]:
     return [strawberry.ID(str(order_id)) for order_id in outcome.cancelled_orders]
 
 
-async def engage_kill_switch(
-    context: GatewayContext, scope: ControlScopeInput, reason: str
+async def change_kill_switch(
+    context: GatewayContext, scope: ControlScopeInput, reason: str, *, engage: bool
 ) -> KillSwitchPayload:
+    """Engage or release a scope's switch (the kill_switch permission, logged)."""
     text = scope_text(scope)
-    await context.caller.require(PlatformPermission.KILL_SWITCH, "engageKillSwitch", text)
+    operation = "engageKillSwitch" if engage else "releaseKillSwitch"
+    await context.caller.require(PlatformPermission.KILL_SWITCH, operation, text)
+    change = context.commands.engage_kill_switch if engage else context.commands.release_kill_switch
     outcome: ControlOutcome = await call_port(
-        functools.partial(
-            context.commands.engage_kill_switch, context.principal, scope=text, reason=reason
-        ),
+        functools.partial(change, context.principal, scope=text, reason=reason),
         fields={"scope": "scope", "reason": "reason"},
     )
     return KillSwitchPayload(
         scope=outcome.scope,
-        engaged=True,
+        engaged=engage,
         cancelled_order_ids=_ids(outcome),
-        position=StorePosition(outcome.position),
-    )
-
-
-async def release_kill_switch(
-    context: GatewayContext, scope: ControlScopeInput, reason: str
-) -> KillSwitchPayload:
-    text = scope_text(scope)
-    await context.caller.require(PlatformPermission.KILL_SWITCH, "releaseKillSwitch", text)
-    outcome: ControlOutcome = await call_port(
-        functools.partial(
-            context.commands.release_kill_switch, context.principal, scope=text, reason=reason
-        ),
-        fields={"scope": "scope", "reason": "reason"},
-    )
-    return KillSwitchPayload(
-        scope=outcome.scope,
-        engaged=False,
-        cancelled_order_ids=[],
         position=StorePosition(outcome.position),
     )
 
