@@ -88,6 +88,7 @@ class FixVenueLink:
         self.broker = FixBroker(config, clock=clock, on_report=self._on_report)
         self.sent = sent_order_refs(self.broker)
         self.unsendable: list[tuple[str, str]] = []  # (order ref, why): refused before the wire
+        self.unrecorded: list[tuple[ExecutionReport, str]] = []  # (report, why)
         self._stop = threading.Event()
         self._nudge = threading.Event()
         self._thread: threading.Thread | None = None
@@ -174,5 +175,13 @@ class FixVenueLink:
 
     # -- in ------------------------------------------------------------------------------------
     def _on_report(self, message: InboundApplicationMessage) -> None:
-        if isinstance(message, ExecutionReport):
+        """On the session's reader thread: a report that cannot be recorded (a fill larger
+        than the order, an unreachable store) is logged and kept in ``unrecorded`` for a
+        person to look at — it must not stop the session that carries the next ones."""
+        if not isinstance(message, ExecutionReport):
+            return
+        try:
             self.commands.record_broker_report(venue_report(message), venue=self.mic)
+        except Exception as error:  # see the docstring: the session must go on
+            log.error("broker report %s not recorded: %s", message.exec_id, error)
+            self.unrecorded.append((message, str(error)))
