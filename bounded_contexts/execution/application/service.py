@@ -84,6 +84,7 @@ from bounded_contexts.execution.domain.order_terms import (
     reducible_quantity,
 )
 from bounded_contexts.execution.domain.pretrade import (
+    PreTradeFailure,
     PreTradeLimits,
     kill_switch_engaged,
     no_reference_price,
@@ -445,30 +446,7 @@ class ExecutionService:
         order.submitted_by = cause.actor
         reference = cmd.reference_price or self.last_price.get(cmd.instrument_id)
         order.reference_price = reference
-        scopes = list(order_scopes(submitted))
-        switch = self.controls.engaged_over(scopes)
-        priced = reference or cmd.limit_price or cmd.stop_price
-        halt = self.halts.get(cmd.instrument_id)
-        if switch is not None:
-            failures = [kill_switch_engaged(ControlScope.parse(switch.scope), switch.reason)]
-        elif halt is not None and halt.halted:
-            failures = [trading_halted(cmd.instrument_id, halt.reason)]
-        elif priced is None:
-            failures = [no_reference_price(cmd.instrument_id)]
-        else:
-            now = cause.ts_event
-            failures = pretrade_failures(
-                submitted,
-                account=account,
-                reference_price=priced,
-                open_buy_notional=self._open_buy_notional(cmd.account_id),
-                limits=self.config.limits,
-                scoped=self.controls.scoped_limits(scopes),
-                messages_sent=lambda scope: self.controls.messages_sent(scope, now),
-            )
-        if cmd.reduce_only:
-            reduce = reduce_only_failure(submitted, account.position(cmd.instrument_id))
-            failures += [] if reduce is None else [reduce]
+        failures, scopes = self._controls_failures(submitted, account, reference, cause)
         if failures:
             order.reject("; ".join(f.message for f in failures), tuple(f.breach for f in failures))
         else:
@@ -559,31 +537,10 @@ class ExecutionService:
         amended = order.amended_terms(quantity, limit_price, stop_price)
         account = self.accounts[amended.account_id]
         to_send = dataclasses.replace(amended, quantity=amended.quantity - order.filled)
-        scopes = list(order_scopes(amended))
-        switch = self.controls.engaged_over(scopes)
         reference = self.last_price.get(amended.instrument_id) or order.reference_price
-        priced = reference or amended.limit_price or amended.stop_price
-        halt = self.halts.get(amended.instrument_id)
-        if switch is not None:
-            failures = [kill_switch_engaged(ControlScope.parse(switch.scope), switch.reason)]
-        elif halt is not None and halt.halted:
-            failures = [trading_halted(amended.instrument_id, halt.reason)]
-        elif priced is None:
-            failures = [no_reference_price(amended.instrument_id)]
-        else:
-            now = cause.ts_event
-            failures = pretrade_failures(
-                to_send,
-                account=account,
-                reference_price=priced,
-                open_buy_notional=self._open_buy_notional(amended.account_id, besides=order),
-                limits=self.config.limits,
-                scoped=self.controls.scoped_limits(scopes),
-                messages_sent=lambda scope: self.controls.messages_sent(scope, now),
-            )
-        if amended.reduce_only:
-            reduce = reduce_only_failure(to_send, account.position(amended.instrument_id))
-            failures += [] if reduce is None else [reduce]
+        failures, scopes = self._controls_failures(
+            to_send, account, reference, cause, besides=order
+        )
         if failures:
             order.reject_amendment(
                 "; ".join(f.message for f in failures),
@@ -597,6 +554,46 @@ class ExecutionService:
             order.amend(amended, ts_acknowledged=cause.ts_event + self._latency(order))
         uow.save(order, cause)
         return not failures
+
+    def _controls_failures(
+        self,
+        terms: OrderSubmitted,
+        account: Account,
+        reference: Decimal | None,
+        cause: Cause,
+        *,
+        besides: Order | None = None,
+    ) -> tuple[list[PreTradeFailure], list[ControlScope]]:
+        """What a new order, or an amendment's terms still to send, meets before the venue:
+        an engaged kill switch over any of its scopes, a halted instrument, no price to check
+        against, then every pre-trade limit of its scopes and reduce-only. ``besides``: the
+        order being amended, whose current terms the cash control leaves out. Returns the
+        failures (empty: it may go) and the order's scopes (to count the message)."""
+        scopes = list(order_scopes(terms))
+        switch = self.controls.engaged_over(scopes)
+        halt = self.halts.get(terms.instrument_id)
+        priced = reference or terms.limit_price or terms.stop_price
+        if switch is not None:
+            failures = [kill_switch_engaged(ControlScope.parse(switch.scope), switch.reason)]
+        elif halt is not None and halt.halted:
+            failures = [trading_halted(terms.instrument_id, halt.reason)]
+        elif priced is None:
+            failures = [no_reference_price(terms.instrument_id)]
+        else:
+            now = cause.ts_event
+            failures = pretrade_failures(
+                terms,
+                account=account,
+                reference_price=priced,
+                open_buy_notional=self._open_buy_notional(terms.account_id, besides=besides),
+                limits=self.config.limits,
+                scoped=self.controls.scoped_limits(scopes),
+                messages_sent=lambda scope: self.controls.messages_sent(scope, now),
+            )
+        if terms.reduce_only:
+            reduce = reduce_only_failure(terms, account.position(terms.instrument_id))
+            failures += [] if reduce is None else [reduce]
+        return failures, scopes
 
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
         order = self.orders.get(order_id)
