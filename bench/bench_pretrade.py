@@ -162,7 +162,7 @@ def submit_calls(open_orders: int, rng: random.Random, *, controlled: bool = Fal
             service.set_risk_limits(
                 ControlScope.parse(text), SCOPED_LIMITS, "bench", EventsToAppend(), cause
             )
-        for text in ("instrument:ELSEWHERE", "venue:XXXX"):
+        for text in ("instrument:ELSEWHERE", "venue:XLON"):
             service.engage_kill_switch(ControlScope.parse(text), "bench", EventsToAppend(), cause)
     for _ in range(open_orders):  # resting buys: the cash control adds them up
         service.submit(

@@ -112,8 +112,8 @@ def _change_controls(platform) -> None:  # type: ignore[no-untyped-def]
     desk, commands = Principal("risk-desk"), platform.execution_commands
     limits = Limits(max_order_quantity=Decimal(10), price_collar_pct=Decimal(3))
     commands.set_risk_limits(desk, scope="instrument:UNTRADED", limits=limits, reason="new")
-    commands.engage_kill_switch(desk, scope="venue:XXXX", reason="drill")
-    commands.release_kill_switch(desk, scope="venue:XXXX", reason="drill over")
+    commands.engage_kill_switch(desk, scope="venue:XLON", reason="drill")
+    commands.release_kill_switch(desk, scope="venue:XLON", reason="drill over")
     assert platform.wait_until_idle(timeout_s=60) is not None, platform.status()
 
 

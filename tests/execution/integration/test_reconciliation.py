@@ -73,7 +73,7 @@ def test_a_statement_is_reconciled_once_breaks_recorded_and_notified(database_ur
         assert before_trading.breaks == ()  # folded up to its time: nothing was held yet
 
         platform.execution_commands.engage_kill_switch(OPS, scope="account:DEMO-001", reason="x")
-        platform.execution_commands.engage_kill_switch(OPS, scope="venue:XXXX", reason="drill")
+        platform.execution_commands.engage_kill_switch(OPS, scope="venue:XLON", reason="drill")
         platform.run_until_caught_up()
         told = [(e.event.rule, e.event.recipient) for e in requested(platform.stores["support"])]
         assert ("reconciliation_break", "alice") in told
