@@ -223,7 +223,8 @@ class ContingentOrders:
             member.cancel(f"OCO: order {order.id} {what}")
             self._track(member)
             uow.save(member, firm)
-            self._settle_contingencies(member, uow, firm)
+            if member.id in self.children:  # the group is ended already: only its children
+                self._release_children(member, uow, firm)
 
     def _release_children(
         self: ExecutionService, parent: Order, uow: EventsToAppend, cause: Cause
