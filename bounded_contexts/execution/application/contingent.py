@@ -47,7 +47,11 @@ from bounded_contexts.execution.domain.contingency import (
     check_oto,
     oco_group_id,
 )
-from bounded_contexts.execution.domain.errors import ContingentAtTheBroker, InvalidOrder
+from bounded_contexts.execution.domain.errors import (
+    ContingentAtTheBroker,
+    InvalidOrder,
+    UnknownInstrument,
+)
 from bounded_contexts.execution.domain.order import Order, OrderStatus
 from events.effects import EventsToAppend
 from events.envelope import Cause
@@ -187,6 +191,8 @@ class ContingentOrders:
         except InvalidOrder as error:
             field = f"{name}.{error.field}" if error.field else name
             raise InvalidOrder(f"{name}: {error}", field=field) from error
+        except UnknownInstrument as error:
+            raise InvalidOrder(f"{name}: {error}", field=f"{name}.instrument_id") from error
         if self.at_broker(prepared.order):
             raise ContingentAtTheBroker(name, self.config.fix_broker_mic or "")
         return prepared
