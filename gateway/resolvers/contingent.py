@@ -40,6 +40,7 @@ def _member_paths(members: list[str]) -> dict[str, str]:
     for member in members:
         path = camel(member)
         paths[member] = path
+        paths[member.split("[")[0]] = path.split("[")[0]  # the list itself (its length)
         for name, field in _COMMAND_FIELDS.items():
             paths[f"{member}.{name}"] = f"{path}.{field}"
     return paths
