@@ -33,6 +33,7 @@ from bounded_contexts.execution.domain.events import (
 )
 from bounded_contexts.execution.domain.order import OrderStatus
 from bounded_contexts.execution.domain.pretrade import PreTradeLimits
+from events.codec import upcast
 from events.domain import DomainEvent
 from events.effects import EventsToAppend
 from tests.execution.unit.test_execution_service import MINUTE, T0, cause, command, service
@@ -460,3 +461,15 @@ def test_a_contingent_order_routed_to_the_fix_broker_is_refused() -> None:
     with pytest.raises(ContingentAtTheBroker, match="not supported at a FIX broker") as info:
         svc.submit_bracket(*bracket(), uow, cause(T0))
     assert info.value.field == "entry" and uow.items == [] and svc.orders == {}
+
+
+def test_a_v3_order_reads_as_v4_without_contingency() -> None:
+    v3 = command().__dict__  # any order: its OrderSubmitted as v3 stored it
+    submitted = OrderSubmitted(
+        v3["order_id"], "DEMO-001", "AAA", "BUY", "MARKET", D(10), None, "GTC", None, "MANUAL",
+        None, None,
+    ).to_payload()  # fmt: skip
+    del submitted["oco_group"], submitted["parent_order_id"]
+    payload = upcast(OrderSubmitted, 3, submitted, where="test")
+    event = OrderSubmitted.from_payload(payload)
+    assert (event.oco_group, event.parent_order_id) == (None, None)
