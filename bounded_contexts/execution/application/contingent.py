@@ -121,17 +121,18 @@ class ContingentOrders:
         *,
         children_oco: bool = False,
         names: Sequence[str] | None = None,
+        parent_name: str = "parent",
     ) -> list[UUID]:
         """Place a parent (sent now, as any order) and its children, recorded held until the
         parent is filled. ``children_oco``: the children form an OCO group (a bracket's
-        exits). ``names``: the children's paths in errors (default ``children[i]``)."""
+        exits). ``names``, ``parent_name``: the members' paths in errors (default
+        ``children[i]`` and ``parent``)."""
         names = list(names or (f"children[{i}]" for i in range(len(children))))
         check_oto(parent, children, names)
         group = None
         if children_oco:
             check_oco(children, names)
             group = oco_group_id(children[0].order_id)
-        parent_name = "parent" if names[0].startswith("children") else "entry"
         first = self._prepare_member(parent_name, parent, cause)
         held = [
             self._prepare_member(
@@ -171,6 +172,7 @@ class ContingentOrders:
             cause,
             children_oco=True,
             names=["stop_loss", "take_profit"],
+            parent_name="entry",
         )
         return [entry_id, profit_id, stop_id]
 
