@@ -214,6 +214,15 @@ class ContingentOrders:
         if order.id in self.children and (order.status is OrderStatus.FILLED or not order.is_open):
             self._release_children(order, uow, cause)
 
+    def _settle_all(
+        self: ExecutionService, orders: list[Order], uow: EventsToAppend, cause: Cause
+    ) -> None:
+        """After a bulk cancel (kill switch, cancel-all) has cancelled every order in its scope
+        — held children included, each with the scope's own reason — settle what that means
+        for members of their groups outside the scope."""
+        for order in orders:
+            self._settle_contingencies(order, uow, cause)
+
     def _end_oco_group(
         self: ExecutionService, order: Order, uow: EventsToAppend, cause: Cause
     ) -> None:

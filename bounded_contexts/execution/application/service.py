@@ -859,11 +859,10 @@ class ExecutionService(ContingentOrders):
         reason = checked_reason(reason)
         in_scope = self._working_in(scope)
         for order in in_scope:
-            if order.is_open:  # a group's member may have gone with an earlier one
-                order.cancel(reason)
-                self._track(order)
-                uow.save(order, cause)
-                self._settle_contingencies(order, uow, cause)
+            order.cancel(reason)
+            self._track(order)
+            uow.save(order, cause)
+        self._settle_all(in_scope, uow, cause)  # group members outside the scope
         return [order.id for order in in_scope]
 
     def engage_kill_switch(
@@ -877,11 +876,10 @@ class ExecutionService(ContingentOrders):
         self._hold(switch)
         uow.save(switch, cause)
         for order in in_scope:
-            if order.is_open:  # a group's member may have gone with an earlier one
-                order.cancel(f"kill switch of {scope} engaged: {switch.reason}")
-                self._track(order)
-                uow.save(order, cause)
-                self._settle_contingencies(order, uow, cause)
+            order.cancel(f"kill switch of {scope} engaged: {switch.reason}")
+            self._track(order)
+            uow.save(order, cause)
+        self._settle_all(in_scope, uow, cause)  # group members outside the scope
         return [order.id for order in in_scope]
 
     def _working_in(self, scope: ControlScope) -> list[Order]:
