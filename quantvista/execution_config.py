@@ -36,7 +36,14 @@ _FIX = {
     "store_fsync",
 }
 _ACCOUNT = {"id", "currency", "initial_cash", "trading_capacity", "short_sale_exempt"}
-_VENUE_DECIMALS = {"slippage_bps", "fee_bps", "maker_fee_bps", "min_fee", "max_participation"}
+_VENUE_DECIMALS = {
+    "slippage_bps",
+    "fee_bps",
+    "maker_fee_bps",
+    "min_fee",
+    "max_participation",
+    "resting_depth_fraction",
+}
 _VENUE_INTS = {"latency_ms", "latency_jitter_ms", "seed"}
 
 
@@ -128,7 +135,10 @@ def _venue(table: Any, where: str) -> SimulatedVenueConfig:
         values["latency_jitter_ns"] = jitter * MS
     if "seed" in table:
         values["seed"] = _positive_int(table["seed"], f"{where} seed", 0)
-    return SimulatedVenueConfig(**values)
+    try:
+        return SimulatedVenueConfig(**values)
+    except ValueError as error:  # a value out of its range (a participation above 1 …)
+        raise ConfigurationError(f"{where}: {error}") from None
 
 
 def _fix_broker(table: Any, where: str) -> tuple[str, FixSessionConfig]:

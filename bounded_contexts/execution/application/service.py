@@ -24,6 +24,12 @@ from datetime import time
 from decimal import Decimal
 from uuid import UUID
 
+from bounded_contexts.execution.adapters.venues.book import (
+    BarShare,
+    LevelTrade,
+    queue_on_joining,
+    trade_at_level,
+)
 from bounded_contexts.execution.adapters.venues.fix44.config import FixSessionConfig
 from bounded_contexts.execution.adapters.venues.simulated import (
     Execution,
@@ -107,6 +113,8 @@ from events.store import EventStore, PoisonEvent
 log = logging.getLogger(__name__)
 
 MAX_CACHED_BARS = 100_000  # per instrument; bounds memory in a long catch-up
+IOC_FOK = ("IOC", "FOK")
+MAX_BAR_SHARES = 10_000  # before the shares of bars no longer held are dropped
 VENUE_ACTOR = "venue:simulated"
 THROTTLE_ACTOR = "system:execution-throttle"
 
@@ -240,6 +248,9 @@ class ExecutionService:
         self.halts: dict[str, InstrumentHalt] = {}  # by instrument, ever halted
         self.seen_position = 0  # the last store position this view has taken in
         self._aggregates: dict[UUID, Aggregate] = {}  # every aggregate held, by id
+        self.bar_shares: dict[tuple[str, str | None, str, int], BarShare] = {}
+        """What the firm's orders took of each recent bar, by (instrument, venue, side, bar
+        start): the venue's participation cap is shared by all of them (see ``book``)."""
 
     # -- loading ------------------------------------------------------------------
     def reload_own_state(self) -> None:
@@ -250,6 +261,7 @@ class ExecutionService:
         self.controls = ControlBook(self.config.limits)
         self.halts = {}
         self._aggregates, self.seen_position = {}, 0
+        self.bar_shares = {}
         self._take_in_stored(strict=False)
         self.recall_arrivals()  # from the bars this view still holds (none at a first load)
 
@@ -365,6 +377,18 @@ class ExecutionService:
         if not recent or bar.ts_start > recent[-1].ts_start:
             recent.append(bar)
         self.last_price[instrument_id] = close
+        if len(self.bar_shares) > MAX_BAR_SHARES:
+            self._forget_old_shares()
+
+    def _forget_old_shares(self) -> None:
+        """Drop what orders took of bars no order can execute on any more (older than every
+        bar still held): the shares stay bounded by the bar cache."""
+        oldest = {i: bars[0].ts_start for i, bars in self.bars.items() if bars}
+        self.bar_shares = {
+            key: share
+            for key, share in self.bar_shares.items()
+            if key[3] >= oldest.get(key[0], key[3])
+        }
 
     # -- commands -----------------------------------------------------------------
     def account(self, uow: EventsToAppend, cause: Cause, account_id: str | None = None) -> Account:
@@ -490,19 +514,59 @@ class ExecutionService:
         return time_in_force, cmd.expire_at
 
     def recall_arrivals(self) -> None:
-        """After a restart, tell each open order which bar it arrived on, from the bars just
-        reloaded (the first at or after its submission), so that a post-only order judged on
-        arrival before the restart is not judged again on a later bar."""
+        """After a restart, rebuild what the venue knew of the open orders from the bars just
+        reloaded: which bar each arrived on (the first at or after its submission), so that a
+        post-only order judged on arrival before the restart is not judged again on a later
+        bar; where a resting order stands in its queue (from where it joined, worked off by
+        every bar since); and what the firm's orders took of each bar held."""
         for order in self.working.values():
             s = order.submitted
-            if s is None or order.arrived_at is not None:
+            if s is None:
                 continue
-            first = None
-            for bar in reversed(self.bars.get(s.instrument_id, ())):  # recent orders: short
-                if bar.ts_start < self._live_at(order):
-                    break
-                first = bar.ts_start
-            order.arrived_at = first
+            if order.arrived_at is None:
+                first = None
+                for bar in reversed(self.bars.get(s.instrument_id, ())):  # recent: short
+                    if bar.ts_start < self._live_at(order):
+                        break
+                    first = bar.ts_start
+                order.arrived_at = first
+            if order.queued_at is not None and order.queue_ahead > 0:
+                self._recall_queue(order)
+        if not self.bar_shares:
+            self._recall_shares()
+
+    def _recall_queue(self, order: Order) -> None:
+        """Work the queue ahead of a resting order off by every held bar since it joined —
+        the same steps ``_execute`` took bar by bar (queue ahead only ever shrinks)."""
+        s = order.submitted
+        assert s is not None and s.limit_price is not None and order.queued_at is not None
+        tick = self._tick(s.instrument_id)
+        for held in self.bars.get(s.instrument_id, ()):
+            if held.ts_start < order.queued_at:
+                continue
+            order.queue_ahead = trade_at_level(
+                side=s.side,
+                price=s.limit_price,
+                queue_ahead=order.queue_ahead,
+                high=held.high,
+                low=held.low,
+                volume=held.volume,
+                tick=tick,
+            ).queue_ahead
+
+    def _recall_shares(self) -> None:
+        """What the firm's fills at simulated venues took of each bar still held."""
+        held = {i: bars[0].ts_start for i, bars in self.bars.items() if bars}
+        for order in self.orders.values():
+            s = order.submitted
+            if s is None or not order.fill_terms or self.at_broker(order):
+                continue
+            oldest = held.get(s.instrument_id)
+            for terms in order.fill_terms.values():
+                ts = terms.ts_executed
+                if oldest is None or ts is None or ts < oldest:
+                    continue
+                self._share(s.instrument_id, s.venue, s.side, ts).took(terms.quantity, terms.price)
 
     def amend(
         self,
@@ -880,10 +944,29 @@ class ExecutionService:
         uow.save(self.accounts[submitted.account_id], cause)
 
     def on_bar(self, instrument_id: str, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
-        for order in self._open_orders(instrument_id):
+        """The venue's turn on a bar: every order live by then, in price-time priority (they
+        share the bar, see ``book``)."""
+        live = [o for o in self._open_orders(instrument_id) if self._live_at(o) <= bar.ts_start]
+        for order in sorted(live, key=self._priority):
             # is_open: a throttle tripped by an earlier fill on this bar may have cancelled it
-            if order.is_open and self._live_at(order) <= bar.ts_start:
+            if order.is_open:
                 self._execute(order, bar, uow, cause)
+
+    def _priority(self, order: Order) -> tuple[int, Decimal, int, int]:
+        """Price-time priority at the venue: market orders, then limits best price first,
+        then conditional orders (which trigger during the bar); within a price, the one
+        resting longest (joined its queue first), then the one submitted first (the sort is
+        stable: orders submitted at the same instant keep the order they were received in)."""
+        s = order.submitted
+        assert s is not None
+        if not order.is_live:
+            rank, price = 2, Decimal(0)
+        elif order.live_type == "MARKET" or s.limit_price is None:
+            rank, price = 0, Decimal(0)
+        else:
+            rank, price = 1, -s.limit_price if s.side == "BUY" else s.limit_price
+        queued = order.queued_at if order.queued_at is not None else self._live_at(order)
+        return rank, price, queued, order.ts_submitted
 
     # -- internals ----------------------------------------------------------------
     def _execute(self, order: Order, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
@@ -894,6 +977,7 @@ class ExecutionService:
         expire what an IOC or FOK order leaves on its one bar."""
         s = order.submitted
         assert s is not None
+        level = self._work_queue(order, bar)  # the market traded at its level, halted or not
         halt = self.halts.get(s.instrument_id)
         if (
             halt is not None
@@ -926,6 +1010,9 @@ class ExecutionService:
                 (ControlBreach("post_only", s.limit_price, bar.open),),
             )
         else:
+            resting = self._rests(order, bar)
+            if resting and order.queued_at is None:
+                level = self._join_queue(order, bar)
             execution = match(
                 side=s.side,
                 order_type=order.live_type,
@@ -933,7 +1020,8 @@ class ExecutionService:
                 remaining=remaining,
                 bar=bar,
                 config=self._venue_config(s.venue),
-                maker_only=s.post_only,
+                maker_only=s.post_only or resting,
+                room=self._room(order, bar, level if resting else None),
             )
             if s.time_in_force == "FOK" and (
                 execution is None or execution.quantity < remaining or remaining < order.remaining
@@ -979,7 +1067,85 @@ class ExecutionService:
             remaining=remaining,
             bar=bar,
             config=self._venue_config(s.venue),
+            room=self._room(order, bar, None),
         )
+
+    # -- the venue's book (see adapters.venues.book) ------------------------------------
+    def _rests(self, order: Order, bar: VenueBar) -> bool:
+        """The live limit order rests in the book on this bar: it would not trade at the
+        open, or — queued already — the bar opened at its level without trading through it.
+        IOC and FOK orders never rest: they live for their one bar."""
+        s = order.submitted
+        assert s is not None
+        if order.live_type != "LIMIT" or s.limit_price is None or s.time_in_force in IOC_FOK:
+            return False
+        if order.queued_at is not None and bar.open == s.limit_price:
+            return True
+        return not marketable(s.side, s.limit_price, bar.open)
+
+    def _join_queue(self, order: Order, bar: VenueBar) -> LevelTrade:
+        """Put the order in its level's queue at this bar's open (``OrderQueued``) and let
+        the bar trade at the level."""
+        s = order.submitted
+        assert s is not None and s.limit_price is not None
+        venue = self._venue_config(s.venue)
+        ahead = queue_on_joining(
+            side=s.side,
+            price=s.limit_price,
+            open_price=bar.open,
+            volume=bar.volume,
+            half_spread_bps=venue.slippage_bps,
+            resting_depth_fraction=venue.resting_depth_fraction,
+        )
+        order.join_queue(s.limit_price, ahead, bar.ts_start)
+        order.queue_ahead = ahead
+        level = self._work_queue(order, bar)
+        assert level is not None
+        return level
+
+    def _work_queue(self, order: Order, bar: VenueBar) -> LevelTrade | None:
+        """What the bar traded at a queued order's level, and what rests ahead of it after
+        (None: the order is not in the book)."""
+        s = order.submitted
+        assert s is not None
+        if order.queued_at is None or s.limit_price is None:
+            return None
+        level = trade_at_level(
+            side=s.side,
+            price=s.limit_price,
+            queue_ahead=order.queue_ahead,
+            high=bar.high,
+            low=bar.low,
+            volume=bar.volume,
+            tick=self._tick(s.instrument_id),
+        )
+        order.queue_ahead = level.queue_ahead
+        return level
+
+    def _room(self, order: Order, bar: VenueBar, level: LevelTrade | None) -> Decimal:
+        """What the order may take of the bar: the venue's participation cap less what the
+        firm's orders ahead of it took on the same side; for a resting order on a bar that
+        only touched its level, at most what reached the front of the queue less what
+        orders ahead of it at that level took."""
+        s = order.submitted
+        assert s is not None
+        share = self._share(s.instrument_id, s.venue, s.side, bar.ts_start)
+        room = self._venue_config(s.venue).participation_cap(bar.volume) - share.taken
+        if level is not None and not level.through:
+            assert s.limit_price is not None
+            room = min(room, level.reached - share.taken_at(s.limit_price))
+        return max(Decimal(0), room)
+
+    def _share(self, instrument_id: str, venue: str | None, side: str, ts_start: int) -> BarShare:
+        key = (instrument_id, venue, side, ts_start)
+        share = self.bar_shares.get(key)
+        if share is None:
+            share = self.bar_shares[key] = BarShare()
+        return share
+
+    def _tick(self, instrument_id: str) -> Decimal:
+        terms = self.instruments.get(instrument_id)
+        return DEFAULT_TICK_SIZE if terms is None else terms.tick_size
 
     def _fill(
         self,
@@ -1013,6 +1179,9 @@ class ExecutionService:
             quantity=execution.quantity,
             price=execution.price,
             fee=execution.fee,
+        )
+        self._share(s.instrument_id, s.venue, s.side, bar.ts_start).took(
+            execution.quantity, execution.price
         )
         uow.save(order, cause)
         uow.save(account, cause)

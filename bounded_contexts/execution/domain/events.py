@@ -458,3 +458,19 @@ class OrderRouted(_ExecutionEvent):
     venue: str
     candidates: tuple[RouteCandidate, ...]
     reason: str
+
+
+@dataclass(frozen=True)
+class OrderQueued(_ExecutionEvent):
+    """A limit order that did not trade on arrival rests in the venue's book: it joined the
+    queue at ``price`` at ``ts_queued`` (UTC ns, the start of the bar it joined on) behind
+    ``queue_ahead`` already resting there — the venue's estimate from the L1 quote and the
+    bar's volume (see ``adapters.venues.book``). Recorded once per place in the queue: again
+    only when an amendment of its price, or a raise of its quantity, sends it to the back.
+    How the queue ahead then shrinks follows from the bars, so it is not recorded bar by bar.
+    No ISO 20022 code: the order's status and terms do not change."""
+
+    order_id: UUID
+    price: Decimal
+    queue_ahead: Decimal
+    ts_queued: int

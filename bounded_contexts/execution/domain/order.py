@@ -7,6 +7,8 @@
 
     cancel and expire (both ``OrderCancelled``, CAME / EXPI): from ACCEPTED, TRIGGERED and
     PARTIALLY_FILLED to CANCELLED.  move_trailing_stop: ACCEPTED to ACCEPTED (trailing stops).
+    join_queue (``OrderQueued``): a live limit order, from any working status to the same one
+    (it rests in the venue's book; see ``adapters.venues.book``).
     amend (``OrderAmended``, CHME) and reject_amendment (``OrderAmendRejected``): from
     ACCEPTED, TRIGGERED and PARTIALLY_FILLED to the same status (an amendment to exactly the
     quantity already filled would fill the order: refused, cancel it instead).
@@ -37,6 +39,7 @@ from bounded_contexts.execution.domain.events import (
     OrderCancelled,
     OrderFillCorrected,
     OrderFilled,
+    OrderQueued,
     OrderRejected,
     OrderRouted,
     OrderSubmitted,
@@ -80,6 +83,7 @@ ALLOWED: dict[str, set[OrderStatus]] = {
     "expire": _WORKING,
     "amend": _WORKING,
     "route": {OrderStatus.NEW},
+    "join_queue": _WORKING,
 }
 OPEN = {OrderStatus.NEW} | _WORKING
 
@@ -94,6 +98,7 @@ class FillTerms:
     fee: Decimal
     transaction_reference: str
     version: int
+    ts_executed: int | None = None
 
 
 class Order(Aggregate):
@@ -119,6 +124,10 @@ class Order(Aggregate):
         """The start of the first bar the venue saw the order on (in memory only: rebuilt from
         the bars after a restart, see ``ExecutionService.recall_arrivals``). A post-only order
         is judged on arrival; later it is a resting maker order."""
+        self.queued_at: int | None = None  # when it joined its level's queue (OrderQueued)
+        self.queue_ahead = Decimal(0)
+        """What rests ahead of it at its level: recorded when it joins, then worked off by the
+        bars (in memory: rebuilt from the bars after a restart, see ``recall_arrivals``)."""
 
     @classmethod
     def submit(cls, submitted: OrderSubmitted) -> Order:
@@ -164,6 +173,15 @@ class Order(Aggregate):
                 f"a {self.order_type} order does not trail",
             )
         self._record(OrderTrailingStopMoved(self.id, best_price, trigger_price, ts))
+
+    def join_queue(self, price: Decimal, queue_ahead: Decimal, ts_queued: int) -> None:
+        """The venue put the resting limit order in its book behind ``queue_ahead``."""
+        self._guard("join_queue")
+        if self.live_type != "LIMIT" or not self.is_live:
+            raise IllegalOrderTransition(
+                self.id, self.status.value, "join_queue", "only a live limit order rests"
+            )
+        self._record(OrderQueued(self.id, price, queue_ahead, ts_queued))
 
     def expire(self, reason: str) -> None:
         """The order's time in force ran out (DAY, GTD) or was only ever one bar (IOC, FOK):
@@ -408,6 +426,7 @@ class Order(Aggregate):
                     event.fee,
                     event.transaction_reference or transaction_reference(self.id, event.fill_seq),
                     self.version + 1,
+                    event.ts_executed,
                 )
                 self.filled = event.filled_quantity
                 self.notional += event.quantity * event.price
@@ -431,6 +450,13 @@ class Order(Aggregate):
                 )
                 if self.status is OrderStatus.ACCEPTED and self.is_conditional:
                     self.trigger_price = event.stop_price or self.trigger_price
+                if (
+                    event.limit_price != event.previous_limit_price
+                    or event.quantity > event.previous_quantity
+                ):
+                    self.queued_at = None  # a new price or a larger size goes to the back
+            case OrderQueued():
+                self.queued_at, self.queue_ahead = event.ts_queued, event.queue_ahead
             case OrderAmendRejected() | OrderRouted():
                 pass  # the order works on as it was; its venue is in its OrderSubmitted
             case OrderFillCorrected():

@@ -60,6 +60,9 @@ def test_given_settings_replace_the_defaults_and_two_venues_route() -> None:
         ({"venues": [{"mic": "XETR"}, {"mic": "XETR"}]}, "a distinct MIC for every venue"),
         ({"venues": [{"fee_bps": "-1"}]}, "must not be negative"),
         ({"venues": [{"latency_ms": -5}]}, "latency_ms must be an integer of at least 0"),
+        ({"venues": [{"max_participation": "1.5"}]}, "max_participation must be above 0"),
+        ({"venues": [{"max_participation": "0"}]}, "max_participation must be above 0"),
+        ({"venues": [{"resting_depth_fraction": "2"}]}, "resting_depth_fraction must be between"),
         ({"fix_broker": {"mic": "XBRK"}}, "[fix_broker]: host is required"),
         (
             {
