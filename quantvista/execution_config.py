@@ -103,14 +103,21 @@ def _limits(table: Any, where: str) -> PreTradeLimits:
     for name, raw in table.items():
         if name == "allow_short":
             values[name] = _flag(raw, f"{where} {name}")
-        elif name in ("max_messages_per_second", "max_executions_per_minute"):
+        elif name in (
+            "max_messages_per_second",
+            "max_executions_per_minute",
+            "rolling_collar_window_s",
+        ):
             values[name] = _positive_int(raw, f"{where} {name}")
         else:
             value = _decimal(raw, f"{where} {name}")
             if value <= 0:
                 raise ConfigurationError(f"{where} {name} must be above 0, got {value}")
             values[name] = value
-    return PreTradeLimits(**values)
+    try:
+        return PreTradeLimits(**values)
+    except ValueError as error:  # a pair given by half
+        raise ConfigurationError(f"{where}: {error}") from None
 
 
 def _venue(table: Any, where: str) -> SimulatedVenueConfig:

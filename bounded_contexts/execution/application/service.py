@@ -17,6 +17,7 @@ import dataclasses
 import logging
 import re
 import threading
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,7 +56,10 @@ from bounded_contexts.execution.domain.controls.events import (
 )
 from bounded_contexts.execution.domain.controls.halt import InstrumentHalt
 from bounded_contexts.execution.domain.controls.kill_switch import KillSwitch, checked_reason
-from bounded_contexts.execution.domain.controls.risk_limits import RiskLimits
+from bounded_contexts.execution.domain.controls.risk_limits import (
+    MAX_ROLLING_WINDOW_S,
+    RiskLimits,
+)
 from bounded_contexts.execution.domain.controls.scope import ControlScope, OrderScopes
 from bounded_contexts.execution.domain.errors import (
     AccountAlreadyOpen,
@@ -115,6 +119,7 @@ log = logging.getLogger(__name__)
 MAX_CACHED_BARS = 100_000  # per instrument; bounds memory in a long catch-up
 IOC_FOK = ("IOC", "FOK")
 MAX_BAR_SHARES = 10_000  # before the shares of bars no longer held are dropped
+MAX_ROLLING_WINDOW_NS = MAX_ROLLING_WINDOW_S * 1_000_000_000
 VENUE_ACTOR = "venue:simulated"
 THROTTLE_ACTOR = "system:execution-throttle"
 
@@ -248,6 +253,9 @@ class ExecutionService:
         self.halts: dict[str, InstrumentHalt] = {}  # by instrument, ever halted
         self.seen_position = 0  # the last store position this view has taken in
         self._aggregates: dict[UUID, Aggregate] = {}  # every aggregate held, by id
+        self.price_marks: dict[str, deque[tuple[int, Decimal]]] = {}
+        """Each instrument's bar opens of the last day, by bar start: what the rolling collar
+        holds an order to (kept apart from ``bars``, which strategy orders trim)."""
         self.bar_shares: dict[tuple[str, str | None, str, int], BarShare] = {}
         """What the firm's orders took of each recent bar, by (instrument, venue, side, bar
         start): the venue's participation cap is shared by all of them (see ``book``)."""
@@ -376,6 +384,10 @@ class ExecutionService:
         recent = self.bars.setdefault(instrument_id, deque(maxlen=MAX_CACHED_BARS))
         if not recent or bar.ts_start > recent[-1].ts_start:
             recent.append(bar)
+            marks = self.price_marks.setdefault(instrument_id, deque())
+            marks.append((bar.ts_start, bar.open))
+            while marks[0][0] < bar.ts_start - MAX_ROLLING_WINDOW_NS:
+                marks.popleft()
         self.last_price[instrument_id] = close
         if len(self.bar_shares) > MAX_BAR_SHARES:
             self._forget_old_shares()
@@ -653,11 +665,22 @@ class ExecutionService:
                 limits=self.config.limits,
                 scoped=self.controls.scoped_limits(scopes),
                 messages_sent=lambda scope: self.controls.messages_sent(scope, now),
+                price_before=lambda window: self._price_before(terms.instrument_id, now, window),
             )
         if terms.reduce_only:
             reduce = reduce_only_failure(terms, account.position(terms.instrument_id))
             failures += [] if reduce is None else [reduce]
         return failures, scopes
+
+    def _price_before(self, instrument_id: str, now: int, window_s: int) -> Decimal | None:
+        """The market price at the start of the last ``window_s`` seconds: the open of the
+        first bar starting in the window (None: no bar in it)."""
+        marks = self.price_marks.get(instrument_id)
+        if not marks:
+            return None
+        since = now - window_s * 1_000_000_000
+        at = bisect_left(marks, since, key=lambda mark: mark[0])
+        return marks[at][1] if at < len(marks) and marks[at][0] <= now else None
 
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
         order = self.orders.get(order_id)

@@ -54,6 +54,7 @@ def test_given_settings_replace_the_defaults_and_two_venues_route() -> None:
         ({"limits": {"max_order_notional": "0"}}, "must be above 0"),
         ({"limits": {"max_messages_per_second": 0}}, "must be an integer of at least 1"),
         ({"limits": {"allow_short": "yes"}}, "must be true or false"),
+        ({"limits": {"rolling_collar_pct": "8"}}, "needs both rolling_collar_pct and"),
         ({"session": {"close_utc": "late"}}, "must be a time of day"),
         ({"account": {"trading_capacity": "OWN"}}, "trading_capacity must be one of"),
         ({"venues": [{"mic": "xetr"}]}, "mic must be 4 capital letters"),
