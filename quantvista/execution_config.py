@@ -43,6 +43,7 @@ _VENUE_DECIMALS = {
     "min_fee",
     "max_participation",
     "resting_depth_fraction",
+    "volume_share",
 }
 _VENUE_INTS = {"latency_ms", "latency_jitter_ms", "seed"}
 

@@ -119,6 +119,7 @@ log = logging.getLogger(__name__)
 MAX_CACHED_BARS = 100_000  # per instrument; bounds memory in a long catch-up
 IOC_FOK = ("IOC", "FOK")
 MAX_BAR_SHARES = 10_000  # before the shares of bars no longer held are dropped
+TYPICAL_BARS = 20  # routing sizes a venue's liquidity by the mean volume of this many bars
 MAX_ROLLING_WINDOW_NS = MAX_ROLLING_WINDOW_S * 1_000_000_000
 VENUE_ACTOR = "venue:simulated"
 THROTTLE_ACTOR = "system:execution-throttle"
@@ -253,9 +254,10 @@ class ExecutionService:
         self.halts: dict[str, InstrumentHalt] = {}  # by instrument, ever halted
         self.seen_position = 0  # the last store position this view has taken in
         self._aggregates: dict[UUID, Aggregate] = {}  # every aggregate held, by id
-        self.price_marks: dict[str, deque[tuple[int, Decimal]]] = {}
-        """Each instrument's bar opens of the last day, by bar start: what the rolling collar
-        holds an order to (kept apart from ``bars``, which strategy orders trim)."""
+        self.price_marks: dict[str, deque[tuple[int, Decimal, Decimal]]] = {}
+        """Each instrument's bars of the last day (start, open, volume): what the rolling
+        collar holds an order to and routing sizes venues' liquidity by (kept apart from
+        ``bars``, which strategy orders trim)."""
         self.bar_shares: dict[tuple[str, str | None, str, int], BarShare] = {}
         """What the firm's orders took of each recent bar, by (instrument, venue, side, bar
         start): the venue's participation cap is shared by all of them (see ``book``)."""
@@ -385,7 +387,7 @@ class ExecutionService:
         if not recent or bar.ts_start > recent[-1].ts_start:
             recent.append(bar)
             marks = self.price_marks.setdefault(instrument_id, deque())
-            marks.append((bar.ts_start, bar.open))
+            marks.append((bar.ts_start, bar.open, bar.volume))
             while marks[0][0] < bar.ts_start - MAX_ROLLING_WINDOW_NS:
                 marks.popleft()
         self.last_price[instrument_id] = close
@@ -472,7 +474,7 @@ class ExecutionService:
         )
         order = Order.submit(submitted)  # validates before anything is recorded
         if routing is not None:
-            order.route(routing.venue, routing.candidates, routing.reason)
+            order.route(routing.venue, routing.candidates, routing.reason, routing.slices)
         account = self.account(uow, cause, cmd.account_id)
         for algorithm in registrations:  # the algorithms acting for the first time
             self._hold(algorithm)
@@ -552,7 +554,7 @@ class ExecutionService:
         the same steps ``_execute`` took bar by bar (queue ahead only ever shrinks)."""
         s = order.submitted
         assert s is not None and s.limit_price is not None and order.queued_at is not None
-        tick = self._tick(s.instrument_id)
+        tick, venue = self._tick(s.instrument_id), self._venue_config(s.venue)
         for held in self.bars.get(s.instrument_id, ()):
             if held.ts_start < order.queued_at:
                 continue
@@ -562,7 +564,7 @@ class ExecutionService:
                 queue_ahead=order.queue_ahead,
                 high=held.high,
                 low=held.low,
-                volume=held.volume,
+                volume=venue.traded_here(held.volume),
                 tick=tick,
             ).queue_ahead
 
@@ -578,7 +580,8 @@ class ExecutionService:
                 ts = terms.ts_executed
                 if oldest is None or ts is None or ts < oldest:
                     continue
-                self._share(s.instrument_id, s.venue, s.side, ts).took(terms.quantity, terms.price)
+                venue = terms.venue or s.venue
+                self._share(s.instrument_id, venue, s.side, ts).took(terms.quantity, terms.price)
 
     def amend(
         self,
@@ -602,6 +605,12 @@ class ExecutionService:
             raise OrderNotFound(order_id)
         if self.at_broker(order):
             raise AtTheBroker(order_id, order.submitted.venue or "")
+        if order.slices:
+            raise InvalidOrder(
+                f"order {order_id} is split across venues ({', '.join(order.slices)}): cancel "
+                "it and place a new one",
+                field="quantity",
+            )
         terms = self.instruments.get(order.submitted.instrument_id)
         if terms is not None:
             if quantity is not None:
@@ -1022,6 +1031,8 @@ class ExecutionService:
             order.expire(f"unfilled at {s.expire_at} ({s.time_in_force})")
         elif remaining == 0:
             order.cancel("reduce-only: no position left to reduce")
+        elif order.slices:
+            self._execute_slices(order, bar, remaining, account, uow, cause)
         elif not order.is_live:
             execution = self._trigger(order, bar, remaining, uow, cause)
             if execution is not None:
@@ -1093,6 +1104,38 @@ class ExecutionService:
             room=self._room(order, bar, None),
         )
 
+    def _execute_slices(
+        self,
+        order: Order,
+        bar: VenueBar,
+        remaining: Decimal,
+        account: Account,
+        uow: EventsToAppend,
+        cause: Cause,
+    ) -> None:
+        """A market order split across venues: each venue fills what is left of its slice,
+        once the order has reached it, on its own terms (slippage, fees, share of the bar)."""
+        s = order.submitted
+        assert s is not None
+        for venue, quantity in order.slices.items():
+            left = min(remaining, quantity - order.filled_at.get(venue, Decimal(0)))
+            if left <= 0 or self._live_at(order, venue) > bar.ts_start:
+                continue
+            execution = match(
+                side=s.side,
+                order_type="MARKET",
+                limit_price=None,
+                remaining=left,
+                bar=bar,
+                config=self._venue_config(venue),
+                room=self._room(order, bar, None, venue),
+            )
+            if execution is not None:
+                self._fill(order, execution, bar, account, uow, cause, venue)
+                remaining -= execution.quantity
+            if not order.is_open:
+                break
+
     # -- the venue's book (see adapters.venues.book) ------------------------------------
     def _rests(self, order: Order, bar: VenueBar) -> bool:
         """The live limit order rests in the book on this bar: it would not trade at the
@@ -1116,7 +1159,7 @@ class ExecutionService:
             side=s.side,
             price=s.limit_price,
             open_price=bar.open,
-            volume=bar.volume,
+            volume=venue.traded_here(bar.volume),
             half_spread_bps=venue.slippage_bps,
             resting_depth_fraction=venue.resting_depth_fraction,
         )
@@ -1139,21 +1182,24 @@ class ExecutionService:
             queue_ahead=order.queue_ahead,
             high=bar.high,
             low=bar.low,
-            volume=bar.volume,
+            volume=self._venue_config(s.venue).traded_here(bar.volume),
             tick=self._tick(s.instrument_id),
         )
         order.queue_ahead = level.queue_ahead
         return level
 
-    def _room(self, order: Order, bar: VenueBar, level: LevelTrade | None) -> Decimal:
-        """What the order may take of the bar: the venue's participation cap less what the
-        firm's orders ahead of it took on the same side; for a resting order on a bar that
-        only touched its level, at most what reached the front of the queue less what
-        orders ahead of it at that level took."""
+    def _room(
+        self, order: Order, bar: VenueBar, level: LevelTrade | None, venue: str | None = None
+    ) -> Decimal:
+        """What the order may take of the bar at its venue (``venue``: a split order's slice's):
+        the venue's participation cap less what the firm's orders ahead of it took on the same
+        side; for a resting order on a bar that only touched its level, at most what reached
+        the front of the queue less what orders ahead of it at that level took."""
         s = order.submitted
         assert s is not None
-        share = self._share(s.instrument_id, s.venue, s.side, bar.ts_start)
-        room = self._venue_config(s.venue).participation_cap(bar.volume) - share.taken
+        venue = venue or s.venue
+        share = self._share(s.instrument_id, venue, s.side, bar.ts_start)
+        room = self._venue_config(venue).participation_cap(bar.volume) - share.taken
         if level is not None and not level.through:
             assert s.limit_price is not None
             room = min(room, level.reached - share.taken_at(s.limit_price))
@@ -1178,9 +1224,12 @@ class ExecutionService:
         account: Account,
         uow: EventsToAppend,
         cause: Cause,
+        venue: str | None = None,
     ) -> None:
+        """Record an execution at the order's venue (``venue``: a split order's slice's)."""
         s = order.submitted
         assert s is not None
+        venue = venue or s.venue
         order.fill(
             execution.quantity,
             execution.price,
@@ -1193,7 +1242,8 @@ class ExecutionService:
             ),
             venue_transaction_id=venue_trade_id(order.id, order.fills + 1, bar.ts_start),
             ts_executed=bar.ts_start,  # the simulated venue executes at the bar's open
-            ts_received=cause.ts_event + self._latency(order),  # its report's way back
+            ts_received=cause.ts_event + self._latency(order, venue),  # its report's way back
+            venue=venue,
         )
         account.book_fill(
             order_id=order.id,
@@ -1203,7 +1253,7 @@ class ExecutionService:
             price=execution.price,
             fee=execution.fee,
         )
-        self._share(s.instrument_id, s.venue, s.side, bar.ts_start).took(
+        self._share(s.instrument_id, venue, s.side, bar.ts_start).took(
             execution.quantity, execution.price
         )
         uow.save(order, cause)
@@ -1230,8 +1280,14 @@ class ExecutionService:
         venue, nothing to choose). No market price yet: the first configured venue."""
         if not self.config.venues:
             return None
+        typical = self._typical_volume(cmd.instrument_id) if self._splittable(cmd) else None
         venues = [
-            VenueTerms(v.mic, v.slippage_bps, v.fee_bps)  # type: ignore[arg-type]
+            VenueTerms(
+                v.mic,  # type: ignore[arg-type]
+                v.slippage_bps,
+                v.fee_bps,
+                None if typical is None else v.participation_cap(typical),
+            )
             for v in (self.config.venue, *self.config.venues)
         ]
         reference = (
@@ -1243,17 +1299,42 @@ class ExecutionService:
         if reference is None:
             first = venues[0].venue
             return RoutingDecision(first, (), f"no market price known yet: {first}, the first")
-        return route(cmd.side, reference, venues)
+        terms = self.instruments[cmd.instrument_id]
+        quantity = None if typical is None else cmd.quantity
+        return route(cmd.side, reference, venues, quantity=quantity, lot=terms.lot_size)
 
-    def _latency(self, order: Order) -> int:
-        """The order's one-way latency to its venue (0 unless the venue models it)."""
+    def _splittable(self, cmd: SubmitOrder) -> bool:
+        """Routing splits market orders that work over bars (not IOC/FOK, whose one bar
+        allows no second venue's latency to matter), and none while a FIX broker is among
+        the venues (its fills come from its reports, not from a slice of a bar)."""
+        return (
+            cmd.order_type == "MARKET"
+            and cmd.time_in_force not in IOC_FOK
+            and self.config.fix_broker_mic is None
+        )
+
+    def _typical_volume(self, instrument_id: str) -> Decimal | None:
+        """The mean volume of the instrument's last ``TYPICAL_BARS`` bars (None: none yet)."""
+        marks = self.price_marks.get(instrument_id)
+        if not marks:
+            return None
+        recent = [marks[-i][2] for i in range(1, min(TYPICAL_BARS, len(marks)) + 1)]
+        return sum(recent, Decimal(0)) / len(recent)
+
+    def _latency(self, order: Order, venue: str | None = None) -> int:
+        """The order's one-way latency to its venue, or to ``venue`` (0 unless the venue
+        models it)."""
         s = order.submitted
-        return 0 if s is None else self._venue_config(s.venue).latency(order.id)
+        if s is None:
+            return 0
+        return self._venue_config(venue or s.venue).latency(order.id)
 
-    def _live_at(self, order: Order) -> int:
-        """When the order reaches its venue: it trades on the first bar starting then or
-        after (its submission, without latency)."""
-        return order.ts_submitted + self._latency(order)
+    def _live_at(self, order: Order, venue: str | None = None) -> int:
+        """When the order reaches its venue (``venue``: that slice's; a split order: its
+        nearest venue): it trades on the first bar starting then or after."""
+        if venue is None and order.slices:
+            return order.ts_submitted + min(self._latency(order, v) for v in order.slices)
+        return order.ts_submitted + self._latency(order, venue)
 
     def _venue_config(self, mic: str | None) -> SimulatedVenueConfig:
         """The simulated venue an order was routed to (its ``OrderSubmitted.venue``)."""

@@ -63,6 +63,10 @@ class SimulatedVenueConfig:
     resting_depth_fraction: Decimal = Decimal("0.05")
     """What already rests at a price level when a limit order joins it behind the touch, as a
     fraction of the joining bar's volume: the L1 estimate of the queue ahead (see ``book``)."""
+    volume_share: Decimal = Decimal(1)
+    """The share of the market's volume (the bars) that trades at this venue: its liquidity.
+    With several venues, each sees this much of every bar (participation cap, queues), and
+    routing splits a large order by it."""
 
     def __post_init__(self) -> None:
         if self.latency_ns < 0 or self.latency_jitter_ns < 0:
@@ -71,14 +75,21 @@ class SimulatedVenueConfig:
             raise ValueError(
                 f"resting_depth_fraction must be between 0 and 1, got {self.resting_depth_fraction}"
             )
+        if not 0 < self.volume_share <= 1:
+            raise ValueError(f"volume_share must be above 0 and at most 1, got {self.volume_share}")
         if not 0 < self.max_participation <= 1:
             raise ValueError(
                 f"max_participation must be above 0 and at most 1, got {self.max_participation}"
             )
 
+    def traded_here(self, volume: Decimal) -> Decimal:
+        """What of a bar's volume traded at this venue."""
+        return volume * self.volume_share
+
     def participation_cap(self, volume: Decimal) -> Decimal:
         """The most the firm may take of a bar's volume on one side, across all its orders."""
-        return (volume * self.max_participation).to_integral_value(rounding=ROUND_DOWN)
+        cap = self.traded_here(volume) * self.max_participation
+        return cap.to_integral_value(rounding=ROUND_DOWN)
 
     def latency(self, order_id: UUID) -> int:
         """This order's one-way latency, deterministic under ``seed``."""
