@@ -88,6 +88,14 @@ class RiskLimitsInput:
         description="The repeated-execution throttle: the fill beyond it in any 60 s engages "
         "the scope's kill switch, which a person must release.",
     )
+    rolling_collar_pct: Decimal | None = strawberry.field(
+        default=None,
+        description="The collar over a period: percent an order's price may stray from the "
+        "market price rollingCollarWindowS seconds ago. Set both or neither.",
+    )
+    rolling_collar_window_s: int | None = strawberry.field(
+        default=None, description="The rolling collar's period, in seconds (at most a day)."
+    )
 
 
 @strawberry.type(description="A scope's pre-trade limits as last set.")
@@ -99,6 +107,8 @@ class RiskLimits:
     price_collar_pct: Decimal | None
     max_messages_per_second: int | None
     max_executions_per_minute: int | None
+    rolling_collar_pct: Decimal | None
+    rolling_collar_window_s: int | None
     reason: str
     actor: str
     ts_updated: Nanoseconds

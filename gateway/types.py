@@ -202,7 +202,8 @@ class OrderEvent:
     @strawberry.field(
         description="Its ISO 20022 order event code, as the RTS 24 order records give it: "
         "NEWO, CHME, CAME, REMO, EXPI, PARF, FILL or TRIG; null for an event without one "
-        "(an acknowledgement, a trailing stop's move, a refused amendment, a routing choice)."
+        "(an acknowledgement, a trailing stop's move, a refused amendment, a routing choice, "
+        "a place in the venue's queue)."
     )
     def iso_event_code(self) -> str | None:
         payload = self.payload if isinstance(self.payload, dict) else {}

@@ -35,8 +35,9 @@ class ControlsProjection(Projection):
                 cur.execute(
                     "INSERT INTO rm_risk_limits (scope, max_order_quantity, max_order_notional, "
                     "max_position_notional, price_collar_pct, max_messages_per_second, "
-                    "max_executions_per_minute, reason, actor, ts_updated, updated_seq) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "max_executions_per_minute, rolling_collar_pct, rolling_collar_window_s, "
+                    "reason, actor, ts_updated, updated_seq) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     "ON CONFLICT (scope) DO UPDATE SET "
                     "max_order_quantity = EXCLUDED.max_order_quantity, "
                     "max_order_notional = EXCLUDED.max_order_notional, "
@@ -44,6 +45,8 @@ class ControlsProjection(Projection):
                     "price_collar_pct = EXCLUDED.price_collar_pct, "
                     "max_messages_per_second = EXCLUDED.max_messages_per_second, "
                     "max_executions_per_minute = EXCLUDED.max_executions_per_minute, "
+                    "rolling_collar_pct = EXCLUDED.rolling_collar_pct, "
+                    "rolling_collar_window_s = EXCLUDED.rolling_collar_window_s, "
                     "reason = EXCLUDED.reason, actor = EXCLUDED.actor, "
                     "ts_updated = EXCLUDED.ts_updated, updated_seq = EXCLUDED.updated_seq "
                     "WHERE rm_risk_limits.updated_seq < EXCLUDED.updated_seq",
@@ -55,6 +58,8 @@ class ControlsProjection(Projection):
                         limits.price_collar_pct,
                         limits.max_messages_per_second,
                         limits.max_executions_per_minute,
+                        limits.rolling_collar_pct,
+                        limits.rolling_collar_window_s,
                         reason,
                         actor,
                         ts,

@@ -19,6 +19,7 @@ from bounded_contexts.execution.domain.events import (
     OrderCancelled,
     OrderFillCorrected,
     OrderFilled,
+    OrderQueued,
     OrderRejected,
     OrderRouted,
     OrderSubmitted,
@@ -41,6 +42,7 @@ ORDER_EVENTS = (
     OrderAmendRejected,
     OrderRouted,
     OrderActivated,
+    OrderQueued,
 )
 
 
@@ -153,7 +155,7 @@ class OrdersProjection(Projection):
                         version,
                     ),
                 )
-            case OrderAmendRejected():  # the order stands as it was: only its version moves
+            case OrderAmendRejected() | OrderQueued():  # terms stand: only the version moves
                 cur.execute(
                     "UPDATE rm_orders SET ts_updated = %s, version = %s, updated_seq = %s "
                     "WHERE order_id = %s AND version < %s",

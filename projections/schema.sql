@@ -248,6 +248,8 @@ CREATE TABLE IF NOT EXISTS rm_risk_limits (
     price_collar_pct         NUMERIC,
     max_messages_per_second  INTEGER,
     max_executions_per_minute INTEGER,
+    rolling_collar_pct       NUMERIC,           -- with rolling_collar_window_s: both or neither
+    rolling_collar_window_s  INTEGER,
     reason                   TEXT NOT NULL,
     actor                    TEXT NOT NULL,
     ts_updated               BIGINT NOT NULL,

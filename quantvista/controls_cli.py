@@ -39,6 +39,11 @@ _LIMIT_OPTIONS = (
     ("--max-order-notional", "max_order_notional", "the maximum order value"),
     ("--max-position-notional", "max_position_notional", "per instrument, after the order"),
     ("--price-collar-pct", "price_collar_pct", "how far a limit price may be from the last"),
+    (
+        "--rolling-collar-pct",
+        "rolling_collar_pct",
+        "how far an order's price may be from the price --rolling-collar-window-s ago",
+    ),
 )
 
 
@@ -68,6 +73,9 @@ def add_control_commands(subparsers: Any) -> None:
         "--max-executions-per-minute",
         type=int,
         help="repeated-execution throttle: beyond it, the scope's kill switch engages",
+    )
+    set_limits.add_argument(
+        "--rolling-collar-window-s", type=int, help="the rolling collar's period, in seconds"
     )
     set_limits.set_defaults(run=_set_limits)
     limits_sub.add_parser("show", help="the limits in force, by scope").set_defaults(
@@ -171,6 +179,7 @@ def _set_limits(args: argparse.Namespace, settings: Any, console: Console) -> in
         **given,
         max_messages_per_second=args.max_messages_per_second,
         max_executions_per_minute=args.max_executions_per_minute,
+        rolling_collar_window_s=args.rolling_collar_window_s,
     )
     with platform_started(settings) as platform:
         outcome = platform.execution_commands.set_risk_limits(

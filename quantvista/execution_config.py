@@ -36,7 +36,15 @@ _FIX = {
     "store_fsync",
 }
 _ACCOUNT = {"id", "currency", "initial_cash", "trading_capacity", "short_sale_exempt"}
-_VENUE_DECIMALS = {"slippage_bps", "fee_bps", "maker_fee_bps", "min_fee", "max_participation"}
+_VENUE_DECIMALS = {
+    "slippage_bps",
+    "fee_bps",
+    "maker_fee_bps",
+    "min_fee",
+    "max_participation",
+    "resting_depth_fraction",
+    "volume_share",
+}
 _VENUE_INTS = {"latency_ms", "latency_jitter_ms", "seed"}
 
 
@@ -96,14 +104,21 @@ def _limits(table: Any, where: str) -> PreTradeLimits:
     for name, raw in table.items():
         if name == "allow_short":
             values[name] = _flag(raw, f"{where} {name}")
-        elif name in ("max_messages_per_second", "max_executions_per_minute"):
+        elif name in (
+            "max_messages_per_second",
+            "max_executions_per_minute",
+            "rolling_collar_window_s",
+        ):
             values[name] = _positive_int(raw, f"{where} {name}")
         else:
             value = _decimal(raw, f"{where} {name}")
             if value <= 0:
                 raise ConfigurationError(f"{where} {name} must be above 0, got {value}")
             values[name] = value
-    return PreTradeLimits(**values)
+    try:
+        return PreTradeLimits(**values)
+    except ValueError as error:  # a pair given by half
+        raise ConfigurationError(f"{where}: {error}") from None
 
 
 def _venue(table: Any, where: str) -> SimulatedVenueConfig:
@@ -128,7 +143,10 @@ def _venue(table: Any, where: str) -> SimulatedVenueConfig:
         values["latency_jitter_ns"] = jitter * MS
     if "seed" in table:
         values["seed"] = _positive_int(table["seed"], f"{where} seed", 0)
-    return SimulatedVenueConfig(**values)
+    try:
+        return SimulatedVenueConfig(**values)
+    except ValueError as error:  # a value out of its range (a participation above 1 …)
+        raise ConfigurationError(f"{where}: {error}") from None
 
 
 def _fix_broker(table: Any, where: str) -> tuple[str, FixSessionConfig]:

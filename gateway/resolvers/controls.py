@@ -122,6 +122,8 @@ _LIMIT_FIELDS = {
     "price_collar_pct": "input.priceCollarPct",
     "max_messages_per_second": "input.maxMessagesPerSecond",
     "max_executions_per_minute": "input.maxExecutionsPerMinute",
+    "rolling_collar_pct": "input.rollingCollarPct",
+    "rolling_collar_window_s": "input.rollingCollarWindowS",
 }
 
 
@@ -140,6 +142,8 @@ async def set_risk_limits(context: GatewayContext, limits: RiskLimitsInput) -> S
                 price_collar_pct=limits.price_collar_pct,
                 max_messages_per_second=limits.max_messages_per_second,
                 max_executions_per_minute=limits.max_executions_per_minute,
+                rolling_collar_pct=limits.rolling_collar_pct,
+                rolling_collar_window_s=limits.rolling_collar_window_s,
             ),
             reason=limits.reason,
         ),
@@ -187,8 +191,8 @@ async def risk_limits(context: GatewayContext, *, min_position: int | None) -> l
     await context.read_after(min_position, "controls")
     rows = await context.pool.fetch(
         "SELECT scope, max_order_quantity, max_order_notional, max_position_notional, "
-        "price_collar_pct, max_messages_per_second, max_executions_per_minute, reason, actor, "
-        "ts_updated, updated_seq "
+        "price_collar_pct, max_messages_per_second, max_executions_per_minute, "
+        "rolling_collar_pct, rolling_collar_window_s, reason, actor, ts_updated, updated_seq "
         "FROM rm_risk_limits ORDER BY scope"
     )
     return [
@@ -200,6 +204,8 @@ async def risk_limits(context: GatewayContext, *, min_position: int | None) -> l
             price_collar_pct=row["price_collar_pct"],
             max_messages_per_second=row["max_messages_per_second"],
             max_executions_per_minute=row["max_executions_per_minute"],
+            rolling_collar_pct=row["rolling_collar_pct"],
+            rolling_collar_window_s=row["rolling_collar_window_s"],
             reason=row["reason"],
             actor=row["actor"],
             ts_updated=Nanoseconds(row["ts_updated"]),

@@ -24,9 +24,10 @@ What the platform does, decided here and documented in docs/graphql.md:
   children. A parent that ends *partly* filled activates each child for its share of what
   was filled (child quantity x filled / parent quantity, rounded down to the child's lot; a
   share under one lot cancels the child): the position that exists is protected, no more.
-- **Brackets** are OTOs whose two children form an OCO; the stop-loss is recorded before the
-  take-profit, so a bar whose range crosses both (it has no path) fills the stop-loss — the
-  conservative reading, as for a trailing stop.
+- **Brackets** are OTOs whose two children form an OCO (the stop-loss recorded, and sent,
+  first). A bar whose range crosses both exits (it has no path) fills the one the venue serves
+  first in its price-time priority — the take-profit, a resting limit, before the stop-loss,
+  which triggers during the bar — and only that one.
 
 Cancels and activations the firm makes for a group are recorded with the actor
 :data:`CONTINGENT_ACTOR`; the cancels are not counted against the message rate (as a kill
@@ -167,7 +168,7 @@ class ContingentOrders:
         check_bracket(entry, take_profit, stop_loss)
         entry_id, stop_id, profit_id = self.submit_oto(
             entry,
-            [stop_loss, take_profit],  # the stop-loss first: it wins a bar crossing both
+            [stop_loss, take_profit],  # the protective exit is recorded and sent first
             uow,
             cause,
             children_oco=True,

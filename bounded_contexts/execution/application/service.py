@@ -17,6 +17,7 @@ import dataclasses
 import logging
 import re
 import threading
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,12 @@ from datetime import time
 from decimal import Decimal
 from uuid import UUID
 
+from bounded_contexts.execution.adapters.venues.book import (
+    BarShare,
+    LevelTrade,
+    queue_on_joining,
+    trade_at_level,
+)
 from bounded_contexts.execution.adapters.venues.fix44.config import FixSessionConfig
 from bounded_contexts.execution.adapters.venues.simulated import (
     Execution,
@@ -50,7 +57,10 @@ from bounded_contexts.execution.domain.controls.events import (
 )
 from bounded_contexts.execution.domain.controls.halt import InstrumentHalt
 from bounded_contexts.execution.domain.controls.kill_switch import KillSwitch, checked_reason
-from bounded_contexts.execution.domain.controls.risk_limits import RiskLimits
+from bounded_contexts.execution.domain.controls.risk_limits import (
+    MAX_ROLLING_WINDOW_S,
+    RiskLimits,
+)
 from bounded_contexts.execution.domain.controls.scope import ControlScope, OrderScopes
 from bounded_contexts.execution.domain.errors import (
     AccountAlreadyOpen,
@@ -108,6 +118,10 @@ from events.store import EventStore, PoisonEvent
 log = logging.getLogger(__name__)
 
 MAX_CACHED_BARS = 100_000  # per instrument; bounds memory in a long catch-up
+IOC_FOK = ("IOC", "FOK")
+MAX_BAR_SHARES = 10_000  # before the shares of bars no longer held are dropped
+TYPICAL_BARS = 20  # routing sizes a venue's liquidity by the mean volume of this many bars
+MAX_ROLLING_WINDOW_NS = MAX_ROLLING_WINDOW_S * 1_000_000_000
 VENUE_ACTOR = "venue:simulated"
 THROTTLE_ACTOR = "system:execution-throttle"
 
@@ -254,6 +268,13 @@ class ExecutionService(ContingentOrders):
         self.halts: dict[str, InstrumentHalt] = {}  # by instrument, ever halted
         self.seen_position = 0  # the last store position this view has taken in
         self._aggregates: dict[UUID, Aggregate] = {}  # every aggregate held, by id
+        self.price_marks: dict[str, deque[tuple[int, Decimal, Decimal]]] = {}
+        """Each instrument's bars of the last day (start, open, volume): what the rolling
+        collar holds an order to and routing sizes venues' liquidity by (kept apart from
+        ``bars``, which strategy orders trim)."""
+        self.bar_shares: dict[tuple[str, str | None, str, int], BarShare] = {}
+        """What the firm's orders took of each recent bar, by (instrument, venue, side, bar
+        start): the venue's participation cap is shared by all of them (see ``book``)."""
 
     # -- loading ------------------------------------------------------------------
     def reload_own_state(self) -> None:
@@ -265,6 +286,7 @@ class ExecutionService(ContingentOrders):
         self.controls = ControlBook(self.config.limits)
         self.halts = {}
         self._aggregates, self.seen_position = {}, 0
+        self.bar_shares = {}
         self._take_in_stored(strict=False)
         self.recall_arrivals()  # from the bars this view still holds (none at a first load)
 
@@ -381,7 +403,23 @@ class ExecutionService(ContingentOrders):
         recent = self.bars.setdefault(instrument_id, deque(maxlen=MAX_CACHED_BARS))
         if not recent or bar.ts_start > recent[-1].ts_start:
             recent.append(bar)
+            marks = self.price_marks.setdefault(instrument_id, deque())
+            marks.append((bar.ts_start, bar.open, bar.volume))
+            while marks[0][0] < bar.ts_start - MAX_ROLLING_WINDOW_NS:
+                marks.popleft()
         self.last_price[instrument_id] = close
+        if len(self.bar_shares) > MAX_BAR_SHARES:
+            self._forget_old_shares()
+
+    def _forget_old_shares(self) -> None:
+        """Drop what orders took of bars no order can execute on any more (older than every
+        bar still held): the shares stay bounded by the bar cache."""
+        oldest = {i: bars[0].ts_start for i, bars in self.bars.items() if bars}
+        self.bar_shares = {
+            key: share
+            for key, share in self.bar_shares.items()
+            if key[3] >= oldest.get(key[0], key[3])
+        }
 
     # -- commands -----------------------------------------------------------------
     def account(self, uow: EventsToAppend, cause: Cause, account_id: str | None = None) -> Account:
@@ -482,7 +520,7 @@ class ExecutionService(ContingentOrders):
         )
         order = Order.submit(submitted)  # validates before anything is recorded
         if routing is not None:
-            order.route(routing.venue, routing.candidates, routing.reason)
+            order.route(routing.venue, routing.candidates, routing.reason, routing.slices)
         return PreparedOrder(order, registrations, cmd.reference_price)
 
     def _place(self, prepared: PreparedOrder, uow: EventsToAppend, cause: Cause) -> Account:
@@ -556,19 +594,60 @@ class ExecutionService(ContingentOrders):
         return time_in_force, cmd.expire_at
 
     def recall_arrivals(self) -> None:
-        """After a restart, tell each open order which bar it arrived on, from the bars just
-        reloaded (the first at or after its submission), so that a post-only order judged on
-        arrival before the restart is not judged again on a later bar."""
+        """After a restart, rebuild what the venue knew of the open orders from the bars just
+        reloaded: which bar each arrived on (the first at or after its submission), so that a
+        post-only order judged on arrival before the restart is not judged again on a later
+        bar; where a resting order stands in its queue (from where it joined, worked off by
+        every bar since); and what the firm's orders took of each bar held."""
         for order in self.working.values():
             s = order.submitted
-            if s is None or order.arrived_at is not None:
+            if s is None:
                 continue
-            first = None
-            for bar in reversed(self.bars.get(s.instrument_id, ())):  # recent orders: short
-                if bar.ts_start < self._live_at(order):
-                    break
-                first = bar.ts_start
-            order.arrived_at = first
+            if order.arrived_at is None:
+                first = None
+                for bar in reversed(self.bars.get(s.instrument_id, ())):  # recent: short
+                    if bar.ts_start < self._live_at(order):
+                        break
+                    first = bar.ts_start
+                order.arrived_at = first
+            if order.queued_at is not None and order.queue_ahead > 0:
+                self._recall_queue(order)
+        if not self.bar_shares:
+            self._recall_shares()
+
+    def _recall_queue(self, order: Order) -> None:
+        """Work the queue ahead of a resting order off by every held bar since it joined —
+        the same steps ``_execute`` took bar by bar (queue ahead only ever shrinks)."""
+        s = order.submitted
+        assert s is not None and s.limit_price is not None and order.queued_at is not None
+        tick, venue = self._tick(s.instrument_id), self._venue_config(s.venue)
+        for held in self.bars.get(s.instrument_id, ()):
+            if held.ts_start < order.queued_at:
+                continue
+            order.queue_ahead = trade_at_level(
+                side=s.side,
+                price=s.limit_price,
+                queue_ahead=order.queue_ahead,
+                high=held.high,
+                low=held.low,
+                volume=venue.traded_here(held.volume),
+                tick=tick,
+            ).queue_ahead
+
+    def _recall_shares(self) -> None:
+        """What the firm's fills at simulated venues took of each bar still held."""
+        held = {i: bars[0].ts_start for i, bars in self.bars.items() if bars}
+        for order in self.orders.values():
+            s = order.submitted
+            if s is None or not order.fill_terms or self.at_broker(order):
+                continue
+            oldest = held.get(s.instrument_id)
+            for terms in order.fill_terms.values():
+                ts = terms.ts_executed
+                if oldest is None or ts is None or ts < oldest:
+                    continue
+                venue = terms.venue or s.venue
+                self._share(s.instrument_id, venue, s.side, ts).took(terms.quantity, terms.price)
 
     def amend(
         self,
@@ -592,6 +671,12 @@ class ExecutionService(ContingentOrders):
             raise OrderNotFound(order_id)
         if self.at_broker(order):
             raise AtTheBroker(order_id, order.submitted.venue or "")
+        if order.slices:
+            raise InvalidOrder(
+                f"order {order_id} is split across venues ({', '.join(order.slices)}): cancel "
+                "it and place a new one",
+                field="quantity",
+            )
         terms = self.instruments.get(order.submitted.instrument_id)
         if terms is not None:
             if quantity is not None:
@@ -655,11 +740,22 @@ class ExecutionService(ContingentOrders):
                 limits=self.config.limits,
                 scoped=self.controls.scoped_limits(scopes),
                 messages_sent=lambda scope: self.controls.messages_sent(scope, now),
+                price_before=lambda window: self._price_before(terms.instrument_id, now, window),
             )
         if terms.reduce_only:
             reduce = reduce_only_failure(terms, account.position(terms.instrument_id))
             failures += [] if reduce is None else [reduce]
         return failures, scopes
+
+    def _price_before(self, instrument_id: str, now: int, window_s: int) -> Decimal | None:
+        """The market price at the start of the last ``window_s`` seconds: the open of the
+        first bar starting in the window (None: no bar in it)."""
+        marks = self.price_marks.get(instrument_id)
+        if not marks:
+            return None
+        since = now - window_s * 1_000_000_000
+        at = bisect_left(marks, since, key=lambda mark: mark[0])
+        return marks[at][1] if at < len(marks) and marks[at][0] <= now else None
 
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
         order = self.orders.get(order_id)
@@ -951,10 +1047,29 @@ class ExecutionService(ContingentOrders):
         uow.save(self.accounts[submitted.account_id], cause)
 
     def on_bar(self, instrument_id: str, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
-        for order in self._open_orders(instrument_id):
+        """The venue's turn on a bar: every order live by then, in price-time priority (they
+        share the bar, see ``book``)."""
+        live = [o for o in self._open_orders(instrument_id) if self._live_at(o) <= bar.ts_start]
+        for order in sorted(live, key=self._priority):
             # is_open: a throttle tripped by an earlier fill on this bar may have cancelled it
-            if order.is_open and self._live_at(order) <= bar.ts_start:
+            if order.is_open:
                 self._execute(order, bar, uow, cause)
+
+    def _priority(self, order: Order) -> tuple[int, Decimal, int, int]:
+        """Price-time priority at the venue: market orders, then limits best price first,
+        then conditional orders (which trigger during the bar); within a price, the one
+        resting longest (joined its queue first), then the one submitted first (the sort is
+        stable: orders submitted at the same instant keep the order they were received in)."""
+        s = order.submitted
+        assert s is not None
+        if not order.is_live:
+            rank, price = 2, Decimal(0)
+        elif order.live_type == "MARKET" or s.limit_price is None:
+            rank, price = 0, Decimal(0)
+        else:
+            rank, price = 1, -s.limit_price if s.side == "BUY" else s.limit_price
+        queued = order.queued_at if order.queued_at is not None else self._live_at(order)
+        return rank, price, queued, order.ts_submitted
 
     # -- internals ----------------------------------------------------------------
     def _execute(self, order: Order, bar: VenueBar, uow: EventsToAppend, cause: Cause) -> None:
@@ -965,6 +1080,7 @@ class ExecutionService(ContingentOrders):
         expire what an IOC or FOK order leaves on its one bar."""
         s = order.submitted
         assert s is not None
+        level = self._work_queue(order, bar)  # the market traded at its level, halted or not
         halt = self.halts.get(s.instrument_id)
         if (
             halt is not None
@@ -986,6 +1102,8 @@ class ExecutionService(ContingentOrders):
             order.expire(f"unfilled at {s.expire_at} ({s.time_in_force})")
         elif remaining == 0:
             order.cancel("reduce-only: no position left to reduce")
+        elif order.slices:
+            self._execute_slices(order, bar, remaining, account, uow, cause)
         elif not order.is_live:
             execution = self._trigger(order, bar, remaining, uow, cause)
             if execution is not None:
@@ -997,6 +1115,9 @@ class ExecutionService(ContingentOrders):
                 (ControlBreach("post_only", s.limit_price, bar.open),),
             )
         else:
+            resting = self._rests(order, bar)
+            if resting and order.queued_at is None:
+                level = self._join_queue(order, bar)
             execution = match(
                 side=s.side,
                 order_type=order.live_type,
@@ -1004,7 +1125,8 @@ class ExecutionService(ContingentOrders):
                 remaining=remaining,
                 bar=bar,
                 config=self._venue_config(s.venue),
-                maker_only=s.post_only,
+                maker_only=s.post_only or resting,
+                room=self._room(order, bar, level if resting else None),
             )
             if s.time_in_force == "FOK" and (
                 execution is None or execution.quantity < remaining or remaining < order.remaining
@@ -1051,7 +1173,120 @@ class ExecutionService(ContingentOrders):
             remaining=remaining,
             bar=bar,
             config=self._venue_config(s.venue),
+            room=self._room(order, bar, None),
         )
+
+    def _execute_slices(
+        self,
+        order: Order,
+        bar: VenueBar,
+        remaining: Decimal,
+        account: Account,
+        uow: EventsToAppend,
+        cause: Cause,
+    ) -> None:
+        """A market order split across venues: each venue fills what is left of its slice,
+        once the order has reached it, on its own terms (slippage, fees, share of the bar)."""
+        s = order.submitted
+        assert s is not None
+        for venue, quantity in order.slices.items():
+            left = min(remaining, quantity - order.filled_at.get(venue, Decimal(0)))
+            if left <= 0 or self._live_at(order, venue) > bar.ts_start:
+                continue
+            execution = match(
+                side=s.side,
+                order_type="MARKET",
+                limit_price=None,
+                remaining=left,
+                bar=bar,
+                config=self._venue_config(venue),
+                room=self._room(order, bar, None, venue),
+            )
+            if execution is not None:
+                self._fill(order, execution, bar, account, uow, cause, venue)
+                remaining -= execution.quantity
+            if not order.is_open:
+                break
+
+    # -- the venue's book (see adapters.venues.book) ------------------------------------
+    def _rests(self, order: Order, bar: VenueBar) -> bool:
+        """The live limit order rests in the book on this bar: it would not trade at the
+        open, or — queued already — the bar opened at its level without trading through it.
+        IOC and FOK orders never rest: they live for their one bar."""
+        s = order.submitted
+        assert s is not None
+        if order.live_type != "LIMIT" or s.limit_price is None or s.time_in_force in IOC_FOK:
+            return False
+        if order.queued_at is not None and bar.open == s.limit_price:
+            return True
+        return not marketable(s.side, s.limit_price, bar.open)
+
+    def _join_queue(self, order: Order, bar: VenueBar) -> LevelTrade:
+        """Put the order in its level's queue at this bar's open (``OrderQueued``) and let
+        the bar trade at the level."""
+        s = order.submitted
+        assert s is not None and s.limit_price is not None
+        venue = self._venue_config(s.venue)
+        ahead = queue_on_joining(
+            side=s.side,
+            price=s.limit_price,
+            open_price=bar.open,
+            volume=venue.traded_here(bar.volume),
+            half_spread_bps=venue.slippage_bps,
+            resting_depth_fraction=venue.resting_depth_fraction,
+        )
+        order.join_queue(s.limit_price, ahead, bar.ts_start)
+        order.queue_ahead = ahead
+        level = self._work_queue(order, bar)
+        assert level is not None
+        return level
+
+    def _work_queue(self, order: Order, bar: VenueBar) -> LevelTrade | None:
+        """What the bar traded at a queued order's level, and what rests ahead of it after
+        (None: the order is not in the book)."""
+        s = order.submitted
+        assert s is not None
+        if order.queued_at is None or s.limit_price is None:
+            return None
+        level = trade_at_level(
+            side=s.side,
+            price=s.limit_price,
+            queue_ahead=order.queue_ahead,
+            high=bar.high,
+            low=bar.low,
+            volume=self._venue_config(s.venue).traded_here(bar.volume),
+            tick=self._tick(s.instrument_id),
+        )
+        order.queue_ahead = level.queue_ahead
+        return level
+
+    def _room(
+        self, order: Order, bar: VenueBar, level: LevelTrade | None, venue: str | None = None
+    ) -> Decimal:
+        """What the order may take of the bar at its venue (``venue``: a split order's slice's):
+        the venue's participation cap less what the firm's orders ahead of it took on the same
+        side; for a resting order on a bar that only touched its level, at most what reached
+        the front of the queue less what orders ahead of it at that level took."""
+        s = order.submitted
+        assert s is not None
+        venue = venue or s.venue
+        share = self._share(s.instrument_id, venue, s.side, bar.ts_start)
+        room = self._venue_config(venue).participation_cap(bar.volume) - share.taken
+        if level is not None and not level.through:
+            assert s.limit_price is not None
+            room = min(room, level.reached - share.taken_at(s.limit_price))
+        return max(Decimal(0), room)
+
+    def _share(self, instrument_id: str, venue: str | None, side: str, ts_start: int) -> BarShare:
+        key = (instrument_id, venue, side, ts_start)
+        share = self.bar_shares.get(key)
+        if share is None:
+            share = self.bar_shares[key] = BarShare()
+        return share
+
+    def _tick(self, instrument_id: str) -> Decimal:
+        terms = self.instruments.get(instrument_id)
+        return DEFAULT_TICK_SIZE if terms is None else terms.tick_size
 
     def _fill(
         self,
@@ -1061,9 +1296,12 @@ class ExecutionService(ContingentOrders):
         account: Account,
         uow: EventsToAppend,
         cause: Cause,
+        venue: str | None = None,
     ) -> None:
+        """Record an execution at the order's venue (``venue``: a split order's slice's)."""
         s = order.submitted
         assert s is not None
+        venue = venue or s.venue
         order.fill(
             execution.quantity,
             execution.price,
@@ -1076,7 +1314,8 @@ class ExecutionService(ContingentOrders):
             ),
             venue_transaction_id=venue_trade_id(order.id, order.fills + 1, bar.ts_start),
             ts_executed=bar.ts_start,  # the simulated venue executes at the bar's open
-            ts_received=cause.ts_event + self._latency(order),  # its report's way back
+            ts_received=cause.ts_event + self._latency(order, venue),  # its report's way back
+            venue=venue,
         )
         account.book_fill(
             order_id=order.id,
@@ -1085,6 +1324,9 @@ class ExecutionService(ContingentOrders):
             quantity=execution.quantity,
             price=execution.price,
             fee=execution.fee,
+        )
+        self._share(s.instrument_id, venue, s.side, bar.ts_start).took(
+            execution.quantity, execution.price
         )
         uow.save(order, cause)
         uow.save(account, cause)
@@ -1111,8 +1353,14 @@ class ExecutionService(ContingentOrders):
         venue, nothing to choose). No market price yet: the first configured venue."""
         if not self.config.venues:
             return None
+        typical = self._typical_volume(cmd.instrument_id) if self._splittable(cmd) else None
         venues = [
-            VenueTerms(v.mic, v.slippage_bps, v.fee_bps)  # type: ignore[arg-type]
+            VenueTerms(
+                v.mic,  # type: ignore[arg-type]
+                v.slippage_bps,
+                v.fee_bps,
+                None if typical is None else v.participation_cap(typical),
+            )
             for v in (self.config.venue, *self.config.venues)
         ]
         reference = (
@@ -1124,19 +1372,46 @@ class ExecutionService(ContingentOrders):
         if reference is None:
             first = venues[0].venue
             return RoutingDecision(first, (), f"no market price known yet: {first}, the first")
-        return route(cmd.side, reference, venues)
+        terms = self.instruments[cmd.instrument_id]
+        quantity = None if typical is None else cmd.quantity
+        return route(cmd.side, reference, venues, quantity=quantity, lot=terms.lot_size)
 
-    def _latency(self, order: Order) -> int:
-        """The order's one-way latency to its venue (0 unless the venue models it)."""
+    def _splittable(self, cmd: SubmitOrder) -> bool:
+        """Routing splits market orders that work over bars (not IOC/FOK, whose one bar
+        allows no second venue's latency to matter), and none while a FIX broker is among
+        the venues (its fills come from its reports, not from a slice of a bar)."""
+        return (
+            cmd.order_type == "MARKET"
+            and cmd.time_in_force not in IOC_FOK
+            and self.config.fix_broker_mic is None
+        )
+
+    def _typical_volume(self, instrument_id: str) -> Decimal | None:
+        """The mean volume of the instrument's last ``TYPICAL_BARS`` bars (None: none yet)."""
+        marks = self.price_marks.get(instrument_id)
+        if not marks:
+            return None
+        recent = [marks[-i][2] for i in range(1, min(TYPICAL_BARS, len(marks)) + 1)]
+        return sum(recent, Decimal(0)) / len(recent)
+
+    def _latency(self, order: Order, venue: str | None = None) -> int:
+        """The order's one-way latency to its venue, or to ``venue`` (0 unless the venue
+        models it)."""
         s = order.submitted
-        return 0 if s is None else self._venue_config(s.venue).latency(order.id)
+        if s is None:
+            return 0
+        return self._venue_config(venue or s.venue).latency(order.id)
 
-    def _live_at(self, order: Order) -> int:
-        """When the order reaches its venue: it trades on the first bar starting then or
-        after (its submission, without latency). An activated OTO child trades from the bar
-        after the one its parent ended on at the earliest: the venue has no time within a
-        bar, so a child cannot be placed ahead of what that bar already did."""
-        live = order.ts_submitted + self._latency(order)
+    def _live_at(self, order: Order, venue: str | None = None) -> int:
+        """When the order reaches its venue (``venue``: that slice's; a split order: its
+        nearest venue): it trades on the first bar starting then or after. An activated OTO
+        child trades from the bar after the one its parent ended on at the earliest: the venue
+        has no time within a bar, so a child cannot be placed ahead of what that bar already
+        did."""
+        if venue is None and order.slices:
+            live = order.ts_submitted + min(self._latency(order, v) for v in order.slices)
+        else:
+            live = order.ts_submitted + self._latency(order, venue)
         return live if order.activated_at is None else max(live, order.activated_at + 1)
 
     def _venue_config(self, mic: str | None) -> SimulatedVenueConfig:

@@ -471,16 +471,58 @@ class RouteCandidate:
 
 
 @dataclass(frozen=True)
+class RouteSlice:
+    """The part of a split order one venue works: ``quantity`` of it, and the ``liquidity``
+    routing expected that venue to offer the order in one bar (its participation cap on a
+    typical recent bar) — why it got that much."""
+
+    venue: str
+    quantity: Decimal
+    liquidity: Decimal
+
+
+@dataclass(frozen=True)
 class OrderRouted(_ExecutionEvent):
     """Smart order routing chose the order's venue (``OrderSubmitted.venue`` names the same
     MIC): every candidate with its expected and all-in price, and the reason — the best
     expected price after fees. Recorded right after ``OrderSubmitted`` when more than one
-    venue is configured; no ISO 20022 code (the order's status does not change)."""
+    venue is configured; no ISO 20022 code (the order's status does not change).
+
+    Version 2 adds ``slices``: a market order larger than the best venue is expected to fill
+    in one bar is split by the venues' liquidity, best all-in price first, each venue working
+    its slice (the rest stays with the best venue); empty when the whole order goes to
+    ``venue``. Version-1 routings are upcast with no slices, which is what they were."""
+
+    SCHEMA_VERSION = 2
 
     order_id: UUID
     venue: str
     candidates: tuple[RouteCandidate, ...]
     reason: str
+    slices: tuple[RouteSlice, ...] = ()
+
+
+def _order_routed_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {**payload, "slices": []}
+
+
+OrderRouted.UPCASTERS = {1: _order_routed_v1_to_v2}
+
+
+@dataclass(frozen=True)
+class OrderQueued(_ExecutionEvent):
+    """A limit order that did not trade on arrival rests in the venue's book: it joined the
+    queue at ``price`` at ``ts_queued`` (UTC ns, the start of the bar it joined on) behind
+    ``queue_ahead`` already resting there — the venue's estimate from the L1 quote and the
+    bar's volume (see ``adapters.venues.book``). Recorded once per place in the queue: again
+    only when an amendment of its price, or a raise of its quantity, sends it to the back.
+    How the queue ahead then shrinks follows from the bars, so it is not recorded bar by bar.
+    No ISO 20022 code: the order's status and terms do not change."""
+
+    order_id: UUID
+    price: Decimal
+    queue_ahead: Decimal
+    ts_queued: int
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@
 
     cancel and expire (both ``OrderCancelled``, CAME / EXPI): from ACCEPTED, TRIGGERED and
     PARTIALLY_FILLED to CANCELLED.  move_trailing_stop: ACCEPTED to ACCEPTED (trailing stops).
+    join_queue (``OrderQueued``): a live limit order, from any working status to the same one
+    (it rests in the venue's book; see ``adapters.venues.book``).
     amend (``OrderAmended``, CHME) and reject_amendment (``OrderAmendRejected``): from
     ACCEPTED, TRIGGERED and PARTIALLY_FILLED to the same status (an amendment to exactly the
     quantity already filled would fill the order: refused, cancel it instead).
@@ -44,12 +46,14 @@ from bounded_contexts.execution.domain.events import (
     OrderCancelled,
     OrderFillCorrected,
     OrderFilled,
+    OrderQueued,
     OrderRejected,
     OrderRouted,
     OrderSubmitted,
     OrderTrailingStopMoved,
     OrderTriggered,
     RouteCandidate,
+    RouteSlice,
 )
 from bounded_contexts.execution.domain.order_terms import (
     CONDITIONAL,
@@ -89,6 +93,7 @@ ALLOWED: dict[str, set[OrderStatus]] = {
     "expire": _WORKING,
     "amend": _WORKING,
     "route": {OrderStatus.NEW},
+    "join_queue": _WORKING,
 }
 OPEN = {OrderStatus.HELD, OrderStatus.NEW} | _WORKING
 NEVER_SENT = "never sent"
@@ -106,6 +111,8 @@ class FillTerms:
     fee: Decimal
     transaction_reference: str
     version: int
+    ts_executed: int | None = None
+    venue: str | None = None
 
 
 class Order(Aggregate):
@@ -132,6 +139,12 @@ class Order(Aggregate):
         """The start of the first bar the venue saw the order on (in memory only: rebuilt from
         the bars after a restart, see ``ExecutionService.recall_arrivals``). A post-only order
         is judged on arrival; later it is a resting maker order."""
+        self.slices: dict[str, Decimal] = {}  # a split order's quantity by venue (OrderRouted)
+        self.filled_at: dict[str | None, Decimal] = {}  # what filled, by venue
+        self.queued_at: int | None = None  # when it joined its level's queue (OrderQueued)
+        self.queue_ahead = Decimal(0)
+        """What rests ahead of it at its level: recorded when it joins, then worked off by the
+        bars (in memory: rebuilt from the bars after a restart, see ``recall_arrivals``)."""
 
     @classmethod
     def submit(cls, submitted: OrderSubmitted) -> Order:
@@ -142,10 +155,20 @@ class Order(Aggregate):
         return order
 
     # -- verbs ------------------------------------------------------------------
-    def route(self, venue: str, candidates: tuple[RouteCandidate, ...], reason: str) -> None:
-        """Routing chose the order's venue (before the venue sees it)."""
+    def route(
+        self,
+        venue: str,
+        candidates: tuple[RouteCandidate, ...],
+        reason: str,
+        slices: tuple[RouteSlice, ...] = (),
+    ) -> None:
+        """Routing chose the order's venue, or split it across venues (before any sees it)."""
         self._guard("route")
-        self._record(OrderRouted(self.id, venue, candidates, reason))
+        if slices and (
+            self.order_type != "MARKET" or sum(s.quantity for s in slices) != self.quantity
+        ):
+            raise InvalidOrder(f"order {self.id}: only a market order is split, in full")
+        self._record(OrderRouted(self.id, venue, candidates, reason, slices))
 
     def accept(self, ts_acknowledged: int | None = None) -> None:
         """The venue acknowledged the order at ``ts_acknowledged`` (UTC ns, RTS 25)."""
@@ -178,6 +201,15 @@ class Order(Aggregate):
             )
         self._record(OrderTrailingStopMoved(self.id, best_price, trigger_price, ts))
 
+    def join_queue(self, price: Decimal, queue_ahead: Decimal, ts_queued: int) -> None:
+        """The venue put the resting limit order in its book behind ``queue_ahead``."""
+        self._guard("join_queue")
+        if self.live_type != "LIMIT" or not self.is_live:
+            raise IllegalOrderTransition(
+                self.id, self.status.value, "join_queue", "only a live limit order rests"
+            )
+        self._record(OrderQueued(self.id, price, queue_ahead, ts_queued))
+
     def expire(self, reason: str) -> None:
         """The order's time in force ran out (DAY, GTD) or was only ever one bar (IOC, FOK):
         its remaining quantity is cancelled by the venue with a reason starting ``expired``,
@@ -195,8 +227,10 @@ class Order(Aggregate):
         venue_transaction_id: str | None = None,
         ts_executed: int | None = None,
         ts_received: int | None = None,
+        venue: str | None = None,
     ) -> None:
-        """One execution. Its regulated facts are recorded with it: the transaction reference
+        """One execution (``venue``: where, if not the order's venue — a split order's
+        slice). Its regulated facts are recorded with it: the transaction reference
         (derived from the order and the fill number), the order's capacity, venue and
         decision makers, and what the caller observed — the short-selling indicator (from the
         account, which the order does not hold), the venue's trade id and the RTS 25 times."""
@@ -224,7 +258,7 @@ class Order(Aggregate):
                 transaction_reference=transaction_reference(self.id, self.fills + 1),
                 trading_capacity=submitted.trading_capacity,
                 short_selling=short_selling,
-                venue=submitted.venue,
+                venue=venue or submitted.venue,
                 venue_transaction_id=venue_transaction_id,
                 investment_decision=submitted.investment_decision,
                 execution_decision=submitted.execution_decision,
@@ -460,7 +494,10 @@ class Order(Aggregate):
                     event.fee,
                     event.transaction_reference or transaction_reference(self.id, event.fill_seq),
                     self.version + 1,
+                    event.ts_executed,
+                    event.venue,
                 )
+                self.filled_at[event.venue] = self.filled_at.get(event.venue, 0) + event.quantity
                 self.filled = event.filled_quantity
                 self.notional += event.quantity * event.price
                 self.fills = event.fill_seq
@@ -483,8 +520,17 @@ class Order(Aggregate):
                 )
                 if self.status is OrderStatus.ACCEPTED and self.is_conditional:
                     self.trigger_price = event.stop_price or self.trigger_price
-            case OrderAmendRejected() | OrderRouted():
-                pass  # the order works on as it was; its venue is in its OrderSubmitted
+                if (
+                    event.limit_price != event.previous_limit_price
+                    or event.quantity > event.previous_quantity
+                ):
+                    self.queued_at = None  # a new price or a larger size goes to the back
+            case OrderQueued():
+                self.queued_at, self.queue_ahead = event.ts_queued, event.queue_ahead
+            case OrderRouted():
+                self.slices = {s.venue: s.quantity for s in event.slices}
+            case OrderAmendRejected():
+                pass  # the order works on as it was
             case OrderFillCorrected():
                 terms = self.fill_terms[event.fill_seq]
                 self.notional += terms.quantity * (event.price - terms.price)

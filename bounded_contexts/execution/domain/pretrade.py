@@ -37,6 +37,14 @@ class PreTradeLimits:
     price_collar_pct: Decimal | None = None
     max_messages_per_second: int | None = None
     max_executions_per_minute: int | None = None
+    rolling_collar_pct: Decimal | None = None
+    rolling_collar_window_s: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.rolling_collar_pct is None) != (self.rolling_collar_window_s is None):
+            raise ValueError(
+                "the rolling collar needs both rolling_collar_pct and rolling_collar_window_s"
+            )
 
     def firm_limits(self) -> Limits:
         return Limits(
@@ -46,6 +54,8 @@ class PreTradeLimits:
             self.price_collar_pct,
             self.max_messages_per_second,
             self.max_executions_per_minute,
+            self.rolling_collar_pct,
+            self.rolling_collar_window_s,
         )
 
 
@@ -64,6 +74,10 @@ def _no_messages(scope: ControlScope) -> int:
     return 0
 
 
+def _no_history(window_s: int) -> Decimal | None:
+    return None
+
+
 def pretrade_failures(
     order: OrderSubmitted,
     *,
@@ -73,10 +87,13 @@ def pretrade_failures(
     limits: PreTradeLimits,
     scoped: Sequence[ScopedLimits] | None = None,
     messages_sent: Callable[[ControlScope], int] = _no_messages,
+    price_before: Callable[[int], Decimal | None] = _no_history,
 ) -> list[PreTradeFailure]:
     """``scoped``: the limits of each scope the order falls under (default: the configured
     firm limits alone); ``messages_sent(scope)``: the messages the scope sent in the second up
-    to this order, which this order would add one to."""
+    to this order, which this order would add one to; ``price_before(window_s)``: the market
+    price at the start of the last ``window_s`` seconds (None: no trade in that window, and
+    the rolling collar has nothing to hold the order to)."""
     price = order.limit_price or reference_price
     notional = order.quantity * price
     signed = order.quantity if order.side == "BUY" else -order.quantity
@@ -134,6 +151,19 @@ def pretrade_failures(
                     deviation.quantize(Decimal("0.01")),
                     f"limit price {order.limit_price} is {deviation:.2f}% from the reference "
                     f"price {reference_price}, outside the collar{where} of {collar}%",
+                )
+        rolling, window = scope_limits.rolling_collar_pct, scope_limits.rolling_collar_window_s
+        start = None if rolling is None or window is None else price_before(window)
+        if rolling is not None and start is not None and start > 0:
+            deviation = abs(price - start) / start * HUNDRED
+            if deviation > rolling:
+                breach(
+                    scope,
+                    "rolling_collar",
+                    rolling,
+                    deviation.quantize(Decimal("0.01")),
+                    f"price {price} is {deviation:.2f}% from {start}, the price {window} s ago, "
+                    f"outside the rolling collar{where} of {rolling}% over {window} s",
                 )
         rate = scope_limits.max_messages_per_second
         if rate is not None:

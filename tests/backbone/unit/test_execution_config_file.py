@@ -24,11 +24,16 @@ def test_given_settings_replace_the_defaults_and_two_venues_route() -> None:
     config = execution_config(
         {
             "account": {"id": "FUND-1", "initial_cash": "250000"},
-            "limits": {"max_order_notional": 5000, "max_executions_per_minute": 30},
+            "limits": {
+                "max_order_notional": 5000,
+                "max_executions_per_minute": 30,
+                "rolling_collar_pct": "8",
+                "rolling_collar_window_s": 600,
+            },
             "session": {"close_utc": "17:30"},
             "venues": [
                 {"mic": "XETR", "fee_bps": "1.5", "latency_ms": 3, "seed": 9},
-                {"mic": "TRQX", "fee_bps": "0.5"},
+                {"mic": "TRQX", "fee_bps": "0.5", "volume_share": "0.4"},
             ],
         },
         where="t.toml",
@@ -37,6 +42,8 @@ def test_given_settings_replace_the_defaults_and_two_venues_route() -> None:
     assert config.limits.max_order_notional == Decimal(5000)
     assert config.limits.max_executions_per_minute == 30
     assert config.limits.max_order_quantity == Decimal(1_000_000)  # left out: the default
+    assert (config.limits.rolling_collar_pct, config.limits.rolling_collar_window_s) == (8, 600)
+    assert config.venues[0].volume_share == Decimal("0.4")
     assert config.session_close_utc.hour == 17
     assert (config.venue.mic, config.venue.latency_ns, [v.mic for v in config.venues]) == (
         "XETR",
@@ -54,12 +61,17 @@ def test_given_settings_replace_the_defaults_and_two_venues_route() -> None:
         ({"limits": {"max_order_notional": "0"}}, "must be above 0"),
         ({"limits": {"max_messages_per_second": 0}}, "must be an integer of at least 1"),
         ({"limits": {"allow_short": "yes"}}, "must be true or false"),
+        ({"limits": {"rolling_collar_pct": "8"}}, "needs both rolling_collar_pct and"),
         ({"session": {"close_utc": "late"}}, "must be a time of day"),
         ({"account": {"trading_capacity": "OWN"}}, "trading_capacity must be one of"),
         ({"venues": [{"mic": "xetr"}]}, "mic must be 4 capital letters"),
         ({"venues": [{"mic": "XETR"}, {"mic": "XETR"}]}, "a distinct MIC for every venue"),
         ({"venues": [{"fee_bps": "-1"}]}, "must not be negative"),
         ({"venues": [{"latency_ms": -5}]}, "latency_ms must be an integer of at least 0"),
+        ({"venues": [{"max_participation": "1.5"}]}, "max_participation must be above 0"),
+        ({"venues": [{"max_participation": "0"}]}, "max_participation must be above 0"),
+        ({"venues": [{"resting_depth_fraction": "2"}]}, "resting_depth_fraction must be between"),
+        ({"venues": [{"volume_share": "0"}]}, "volume_share must be above 0"),
         ({"fix_broker": {"mic": "XBRK"}}, "[fix_broker]: host is required"),
         (
             {

@@ -22,6 +22,7 @@ from bounded_contexts.execution.domain.events import (
     OrderAccepted,
     OrderCancelled,
     OrderFilled,
+    OrderQueued,
     OrderRejected,
     OrderSubmitted,
     OrderTrailingStopMoved,
@@ -118,8 +119,9 @@ def test_a_stop_limit_gapping_past_its_limit_rests_triggered_and_fills_later_as_
         stop_price=D(101),
         limit_price=D("101.5"),
     )
-    assert kinds(events) == [OrderTriggered, OrderFilled, FillBooked]
-    # bar 1 triggers at the open 102, above the limit: no fill; bar 2 trades down to 101.5
+    assert kinds(events) == [OrderTriggered, OrderQueued, OrderFilled, FillBooked]
+    # bar 1 triggers at the open 102, above the limit: no fill; from bar 2 the order rests in
+    # the book at its limit, and bar 2 trades through it (low 101.2)
     assert fills(events) == [(D(10), D("101.5000"), D("1.00"))]
     assert svc.orders[ORDER_ID].triggered_at == T0 + MINUTE
 
@@ -240,7 +242,11 @@ def test_a_day_order_expires_at_the_first_bar_at_or_after_the_session_close() ->
         time_in_force="DAY",
     )
     assert svc.orders[ORDER_ID].submitted.expire_at == close  # type: ignore[union-attr]
-    assert events == [OrderCancelled(ORDER_ID, f"expired unfilled at {close} (DAY)", D(10))]
+    # it rested in the book from the first bar (behind 5% of its volume), then expired
+    assert events == [
+        OrderQueued(ORDER_ID, D(99), D(5000), close - MINUTE),
+        OrderCancelled(ORDER_ID, f"expired unfilled at {close} (DAY)", D(10)),
+    ]
 
 
 def test_a_day_order_received_after_the_close_lives_until_the_next_days_close() -> None:
@@ -259,7 +265,10 @@ def test_a_gtd_order_expires_at_its_expiry_time() -> None:
         time_in_force="GTD",
         expire_at=expire_at,
     )
-    assert events == [OrderCancelled(ORDER_ID, f"expired unfilled at {expire_at} (GTD)", D(10))]
+    assert events == [
+        OrderQueued(ORDER_ID, D(99), D(5000), T0 + MINUTE),
+        OrderCancelled(ORDER_ID, f"expired unfilled at {expire_at} (GTD)", D(10)),
+    ]
 
 
 # -- flags ------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ and records nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 
+import jsonschema
 import pytest
 
 from bounded_contexts.execution.application.service import THROTTLE_ACTOR, ExecutionService
@@ -16,6 +18,8 @@ from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.errors import InvalidControl
 from bounded_contexts.execution.domain.events import ControlBreach
 from bounded_contexts.execution.domain.order import OrderStatus
+from events.catalogue import schema_path
+from events.codec import upcast
 from events.effects import EventsToAppend
 from tests.execution.unit.test_execution_service import (
     MINUTE,
@@ -91,6 +95,33 @@ def test_a_limit_price_outside_the_collar_is_rejected_with_its_distance() -> Non
     assert place(svc, 3) is OrderStatus.ACCEPTED  # a market order has no price to collar
 
 
+def test_the_rolling_collar_holds_orders_to_the_price_at_the_start_of_its_window() -> None:
+    svc = service()
+    set_limits(
+        svc, "instrument:AAA", rolling_collar_pct=Decimal(5), rolling_collar_window_s=300
+    )  # 5% from the price 5 minutes ago
+    for minute, price in enumerate(("100", "102", "104", "106", "108", "110", "112"), 1):
+        svc.remember_bar("AAA", bar_at(T0 + minute * MINUTE, open_=price), Decimal(price))
+    now = T0 + 7 * MINUTE + 10 * SECOND  # the window's first bar is minute 3's: 104
+    limit = {"order_type": "LIMIT"}
+    # each order is close to the last trade (112), but the market ran 7.7% in five minutes
+    assert place(svc, 1, now, limit_price=Decimal(112), **limit) is OrderStatus.REJECTED
+    order = svc.orders[uuid.UUID(int=1)]
+    assert order.breaches == (
+        ControlBreach("rolling_collar", Decimal(5), Decimal("7.69"), "instrument:AAA"),
+    )
+    assert order.reject_reason == (
+        "price 112 is 7.69% from 104, the price 300 s ago, outside the rolling collar of "
+        "instrument:AAA of 5% over 300 s"
+    )
+    assert place(svc, 2, now, limit_price=Decimal(109), **limit) is OrderStatus.ACCEPTED
+    # a market order is held to its reference price (the last trade, 112 here)
+    assert place(svc, 3, now, reference_price=None) is OrderStatus.REJECTED
+    # no trade within the window: nothing to hold the order to
+    later = T0 + 20 * MINUTE
+    assert place(svc, 4, later, limit_price=Decimal(112), **limit) is OrderStatus.ACCEPTED
+
+
 def test_messages_beyond_the_rate_in_any_second_are_rejected_and_cancels_count() -> None:
     svc = service()
     set_limits(svc, "account:DEMO-001", max_messages_per_second=3)
@@ -119,6 +150,13 @@ def test_messages_beyond_the_rate_in_any_second_are_rejected_and_cancels_count()
         ({"max_order_notional": Decimal("Infinity")}, "max_order_notional"),
         ({"price_collar_pct": Decimal(101)}, "price_collar_pct"),
         ({"max_messages_per_second": 0}, "max_messages_per_second"),
+        ({"rolling_collar_pct": Decimal(5)}, "rolling_collar_window_s"),
+        ({"rolling_collar_window_s": 300}, "rolling_collar_pct"),
+        ({"rolling_collar_pct": Decimal(0), "rolling_collar_window_s": 300}, "rolling_collar_pct"),
+        (
+            {"rolling_collar_pct": Decimal(5), "rolling_collar_window_s": 86_401},
+            "rolling_collar_window_s",
+        ),
     ],
 )
 def test_a_malformed_limit_is_refused_naming_it_and_nothing_is_recorded(
@@ -181,3 +219,23 @@ def test_a_bad_execution_throttle_is_refused_naming_it() -> None:
             cause(T0),
         )
     assert refused.value.field == "max_executions_per_minute"
+
+
+def test_limits_recorded_before_the_rolling_collar_read_back_without_one() -> None:
+    v1 = {
+        "scope": "firm",
+        "limits": {
+            "max_order_quantity": "5",
+            "max_order_notional": None,
+            "max_position_notional": None,
+            "price_collar_pct": "2.5",
+            "max_messages_per_second": 10,
+            "max_executions_per_minute": None,
+        },
+        "reason": "desk policy",
+    }
+    payload = upcast(RiskLimitsSet, 1, v1, where="execution#1")
+    jsonschema.validate(payload, json.loads(schema_path(RiskLimitsSet, 2).read_text()))
+    assert RiskLimitsSet.from_payload(payload).limits == Limits(
+        max_order_quantity=Decimal(5), price_collar_pct=Decimal("2.5"), max_messages_per_second=10
+    )

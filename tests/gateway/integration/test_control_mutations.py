@@ -46,7 +46,7 @@ query ($min: StorePosition, $engaged: Boolean!) {
 LIMITS = """
 query ($min: StorePosition) {
   riskLimits(minPosition: $min) { scope maxOrderQuantity maxOrderNotional priceCollarPct
-    maxMessagesPerSecond reason actor }
+    maxMessagesPerSecond rollingCollarPct rollingCollarWindowS reason actor }
 }
 """
 
@@ -173,6 +173,8 @@ def test_limits_set_over_graphql_govern_the_next_order_and_read_back(desk: Desk)
         "scope": scope("INSTRUMENT", "SAP"),
         "maxOrderQuantity": "5",
         "priceCollarPct": "2.5",
+        "rollingCollarPct": "8",
+        "rollingCollarWindowS": 600,
         "reason": "thin book",
     }
     answer = desk.call("risk-1", SET_LIMITS, {"input": limits})
@@ -197,6 +199,8 @@ def test_limits_set_over_graphql_govern_the_next_order_and_read_back(desk: Desk)
         "maxOrderNotional": None,
         "priceCollarPct": "2.5",
         "maxMessagesPerSecond": None,
+        "rollingCollarPct": "8",
+        "rollingCollarWindowS": 600,
         "reason": "thin book",
         "actor": "person:risk-1",
     } in shown
@@ -223,6 +227,12 @@ def desk_other_instrument(desk: Desk) -> str:
             {"input": {"scope": scope("FIRM"), "priceCollarPct": "150", "reason": "x"}},
             "input.priceCollarPct",
             "at most 100",
+        ),
+        (
+            SET_LIMITS,
+            {"input": {"scope": scope("FIRM"), "rollingCollarPct": "5", "reason": "x"}},
+            "input.rollingCollarWindowS",
+            "needs both",
         ),
         (
             SET_LIMITS,

@@ -3,9 +3,12 @@
 A market order fills at the next bar's open moved against the order by the slippage; a limit
 buy fills if the bar trades at or below the limit, at the better of open and limit (a sell
 mirrors it). At most ``max_participation`` of the bar's volume is taken, so large orders fill
-over several bars (partial fills). Fees are basis points of notional with a minimum; a fill
-that added liquidity (a limit order the market came to: it rested below the open for a buy)
-pays ``maker_fee_bps``, every other fill ``fee_bps`` (the taker's).
+over several bars (partial fills); how much of that a resting order gets — its place in its
+level's queue, the firm's orders in price-time priority sharing the cap — is the book's
+(``book``): ``match`` takes the ``room`` the book leaves the order. Fees are basis points of
+notional with a minimum; a fill that added liquidity (a limit order the market came to: it
+rested below the open for a buy) pays ``maker_fee_bps``, every other fill ``fee_bps`` (the
+taker's).
 
 Conditional orders. A bar *crosses* a trigger when its range reaches it: a buy stop when
 ``high >= stop``, a sell stop when ``low <= stop``; market/limit-if-touched the other way (a
@@ -57,10 +60,36 @@ class SimulatedVenueConfig:
     """Up to this much more latency per order, drawn from the order's id and ``seed``: the
     same order meets the same latency on every run and replay."""
     seed: int = 0
+    resting_depth_fraction: Decimal = Decimal("0.05")
+    """What already rests at a price level when a limit order joins it behind the touch, as a
+    fraction of the joining bar's volume: the L1 estimate of the queue ahead (see ``book``)."""
+    volume_share: Decimal = Decimal(1)
+    """The share of the market's volume (the bars) that trades at this venue: its liquidity.
+    With several venues, each sees this much of every bar (participation cap, queues), and
+    routing splits a large order by it."""
 
     def __post_init__(self) -> None:
         if self.latency_ns < 0 or self.latency_jitter_ns < 0:
             raise ValueError("latency_ns and latency_jitter_ns must not be negative")
+        if not 0 <= self.resting_depth_fraction <= 1:
+            raise ValueError(
+                f"resting_depth_fraction must be between 0 and 1, got {self.resting_depth_fraction}"
+            )
+        if not 0 < self.volume_share <= 1:
+            raise ValueError(f"volume_share must be above 0 and at most 1, got {self.volume_share}")
+        if not 0 < self.max_participation <= 1:
+            raise ValueError(
+                f"max_participation must be above 0 and at most 1, got {self.max_participation}"
+            )
+
+    def traded_here(self, volume: Decimal) -> Decimal:
+        """What of a bar's volume traded at this venue."""
+        return volume * self.volume_share
+
+    def participation_cap(self, volume: Decimal) -> Decimal:
+        """The most the firm may take of a bar's volume on one side, across all its orders."""
+        cap = self.traded_here(volume) * self.max_participation
+        return cap.to_integral_value(rounding=ROUND_DOWN)
 
     def latency(self, order_id: UUID) -> int:
         """This order's one-way latency, deterministic under ``seed``."""
@@ -102,9 +131,13 @@ class Execution:
     maker: bool = False
 
 
-def _available(remaining: Decimal, bar: VenueBar, config: SimulatedVenueConfig) -> Decimal:
-    available = (bar.volume * config.max_participation).to_integral_value(rounding=ROUND_DOWN)
-    return min(remaining, available)
+def _available(
+    remaining: Decimal, bar: VenueBar, config: SimulatedVenueConfig, room: Decimal | None
+) -> Decimal:
+    """What one order may take of the bar: ``room`` (what the book leaves it: the bar's
+    participation cap less what the firm's other orders took, or what reached it at its level)
+    or, without a book, the whole cap."""
+    return min(remaining, config.participation_cap(bar.volume) if room is None else room)
 
 
 def marketable(side: str, limit_price: Decimal, price: Decimal) -> bool:
@@ -121,13 +154,15 @@ def match(
     bar: VenueBar,
     config: SimulatedVenueConfig,
     maker_only: bool = False,
+    room: Decimal | None = None,
 ) -> Execution | None:
     """A live order (``order_type`` MARKET or LIMIT) against one bar. ``maker_only``: a
     post-only order, which the venue let rest only because it was not marketable on arrival:
     every fill of it is a maker fill, at the same price as any limit order's (so a bar opening
     through its limit fills it at the open: the bar model has no book to hold it at its
-    limit, and a price outside the bar's range would be invented)."""
-    quantity = _available(remaining, bar, config)
+    limit, and a price outside the bar's range would be invented). ``maker_only`` also marks
+    an order resting in the book (see ``book``): it provides liquidity."""
+    quantity = _available(remaining, bar, config, room)
     if quantity <= 0:
         return None
     maker = False
@@ -168,10 +203,11 @@ def fill_on_trigger(
     remaining: Decimal,
     bar: VenueBar,
     config: SimulatedVenueConfig,
+    room: Decimal | None = None,
 ) -> Execution | None:
     """The fill of an order its bar has just triggered (see the module's assumptions): at the
     trigger price, or at the open when the bar opened beyond it."""
-    quantity = _available(remaining, bar, config)
+    quantity = _available(remaining, bar, config, room)
     if quantity <= 0:
         return None
     rising = (side == "BUY") == (order_type in STOP_LIKE)

@@ -47,7 +47,13 @@ class Limits:
     - ``max_executions_per_minute``: the repeated-execution throttle — executions (fills) of
       the scope's orders in any 60 s of the venue's clock; the fill beyond it engages the
       scope's kill switch (actor ``system:execution-throttle``), which only a person releases
-      (for a strategy scope: the algorithm is disabled until a person re-enables it)."""
+      (for a strategy scope: the algorithm is disabled until a person re-enables it);
+    - ``rolling_collar_pct`` over ``rolling_collar_window_s``: the price collar over a period
+      (Art. 15(1)(a)): an order's price (its limit, or the reference price of a market order)
+      may stray at most this far, in percent, from the market price at the start of the last
+      ``rolling_collar_window_s`` seconds (the open of the first bar in that window) — so an
+      algorithm chasing a market that ran away is stopped even though each order sits close
+      to the last trade. Set both or neither."""
 
     max_order_quantity: Decimal | None = None
     max_order_notional: Decimal | None = None
@@ -55,6 +61,8 @@ class Limits:
     price_collar_pct: Decimal | None = None
     max_messages_per_second: int | None = None
     max_executions_per_minute: int | None = None
+    rolling_collar_pct: Decimal | None = None
+    rolling_collar_window_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,11 +70,24 @@ class RiskLimitsSet(_ExecutionEvent):
     """The pre-trade limits of ``scope`` are ``limits`` from now on (they replace what the
     scope had; an order must pass the limits of every scope it falls under: the firm, its
     account, strategy, trader, instrument and venue). Until the firm scope is first set, the
-    firm's limits are the defaults (``ExecutionConfig.limits``)."""
+    firm's limits are the defaults (``ExecutionConfig.limits``).
+
+    Version 2 adds the rolling collar to ``limits``; version-1 limits are upcast without one
+    (both ``null``), which is what they were."""
+
+    SCHEMA_VERSION = 2
 
     scope: str
     limits: Limits
     reason: str
+
+
+def _risk_limits_set_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    limits = {**payload["limits"], "rolling_collar_pct": None, "rolling_collar_window_s": None}
+    return {**payload, "limits": limits}
+
+
+RiskLimitsSet.UPCASTERS = {1: _risk_limits_set_v1_to_v2}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from bounded_contexts.execution.domain.errors import InvalidControl
 from events.domain import Aggregate, DomainEvent
 
 MAX_LIMIT = Decimal("1e15")
+MAX_ROLLING_WINDOW_S = 86_400
+"""The longest rolling-collar window: the execution service keeps a day of prices for it."""
 
 
 def checked_limits(limits: Limits) -> Limits:
@@ -34,6 +36,24 @@ def checked_limits(limits: Limits) -> Limits:
         rate = getattr(limits, name)
         if rate is not None and not 1 <= rate <= 1_000_000:
             raise InvalidControl(f"{name} must be between 1 and 1000000, got {rate}", field=name)
+    rolling, window = limits.rolling_collar_pct, limits.rolling_collar_window_s
+    if (rolling is None) != (window is None):
+        missing = "rolling_collar_window_s" if window is None else "rolling_collar_pct"
+        raise InvalidControl(
+            "the rolling collar needs both rolling_collar_pct and rolling_collar_window_s",
+            field=missing,
+        )
+    if rolling is not None and (not rolling.is_finite() or not 0 < rolling <= 100):
+        raise InvalidControl(
+            f"rolling_collar_pct must be above 0 and at most 100, got {rolling}",
+            field="rolling_collar_pct",
+        )
+    if window is not None and not 1 <= window <= MAX_ROLLING_WINDOW_S:
+        raise InvalidControl(
+            f"rolling_collar_window_s must be between 1 and {MAX_ROLLING_WINDOW_S} (a day), "
+            f"got {window}",
+            field="rolling_collar_window_s",
+        )
     return limits
 
 
