@@ -544,20 +544,22 @@ class ExecutionService:
                         break
                     first = bar.ts_start
                 order.arrived_at = first
-            if order.queued_at is not None and order.queue_ahead > 0:
+            if order.queued_at is not None:
                 self._recall_queue(order)
         if not self.bar_shares:
             self._recall_shares()
 
     def _recall_queue(self, order: Order) -> None:
-        """Work the queue ahead of a resting order off by every held bar since it joined —
-        the same steps ``_execute`` took bar by bar (queue ahead only ever shrinks)."""
+        """Work the queue ahead of a resting order off by every held bar since it joined that
+        this view has not worked it through yet — the steps ``_execute`` takes bar by bar."""
         s = order.submitted
         assert s is not None and s.limit_price is not None and order.queued_at is not None
         tick, venue = self._tick(s.instrument_id), self._venue_config(s.venue)
         for held in self.bars.get(s.instrument_id, ()):
-            if held.ts_start < order.queued_at:
+            done = order.queue_worked_to
+            if held.ts_start < order.queued_at or (done is not None and held.ts_start <= done):
                 continue
+            order.queue_worked_to = held.ts_start
             order.queue_ahead = trade_at_level(
                 side=s.side,
                 price=s.limit_price,
@@ -1185,7 +1187,7 @@ class ExecutionService:
             volume=self._venue_config(s.venue).traded_here(bar.volume),
             tick=self._tick(s.instrument_id),
         )
-        order.queue_ahead = level.queue_ahead
+        order.queue_ahead, order.queue_worked_to = level.queue_ahead, bar.ts_start
         return level
 
     def _room(

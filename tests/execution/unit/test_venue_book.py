@@ -257,6 +257,8 @@ def test_the_queue_ahead_is_rebuilt_from_where_the_order_joined_and_the_bars_sin
     rest_limit(live)
     feed(live, *bars)
     assert live.orders[ORDER_ID].queue_ahead == 22
+    live.recall_arrivals()  # a catch-up recalls again: no bar is counted twice
+    assert live.orders[ORDER_ID].queue_ahead == 22
 
     restarted = book_service()
     rest_limit(restarted)
