@@ -983,8 +983,23 @@ class ExecutionService:
         live = [o for o in self._open_orders(instrument_id) if self._live_at(o) <= bar.ts_start]
         for order in sorted(live, key=self._priority):
             # is_open: a throttle tripped by an earlier fill on this bar may have cancelled it
-            if order.is_open:
+            if order.is_open and not self._out_of_reach(order, bar):
                 self._execute(order, bar, uow, cause)
+
+    @staticmethod
+    def _out_of_reach(order: Order, bar: VenueBar) -> bool:
+        """A resting order the bar leaves as it was: it did not reach the order's level (so
+        its queue stands), and the order neither expires on it nor depends on the position
+        (reduce-only). Most of a deep book on most bars: skipped at the cost of a comparison."""
+        s = order.submitted
+        if order.queued_at is None or s is None or s.limit_price is None or s.reduce_only:
+            return False
+        if s.expire_at is not None and bar.ts_start >= s.expire_at:
+            return False
+        if bar.low > s.limit_price if s.side == "BUY" else bar.high < s.limit_price:
+            order.queue_worked_to = bar.ts_start
+            return True
+        return False
 
     def _priority(self, order: Order) -> tuple[int, Decimal, int, int]:
         """Price-time priority at the venue: market orders, then limits best price first,
