@@ -610,20 +610,22 @@ class ExecutionService(ContingentOrders):
                         break
                     first = bar.ts_start
                 order.arrived_at = first
-            if order.queued_at is not None and order.queue_ahead > 0:
+            if order.queued_at is not None:
                 self._recall_queue(order)
         if not self.bar_shares:
             self._recall_shares()
 
     def _recall_queue(self, order: Order) -> None:
-        """Work the queue ahead of a resting order off by every held bar since it joined —
-        the same steps ``_execute`` took bar by bar (queue ahead only ever shrinks)."""
+        """Work the queue ahead of a resting order off by every held bar since it joined that
+        this view has not worked it through yet — the steps ``_execute`` takes bar by bar."""
         s = order.submitted
         assert s is not None and s.limit_price is not None and order.queued_at is not None
         tick, venue = self._tick(s.instrument_id), self._venue_config(s.venue)
         for held in self.bars.get(s.instrument_id, ()):
-            if held.ts_start < order.queued_at:
+            done = order.queue_worked_to
+            if held.ts_start < order.queued_at or (done is not None and held.ts_start <= done):
                 continue
+            order.queue_worked_to = held.ts_start
             order.queue_ahead = trade_at_level(
                 side=s.side,
                 price=s.limit_price,
@@ -1052,8 +1054,23 @@ class ExecutionService(ContingentOrders):
         live = [o for o in self._open_orders(instrument_id) if self._live_at(o) <= bar.ts_start]
         for order in sorted(live, key=self._priority):
             # is_open: a throttle tripped by an earlier fill on this bar may have cancelled it
-            if order.is_open:
+            if order.is_open and not self._out_of_reach(order, bar):
                 self._execute(order, bar, uow, cause)
+
+    @staticmethod
+    def _out_of_reach(order: Order, bar: VenueBar) -> bool:
+        """A resting order the bar leaves as it was: it did not reach the order's level (so
+        its queue stands), and the order neither expires on it nor depends on the position
+        (reduce-only). Most of a deep book on most bars: skipped at the cost of a comparison."""
+        s = order.submitted
+        if order.queued_at is None or s is None or s.limit_price is None or s.reduce_only:
+            return False
+        if s.expire_at is not None and bar.ts_start >= s.expire_at:
+            return False
+        if bar.low > s.limit_price if s.side == "BUY" else bar.high < s.limit_price:
+            order.queue_worked_to = bar.ts_start
+            return True
+        return False
 
     def _priority(self, order: Order) -> tuple[int, Decimal, int, int]:
         """Price-time priority at the venue: market orders, then limits best price first,
@@ -1257,7 +1274,7 @@ class ExecutionService(ContingentOrders):
             volume=self._venue_config(s.venue).traded_here(bar.volume),
             tick=self._tick(s.instrument_id),
         )
-        order.queue_ahead = level.queue_ahead
+        order.queue_ahead, order.queue_worked_to = level.queue_ahead, bar.ts_start
         return level
 
     def _room(

@@ -145,6 +145,9 @@ class Order(Aggregate):
         self.queue_ahead = Decimal(0)
         """What rests ahead of it at its level: recorded when it joins, then worked off by the
         bars (in memory: rebuilt from the bars after a restart, see ``recall_arrivals``)."""
+        self.queue_worked_to: int | None = None
+        """The start of the last bar ``queue_ahead`` was worked through (in memory; None: not
+        since it joined), so that rebuilding it never counts a bar twice."""
 
     @classmethod
     def submit(cls, submitted: OrderSubmitted) -> Order:
@@ -527,6 +530,7 @@ class Order(Aggregate):
                     self.queued_at = None  # a new price or a larger size goes to the back
             case OrderQueued():
                 self.queued_at, self.queue_ahead = event.ts_queued, event.queue_ahead
+                self.queue_worked_to = None
             case OrderRouted():
                 self.slices = {s.venue: s.quantity for s in event.slices}
             case OrderAmendRejected():

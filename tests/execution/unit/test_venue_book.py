@@ -249,13 +249,16 @@ def test_an_order_arriving_after_its_bar_was_matched_takes_what_the_bar_has_left
 # -- after a restart ------------------------------------------------------------------------
 def test_the_queue_ahead_is_rebuilt_from_where_the_order_joined_and_the_bars_since() -> None:
     bars = (
-        bar(1, "100", "100.5", "99.5"),
-        bar(2, "99.5", "100", "99"),
-        bar(3, "99.5", "99.5", "99"),
+        bar(1, "100", "100.5", "99.5"),  # joins behind 50
+        bar(2, "99.5", "100", "99"),  # touch: 41 ahead
+        bar(3, "100", "100.2", "99.8"),  # out of reach: the queue stands
+        bar(4, "99.5", "99.5", "99"),  # touch: 22 ahead
     )
     live = book_service()
     rest_limit(live)
     feed(live, *bars)
+    assert live.orders[ORDER_ID].queue_ahead == 22
+    live.recall_arrivals()  # a catch-up recalls again: no bar is counted twice
     assert live.orders[ORDER_ID].queue_ahead == 22
 
     restarted = book_service()

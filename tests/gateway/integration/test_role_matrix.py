@@ -1095,7 +1095,11 @@ def test_mutation(world: World, name: str, caller: str, outcome: str) -> None:
         assert "errors" not in body, body
         operation.shows(world, caller, body["data"][field_name])
         assert {d.outcome for d in decisions} == {"ALLOWED"}
-        assert {e.actor for e in recorded} <= {f"person:{USERS[caller]}"}
+        # what the person did is recorded as the verified subject; the venue's own reaction
+        # in the same append (a resting limit order joining its book: OrderQueued) as the venue
+        actors = {e.actor for e in recorded}
+        assert actors - {"venue:simulated"} <= {f"person:{USERS[caller]}"}
+        assert all(e.event_type == "OrderQueued" for e in recorded if e.actor == "venue:simulated")
         if field_name in (
             "placeOrder",
             "placeOcoOrders",
