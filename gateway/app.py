@@ -96,6 +96,7 @@ class ReadOnlyCommands:
         )
 
     place_order = cancel_order = amend_order = _refuse
+    place_oco_orders = place_oto_order = place_bracket_order = _refuse
     engage_kill_switch = release_kill_switch = set_risk_limits = cancel_all_orders = _refuse
     open_account = configure_account = halt_trading = resume_trading = _refuse
     mark_read = set_preference = preferences = _refuse

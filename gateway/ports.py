@@ -6,7 +6,7 @@ application, so a GraphQL order takes exactly the path a strategy order takes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
@@ -70,6 +70,9 @@ class RecordedOrder:
     amendment_refused: str | None = None
     """The reason, when this command's amendment was refused (the order works on unchanged)."""
     amendment_breaches: tuple[ControlBreach, ...] = ()
+    oco_group: UUID | None = None
+    parent_order_id: UUID | None = None
+    ts_activated: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,35 @@ class OrderOutcome:
     the last event it wrote (queries given ``minPosition`` of at least this read its effects)."""
 
     order: RecordedOrder
+    position: int
+
+
+@dataclass(frozen=True)
+class OrderTerms:
+    """One order of a contingent placement (OCO member, OTO parent or child, bracket leg):
+    the same terms ``place_order`` takes."""
+
+    account_id: str
+    instrument_id: str
+    side: str
+    quantity: Decimal
+    order_type: str
+    limit_price: Decimal | None = None
+    time_in_force: str = "GTC"
+    expire_at: int | None = None
+    stop_price: Decimal | None = None
+    trail_amount: Decimal | None = None
+    trail_percent: Decimal | None = None
+    post_only: bool = False
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True)
+class ContingentOutcome:
+    """What a contingent placement recorded: every member as recorded (in the order the
+    command named them), and the store position of the last event written."""
+
+    orders: tuple[RecordedOrder, ...]
     position: int
 
 
@@ -122,6 +154,31 @@ class OrderCommands(Protocol):
         control (which is recorded too). Raises ``ExecutionError`` subclasses on bad input
         (nothing recorded; ``InvalidOrder.field`` names the term at fault),
         ``StoreUnavailable`` when the store cannot be reached."""
+        ...
+
+    def place_oco_orders(
+        self, principal: Principal, orders: Sequence[OrderTerms]
+    ) -> ContingentOutcome:
+        """Place a one-cancels-other group in one append: every member sent, or every member
+        recorded rejected. ``InvalidOrder.field`` names the member (``orders[1].side``)."""
+        ...
+
+    def place_oto_order(
+        self, principal: Principal, parent: OrderTerms, children: Sequence[OrderTerms]
+    ) -> ContingentOutcome:
+        """Place a parent and its children, held until the parent is filled (``parent``,
+        ``children[0]`` … in errors); the outcome lists the parent, then the children."""
+        ...
+
+    def place_bracket_order(
+        self,
+        principal: Principal,
+        entry: OrderTerms,
+        take_profit: OrderTerms,
+        stop_loss: OrderTerms,
+    ) -> ContingentOutcome:
+        """Place an entry with a take-profit and a stop-loss held as an OCO pair until it is
+        filled; the outcome lists entry, take-profit, stop-loss."""
         ...
 
     def cancel_order(

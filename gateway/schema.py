@@ -53,6 +53,7 @@ from gateway.regulatory_types import (
 from gateway.resolvers import (
     accounts,
     commands,
+    contingent,
     controls,
     live,
     market,
@@ -73,6 +74,7 @@ from gateway.types import (
     BarUpdate,
     CancelOrderPayload,
     Candle,
+    ContingentOrdersPayload,
     DeadLetterConnection,
     EquityPoint,
     FillConnection,
@@ -599,6 +601,42 @@ class Mutation:
     )
     async def place_order(self, info: strawberry.Info, input: PlaceOrderInput) -> PlaceOrderPayload:
         return await commands.place_order(info, _context(info), input)
+
+    @strawberry.mutation(
+        description="Place a bracket: an entry, and a take-profit (LIMIT) and a stop-loss "
+        "(STOP, STOP_LIMIT or TRAILING_STOP) on the other side, for its quantity, held as a "
+        "one-cancels-other pair until the entry is filled. All or nothing, in one append."
+    )
+    async def place_bracket_order(
+        self,
+        info: strawberry.Info,
+        entry: PlaceOrderInput,
+        take_profit: PlaceOrderInput,
+        stop_loss: PlaceOrderInput,
+    ) -> ContingentOrdersPayload:
+        return await contingent.place_bracket_order(
+            info, _context(info), entry, take_profit, stop_loss
+        )
+
+    @strawberry.mutation(
+        description="Place a one-cancels-other group (2 to 10 orders, one account and "
+        "instrument): the first execution, cancellation or expiry of any member cancels the "
+        "others. Every member is sent, or every member is recorded rejected."
+    )
+    async def place_oco_orders(
+        self, info: strawberry.Info, orders: list[PlaceOrderInput]
+    ) -> ContingentOrdersPayload:
+        return await contingent.place_oco_orders(info, _context(info), orders)
+
+    @strawberry.mutation(
+        description="Place a one-triggers-other order: the parent is sent now, the children "
+        "(1 to 10, on its account) are recorded HELD and sent when it is filled — for their "
+        "share of what it filled if it ends partly filled, cancelled if it ends unfilled."
+    )
+    async def place_oto_order(
+        self, info: strawberry.Info, parent: PlaceOrderInput, children: list[PlaceOrderInput]
+    ) -> ContingentOrdersPayload:
+        return await contingent.place_oto_order(info, _context(info), parent, children)
 
     @strawberry.mutation(
         description="Change a working order's quantity, limit or stop price. The new terms go "

@@ -37,6 +37,7 @@ class Node:
 
 @strawberry.enum(description="Lifecycle state of an order (execution context state machine).")
 class OrderStatus(Enum):
+    HELD = "HELD"
     NEW = "NEW"
     ACCEPTED = "ACCEPTED"
     TRIGGERED = "TRIGGERED"
@@ -269,7 +270,23 @@ class Order(Node):
     expire_at: Nanoseconds | None = strawberry.field(
         description="GTD and DAY: expires unfilled at the first bar starting at or after it."
     )
-    status: OrderStatus
+    status: OrderStatus = strawberry.field(
+        description="HELD: a one-triggers-other child recorded with its parent but not sent "
+        "to the venue (not checked, not counted) until the parent is filled."
+    )
+    oco_group: strawberry.ID | None = strawberry.field(
+        description="The one-cancels-other group it belongs to (its other members: the "
+        "orders with the same ocoGroup): the first execution, cancellation or expiry of a "
+        "member cancels the others. Null: none."
+    )
+    parent_order_id: strawberry.ID | None = strawberry.field(
+        description="A one-triggers-other child's parent (a bracket's entry): the child is "
+        "HELD until the parent is filled. Null: none."
+    )
+    ts_activated: Nanoseconds | None = strawberry.field(
+        description="When a held child went to the venue (its parent filled, or ended partly "
+        "filled: `quantity` is then its share); null: never held, or not yet."
+    )
     filled_quantity: Decimal
     average_fill_price: Decimal | None
     reject_reason: str | None = strawberry.field(
@@ -607,6 +624,22 @@ class PlaceOrderPayload:
     )
 
 
+@strawberry.type(
+    description="What the execution context recorded for a contingent placement (OCO group, "
+    "OTO order, bracket), in one append: every member, in the order the mutation names them. "
+    "A rejected member is recorded too, and also reported as a REJECTED error."
+)
+class ContingentOrdersPayload:
+    order_ids: list[strawberry.ID]
+    orders: list[Order] = strawberry.field(
+        description="Each member as the execution context recorded it: an OTO's children and "
+        "a bracket's exits are HELD until their parent (the entry) is filled."
+    )
+    position: StorePosition = strawberry.field(
+        description="Execution position of the last event written: pass it as `minPosition`."
+    )
+
+
 @strawberry.input(
     description="New terms for a working order; an absent field is unchanged. `quantity` is the "
     "order's new total (fills included): above what is filled, a whole number of lots."
@@ -665,6 +698,10 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+def _id(value: Any) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
+
+
 def order_from_row(row: Any) -> Order:
     """Map an ``rm_orders`` record onto :class:`Order`."""
     order_id = row["order_id"]
@@ -686,6 +723,9 @@ def order_from_row(row: Any) -> Order:
         time_in_force=TimeInForce(row["time_in_force"]),
         expire_at=None if row["expire_at"] is None else Nanoseconds(row["expire_at"]),
         status=OrderStatus(row["status"]),
+        oco_group=_id(row["oco_group"]),
+        parent_order_id=_id(row["parent_order_id"]),
+        ts_activated=None if row["ts_activated"] is None else Nanoseconds(row["ts_activated"]),
         filled_quantity=decimals.quantity(row["filled_quantity"]),  # type: ignore[arg-type]
         average_fill_price=decimals.average_price(row["average_fill_price"]),
         reject_reason=row["reject_reason"],
@@ -723,6 +763,9 @@ def order_from_record(record: RecordedOrder, *, position: int) -> Order:
         time_in_force=TimeInForce(record.time_in_force),
         expire_at=None if record.expire_at is None else Nanoseconds(record.expire_at),
         status=OrderStatus(record.status),
+        oco_group=_id(record.oco_group),
+        parent_order_id=_id(record.parent_order_id),
+        ts_activated=None if record.ts_activated is None else Nanoseconds(record.ts_activated),
         filled_quantity=decimals.quantity(record.filled_quantity),  # type: ignore[arg-type]
         average_fill_price=decimals.average_price(record.average_fill_price),
         reject_reason=record.reject_reason,

@@ -13,6 +13,7 @@ from psycopg import Cursor
 
 from bounded_contexts.execution.domain.events import (
     OrderAccepted,
+    OrderActivated,
     OrderAmended,
     OrderAmendRejected,
     OrderCancelled,
@@ -40,6 +41,7 @@ ORDER_EVENTS = (
     OrderAmended,
     OrderAmendRejected,
     OrderRouted,
+    OrderActivated,
     OrderQueued,
 )
 
@@ -82,9 +84,9 @@ class OrdersProjection(Projection):
                     "quantity, limit_price, status, filled_quantity, origin, decision_id, "
                     "algo_id, actor, time_in_force, expire_at, ts_submitted, ts_updated, "
                     "version, seq, updated_seq, stop_price, trail_amount, trail_percent, "
-                    "trigger_price, post_only, reduce_only) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s, 'NEW', 0, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                    "%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    "trigger_price, post_only, reduce_only, oco_group, parent_order_id) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (
                         e.order_id,
                         e.account_id,
@@ -93,6 +95,7 @@ class OrdersProjection(Projection):
                         e.order_type,
                         e.quantity,
                         e.limit_price,
+                        "NEW" if e.parent_order_id is None else "HELD",  # a child waits, unsent
                         e.origin,
                         e.decision_id,
                         e.algo_id,
@@ -110,7 +113,16 @@ class OrdersProjection(Projection):
                         e.stop_price,
                         e.post_only,
                         e.reduce_only,
+                        e.oco_group,
+                        e.parent_order_id,
                     ),
+                )
+            case OrderActivated():
+                cur.execute(
+                    "UPDATE rm_orders SET status = 'NEW', quantity = %s, ts_activated = %s, "
+                    "ts_updated = %s, version = %s, updated_seq = %s "
+                    "WHERE order_id = %s AND version < %s",
+                    (e.quantity, e.ts_activated, ts, version, seq, e.order_id, version),
                 )
             case OrderTriggered():
                 cur.execute(

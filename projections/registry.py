@@ -29,7 +29,7 @@ def all_projections() -> list[Projection]:
     ]
 
 
-READ_MODEL_VERSION = 7
+READ_MODEL_VERSION = 8
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
@@ -40,7 +40,9 @@ fill corrections (``rm_fills.corrected_seq``; the portfolio's own ledger of fill
 the RTS 6 controls (``rm_kill_switches``, ``rm_risk_limits``, ``rm_control_changes``); order
 types, times in force and flags (``rm_orders.stop_price``, ``trail_amount``, ``trail_percent``,
 ``trigger_price``, ``ts_triggered``, ``post_only``, ``reduce_only``). Version 7: the rolling
-price collar (``rm_risk_limits.rolling_collar_pct``, ``rolling_collar_window_s``)."""
+price collar (``rm_risk_limits.rolling_collar_pct``, ``rolling_collar_window_s``). Version 8:
+contingent orders (``rm_orders.oco_group``, ``parent_order_id``, ``ts_activated``; status
+``HELD``)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (

@@ -70,7 +70,10 @@ CREATE TABLE IF NOT EXISTS rm_orders (
     ts_triggered        BIGINT,               -- when it was triggered (OrderTriggered); NULL: not (yet)
     post_only           BOOLEAN NOT NULL DEFAULT FALSE,
     reduce_only         BOOLEAN NOT NULL DEFAULT FALSE,
-    status              TEXT NOT NULL,        -- NEW | ACCEPTED | TRIGGERED | PARTIALLY_FILLED | FILLED | CANCELLED | REJECTED
+    oco_group           UUID,                 -- the one-cancels-other group it belongs to; NULL: none
+    parent_order_id     UUID,                 -- a one-triggers-other child's parent; NULL: none
+    ts_activated        BIGINT,               -- when a held child went to the venue (OrderActivated)
+    status              TEXT NOT NULL,        -- HELD | NEW | ACCEPTED | TRIGGERED | PARTIALLY_FILLED | FILLED | CANCELLED | REJECTED
     filled_quantity     NUMERIC NOT NULL,
     average_fill_price  NUMERIC,
     reject_reason       TEXT,
@@ -89,6 +92,9 @@ CREATE TABLE IF NOT EXISTS rm_orders (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS rm_orders_by_seq ON rm_orders (account_id, seq);
 CREATE INDEX IF NOT EXISTS rm_orders_by_update ON rm_orders (account_id, updated_seq);
+CREATE INDEX IF NOT EXISTS rm_orders_by_oco_group ON rm_orders (oco_group) WHERE oco_group IS NOT NULL;
+CREATE INDEX IF NOT EXISTS rm_orders_by_parent ON rm_orders (parent_order_id)
+    WHERE parent_order_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS rm_order_events (
     order_id     UUID NOT NULL,

@@ -122,23 +122,21 @@ async def call_port(
 _LIMIT_PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED)
 
 
-def _checked_limit_price(order_input: PlaceOrderInput) -> Decimal | None:
+def checked_limit_price(order_input: PlaceOrderInput, *, path: str = "input") -> Decimal | None:
     """The limit price's presence and sign, checked here so that the message names the
-    GraphQL field; every other combination of terms is judged by the execution context
-    (``InvalidOrder.field``, mapped back to the input's path by :data:`_INPUT_FIELDS`)."""
+    GraphQL field (under ``path``: the argument the order was given as); every other
+    combination of terms is judged by the execution context (``InvalidOrder.field``, mapped
+    back to the input's path by :data:`_INPUT_FIELDS`)."""
     price = order_input.limit_price
     kind = order_input.order_type.value
+    field = f"{path}.limitPrice"
     if order_input.order_type in _LIMIT_PRICED:
         if price is None:
-            raise BadUserInput(f"a {kind} order needs a limitPrice", field="input.limitPrice")
+            raise BadUserInput(f"a {kind} order needs a limitPrice", field=field)
         if price <= 0:
-            raise BadUserInput(
-                f"limitPrice must be greater than 0, got {price}", field="input.limitPrice"
-            )
+            raise BadUserInput(f"limitPrice must be greater than 0, got {price}", field=field)
     elif price is not None:
-        raise BadUserInput(
-            f"a {kind} order takes no limitPrice, got {price}", field="input.limitPrice"
-        )
+        raise BadUserInput(f"a {kind} order takes no limitPrice, got {price}", field=field)
     return price
 
 
@@ -200,7 +198,7 @@ async def place_order(
         raise BadUserInput(
             f"quantity must be greater than 0, got {order_input.quantity}", field="input.quantity"
         )
-    limit_price = _checked_limit_price(order_input)
+    limit_price = checked_limit_price(order_input)
     await context.caller.require_trade(account_id, "placeOrder")
     outcome: OrderOutcome = await call_port(
         functools.partial(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
@@ -28,8 +28,10 @@ from events.envelope import Cause
 from events.store import ConcurrencyConflict, StoreUnavailable
 from gateway.ports import (
     AccountOutcome,
+    ContingentOutcome,
     ControlOutcome,
     OrderOutcome,
+    OrderTerms,
     Principal,
     RecordedOrder,
 )
@@ -108,6 +110,90 @@ class ExecutionCommands:
             order_id,
             lambda uow, c: self.service.submit(command, uow, c),
         )
+
+    # -- contingent orders -------------------------------------------------------------------
+    def place_oco_orders(
+        self, principal: Principal, orders: Sequence[OrderTerms]
+    ) -> ContingentOutcome:
+        """A one-cancels-other group, all or nothing in one append."""
+        commands = [self._manual(principal, terms) for terms in orders]
+        return self._contingent_run(
+            principal,
+            "oco",
+            [c.order_id for c in commands],
+            lambda uow, cause: self.service.submit_oco(commands, uow, cause),
+        )
+
+    def place_oto_order(
+        self, principal: Principal, parent: OrderTerms, children: Sequence[OrderTerms]
+    ) -> ContingentOutcome:
+        """A parent and its held children in one append (parent first in the outcome)."""
+        first = self._manual(principal, parent)
+        rest = [self._manual(principal, terms) for terms in children]
+        return self._contingent_run(
+            principal,
+            "oto",
+            [first.order_id, *(c.order_id for c in rest)],
+            lambda uow, cause: self.service.submit_oto(first, rest, uow, cause),
+        )
+
+    def place_bracket_order(
+        self,
+        principal: Principal,
+        entry: OrderTerms,
+        take_profit: OrderTerms,
+        stop_loss: OrderTerms,
+    ) -> ContingentOutcome:
+        """An entry with its take-profit and stop-loss, in one append."""
+        legs = [self._manual(principal, terms) for terms in (entry, take_profit, stop_loss)]
+        return self._contingent_run(
+            principal,
+            "bracket",
+            [leg.order_id for leg in legs],
+            lambda uow, cause: self.service.submit_bracket(*legs, uow, cause),
+        )
+
+    def _manual(self, principal: Principal, terms: OrderTerms) -> SubmitOrder:
+        """A manual order's command from its terms, under a new id."""
+        return SubmitOrder(
+            order_id=self.new_id(),
+            account_id=terms.account_id,
+            instrument_id=terms.instrument_id,
+            side=terms.side,
+            order_type=terms.order_type,
+            quantity=terms.quantity,
+            limit_price=terms.limit_price,
+            origin="MANUAL",
+            person=principal.subject,
+            time_in_force=terms.time_in_force,
+            expire_at=terms.expire_at,
+            stop_price=terms.stop_price,
+            trail_amount=terms.trail_amount,
+            trail_percent=terms.trail_percent,
+            post_only=terms.post_only,
+            reduce_only=terms.reduce_only,
+        )
+
+    def _contingent_run(
+        self,
+        principal: Principal,
+        kind: str,
+        order_ids: list[UUID],
+        work: Callable[[EventsToAppend, Cause], object],
+    ) -> ContingentOutcome:
+        """Run a contingent placement: its answer is every member as recorded."""
+
+        def answer(_: object, uow: EventsToAppend, positions: list[int]) -> ContingentOutcome:
+            orders = [self.service.orders[order_id] for order_id in order_ids]
+            return ContingentOutcome(
+                tuple(
+                    recorded_order(order, uow, self._submitted_at(order, uow, positions))
+                    for order in orders
+                ),
+                max(positions),
+            )
+
+        return self._run(principal, f"manual-{kind}/{order_ids[0]}", work, answer)
 
     def cancel_order(
         self,
@@ -429,4 +515,7 @@ def recorded_order(order: Order, uow: EventsToAppend, submitted_position: int) -
         reduce_only=submitted.reduce_only,
         amendment_refused=refused[-1].reason if refused else None,
         amendment_breaches=refused[-1].breaches if refused else (),
+        oco_group=submitted.oco_group,
+        parent_order_id=submitted.parent_order_id,
+        ts_activated=order.activated_at,
     )

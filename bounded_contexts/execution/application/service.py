@@ -44,6 +44,7 @@ from bounded_contexts.execution.adapters.venues.simulated import (
     trailing_trigger,
     venue_trade_id,
 )
+from bounded_contexts.execution.application.contingent import ContingentOrders
 from bounded_contexts.execution.application.venue_reports import VenueReport
 from bounded_contexts.execution.domain.account import Account
 from bounded_contexts.execution.domain.algorithms import AlgorithmRegistry, RegisteredAlgorithm
@@ -233,18 +234,31 @@ class OpenAccount:
     allowed_strategies: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class PreparedOrder:
+    """An order checked and built by ``ExecutionService._prepare``, not yet held or recorded,
+    with the algorithms to register if it is and the price its controls check against."""
+
+    order: Order
+    registrations: list[RegisteredAlgorithm]
+    reference_price: Decimal | None
+
+
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_INITIAL_CASH = Decimal("1e15")
 
 
-class ExecutionService:
+class ExecutionService(ContingentOrders):
     def __init__(self, store: EventStore, config: ExecutionConfig | None = None) -> None:
         self.store = store
         self.config = config or ExecutionConfig()
         self.lock = threading.RLock()
         self.orders: dict[UUID, Order] = {}
         self.working: dict[UUID, Order] = {}  # the open ones, in submission order
+        self.held: dict[UUID, Order] = {}  # OTO children recorded, not sent (not in working)
+        self.oco_groups: dict[UUID, list[Order]] = {}  # members by group, in submission order
+        self.children: dict[UUID, list[Order]] = {}  # OTO children by parent, in order
         self.accounts: dict[str, Account] = {}
         self.instruments: dict[str, InstrumentTerms] = {}
         self.bars: dict[str, deque[VenueBar]] = {}
@@ -267,6 +281,7 @@ class ExecutionService:
         """Rebuild orders, accounts, controls and algorithm codes from the execution store
         (at start, and after a conflict)."""
         self.orders, self.working, self.accounts = {}, {}, {}
+        self.held, self.oco_groups, self.children = {}, {}, {}
         self.algorithms = AlgorithmRegistry(code_length=self.algorithms.code_length)
         self.controls = ControlBook(self.config.limits)
         self.halts = {}
@@ -347,6 +362,8 @@ class ExecutionService:
         """Index an aggregate this view holds (new or changed) where its users look."""
         self._aggregates[aggregate.id] = aggregate
         if isinstance(aggregate, Order):
+            if aggregate.id not in self.orders:
+                self._link(aggregate)
             self.orders[aggregate.id] = aggregate
             self._track(aggregate)
         elif isinstance(aggregate, Account):
@@ -425,6 +442,33 @@ class ExecutionService:
         recorded) — including a quantity off the instrument's lot or a limit price off its
         tick, and an absurdly large quantity (see ``InstrumentTerms``); a well-formed order
         that fails a control is recorded as rejected."""
+        prepared = self._prepare(cmd, cause)
+        order = prepared.order
+        account = self._place(prepared, uow, cause)
+        self._send(order, account, cause)
+        self._hold(order)
+        uow.save(order, cause)
+        self._trade_cached_bars([order], uow, cause)
+        recent = self.bars.get(cmd.instrument_id)
+        if recent and cmd.origin == "STRATEGY" and not self.at_broker(order):
+            # Strategy orders arrive in time order per instrument: bars before this one
+            # can no longer be "the next bar" of any future strategy order.
+            while recent and recent[0].ts_start < order.ts_submitted:
+                recent.popleft()
+        return order.id
+
+    def _prepare(
+        self,
+        cmd: SubmitOrder,
+        cause: Cause,
+        *,
+        oco_group: UUID | None = None,
+        parent_order_id: UUID | None = None,
+    ) -> PreparedOrder:
+        """The order ``cmd`` asks for, checked and built but held nowhere and recorded
+        nowhere yet: a contingent group prepares every member before it places any, so one
+        malformed member leaves nothing behind. A child (``parent_order_id``) is recorded
+        held: not yet submitted to the venue (``ts_submitted`` null until it is activated)."""
         terms = self.instruments.get(cmd.instrument_id)
         if terms is None:
             raise UnknownInstrument(cmd.instrument_id)
@@ -465,48 +509,70 @@ class ExecutionService:
             execution_decision=execution,
             venue=self._venue(terms) if routing is None else routing.venue,
             ts_decision=cause.ts_event if cmd.ts_decision is None else cmd.ts_decision,
-            ts_submitted=cause.ts_event,
+            ts_submitted=None if parent_order_id is not None else cause.ts_event,
             stop_price=cmd.stop_price,
             trail_amount=cmd.trail_amount,
             trail_percent=cmd.trail_percent,
             post_only=cmd.post_only,
             reduce_only=cmd.reduce_only,
+            oco_group=oco_group,
+            parent_order_id=parent_order_id,
         )
         order = Order.submit(submitted)  # validates before anything is recorded
         if routing is not None:
             order.route(routing.venue, routing.candidates, routing.reason, routing.slices)
-        account = self.account(uow, cause, cmd.account_id)
-        for algorithm in registrations:  # the algorithms acting for the first time
+        return PreparedOrder(order, registrations, cmd.reference_price)
+
+    def _place(self, prepared: PreparedOrder, uow: EventsToAppend, cause: Cause) -> Account:
+        """Take a prepared order in: its account (the configured one is opened on first use)
+        and the algorithms acting for the first time are recorded, and the order learns its
+        chain and the price its controls check against. Returns the order's account."""
+        order = prepared.order
+        submitted = order.submitted
+        assert submitted is not None
+        account = self.account(uow, cause, submitted.account_id)
+        for algorithm in prepared.registrations:  # the algorithms acting for the first time
             self._hold(algorithm)
             uow.save(algorithm, cause)
         order.ts_submitted = cause.ts_event
         order.correlation_id = cause.correlation_id
         order.submitted_by = cause.actor
-        reference = cmd.reference_price or self.last_price.get(cmd.instrument_id)
-        order.reference_price = reference
-        failures, scopes = self._controls_failures(submitted, account, reference, cause)
+        order.reference_price = prepared.reference_price or self.last_price.get(
+            submitted.instrument_id
+        )
+        return account
+
+    def _send(self, order: Order, account: Account, cause: Cause) -> list[PreTradeFailure]:
+        """Send a new order to its venue: the pre-trade controls reject it (recorded with its
+        breaches), or it counts as a message and the simulated venue acknowledges it (a FIX
+        broker acknowledges by its own report). Returns the failures (empty: sent)."""
+        submitted = order.submitted
+        assert submitted is not None
+        failures, scopes = self._controls_failures(submitted, account, order.reference_price, cause)
         if failures:
             order.reject("; ".join(f.message for f in failures), tuple(f.breach for f in failures))
         else:
-            self.controls.count_message(scopes, cause.ts_event)  # sent to the venue
-            if not self.at_broker(order):  # a FIX broker acknowledges by its own report
-                # the simulated venue acknowledges as the order reaches it
-                order.accept(ts_acknowledged=cause.ts_event + self._latency(order))
-        self._hold(order)
-        uow.save(order, cause)
-        recent = self.bars.get(cmd.instrument_id)
-        if recent and not self.at_broker(order):
-            for bar in list(recent):
-                if not order.is_open:
-                    break
-                if bar.ts_start >= self._live_at(order):
+            self._accept(order, scopes, cause)
+        return failures
+
+    def _accept(self, order: Order, scopes: list[ControlScope], cause: Cause) -> None:
+        """The order passed its controls: it counts as a message, and the simulated venue
+        acknowledges it as it reaches it (a FIX broker acknowledges by its own report)."""
+        self.controls.count_message(scopes, cause.ts_event)  # sent to the venue
+        if not self.at_broker(order):
+            order.accept(ts_acknowledged=cause.ts_event + self._latency(order))
+
+    def _trade_cached_bars(self, orders: list[Order], uow: EventsToAppend, cause: Cause) -> None:
+        """Orders just sent (of one instrument) meet the bars the venue has already seen
+        that start at or after they reach it, bar by bar, so a replay that sees the bar
+        first decides the same as one that sees the order first."""
+        sent = [o for o in orders if not o.is_held and not self.at_broker(o)]
+        if not sent or sent[0].submitted is None:
+            return
+        for bar in list(self.bars.get(sent[0].submitted.instrument_id, ())):
+            for order in sent:
+                if order.is_open and bar.ts_start >= self._live_at(order):
                     self._execute(order, bar, uow, cause)
-            if cmd.origin == "STRATEGY":
-                # Strategy orders arrive in time order per instrument: bars before this one
-                # can no longer be "the next bar" of any future strategy order.
-                while recent and recent[0].ts_start < order.ts_submitted:
-                    recent.popleft()
-        return order.id
 
     def _validity(self, cmd: SubmitOrder, cause: Cause) -> tuple[str, int | None]:
         """The order's time in force and expiry: a DAY order's expiry is the session close
@@ -699,10 +765,13 @@ class ExecutionService:
             raise OrderNotFound(order_id)
         if self.at_broker(order):
             raise AtTheBroker(order_id, order.submitted.venue or "")
+        held = order.is_held
         order.cancel(reason)
-        self.controls.count_message(order_scopes(order.submitted), cause.ts_event)
+        if not held:  # a held order was never sent: cancelling it sends nothing either
+            self.controls.count_message(order_scopes(order.submitted), cause.ts_event)
         self._track(order)
         uow.save(order, cause)
+        self._settle_contingencies(order, uow, cause)
 
     def open_account(self, spec: OpenAccount, uow: EventsToAppend, cause: Cause) -> Account:
         """Open an account by command, with its ledger's starting cash and its configuration
@@ -891,6 +960,7 @@ class ExecutionService:
             order.cancel(reason)
             self._track(order)
             uow.save(order, cause)
+        self._settle_all(in_scope, uow, cause)  # group members outside the scope
         return [order.id for order in in_scope]
 
     def engage_kill_switch(
@@ -907,16 +977,17 @@ class ExecutionService:
             order.cancel(f"kill switch of {scope} engaged: {switch.reason}")
             self._track(order)
             uow.save(order, cause)
+        self._settle_all(in_scope, uow, cause)  # group members outside the scope
         return [order.id for order in in_scope]
 
     def _working_in(self, scope: ControlScope) -> list[Order]:
         """The open orders in ``scope`` this service can cancel (is_open: an order filled on
-        this very bar may not be untracked yet when a throttle engages). Orders working at a
-        FIX broker are not among them: cancels over FIX are not wired yet (the switch still
-        blocks every new order in the scope)."""
+        this very bar may not be untracked yet when a throttle engages), held OTO children
+        included. Orders working at a FIX broker are not among them: cancels over FIX are not
+        wired yet (the switch still blocks every new order in the scope)."""
         return [
             order
-            for order in self.working.values()
+            for order in (*self.working.values(), *self.held.values())
             if order.is_open
             and order.submitted is not None
             and scope in order_scopes(order.submitted)
@@ -1086,6 +1157,7 @@ class ExecutionService:
                 order.expire(f"IOC: {order.remaining} left after the bar at {bar.ts_start}")
         self._track(order)
         uow.save(order, cause)
+        self._settle_contingencies(order, uow, cause)
 
     def _trigger(
         self, order: Order, bar: VenueBar, remaining: Decimal, uow: EventsToAppend, cause: Cause
@@ -1276,6 +1348,7 @@ class ExecutionService:
         uow.save(order, cause)
         uow.save(account, cause)
         self._throttle(order, uow, cause)
+        self._settle_contingencies(order, uow, cause)
 
     def _throttle(self, order: Order, uow: EventsToAppend, cause: Cause) -> None:
         """The repeated-execution throttle (RTS 6 Art. 15): a fill beyond a scope's
@@ -1348,10 +1421,15 @@ class ExecutionService:
 
     def _live_at(self, order: Order, venue: str | None = None) -> int:
         """When the order reaches its venue (``venue``: that slice's; a split order: its
-        nearest venue): it trades on the first bar starting then or after."""
+        nearest venue): it trades on the first bar starting then or after. An activated OTO
+        child trades from the bar after the one its parent ended on at the earliest: the venue
+        has no time within a bar, so a child cannot be placed ahead of what that bar already
+        did."""
         if venue is None and order.slices:
-            return order.ts_submitted + min(self._latency(order, v) for v in order.slices)
-        return order.ts_submitted + self._latency(order, venue)
+            live = order.ts_submitted + min(self._latency(order, v) for v in order.slices)
+        else:
+            live = order.ts_submitted + self._latency(order, venue)
+        return live if order.activated_at is None else max(live, order.activated_at + 1)
 
     def _venue_config(self, mic: str | None) -> SimulatedVenueConfig:
         """The simulated venue an order was routed to (its ``OrderSubmitted.venue``)."""
@@ -1408,8 +1486,13 @@ class ExecutionService:
         )
 
     def _track(self, order: Order) -> None:
-        """Keep ``working`` to the open orders, so that a bar and a pre-trade check look at
-        those, not at every order ever placed (each would cost O(history))."""
+        """Keep ``working`` to the open orders sent to a venue, so that a bar and a pre-trade
+        check look at those, not at every order ever placed (each would cost O(history)),
+        and ``held`` to the OTO children not sent yet (no bar or control sees them)."""
+        if order.is_held:
+            self.held[order.id] = order
+            return
+        self.held.pop(order.id, None)
         if order.is_open:
             self.working[order.id] = order
         else:

@@ -120,3 +120,18 @@ class InvalidControl(ExecutionError):
 class ControlStateConflict(ExecutionError):
     """The command does not fit the control's state: engaging a kill switch already engaged,
     releasing one that is not."""
+
+
+class ContingentAtTheBroker(InvalidOrder):
+    """A member of a contingent order (OCO group, OTO parent or child, bracket) would be
+    routed to a FIX broker. Contingency is kept by this platform — it cancels the other
+    members and sends held children itself — and needs to cancel at the venue the moment a
+    member executes, which over FIX is not wired yet: refused, nothing recorded."""
+
+    def __init__(self, member: str, mic: str) -> None:
+        super().__init__(
+            f"{member} would be routed to the FIX broker {mic}: contingent orders (OCO, OTO, "
+            "brackets) are not supported at a FIX broker yet",
+            field=member,
+        )
+        self.mic = mic

@@ -67,9 +67,22 @@ class OrderSubmitted(_ExecutionEvent):
     not change a recorded order), ``IOC`` and ``FOK``; and the flags ``post_only`` (a limit
     order that must add liquidity) and ``reduce_only`` (it may only reduce the position).
     Version-2 orders were MARKET/LIMIT, GTC/GTD without flags, and are upcast exactly so: no
-    trigger, ``post_only`` and ``reduce_only`` false."""
+    trigger, ``post_only`` and ``reduce_only`` false.
 
-    SCHEMA_VERSION = 3
+    Version 4 carries the order's contingency links (issue 10, contingent orders):
+    ``oco_group`` (the one-cancels-other group it belongs to: the first execution of any
+    member, or the end of one, cancels the others) and ``parent_order_id`` (a one-triggers-
+    other child: the order is recorded *held* — not sent to the venue, not checked, not
+    counted as a message — until its parent is filled, then ``OrderActivated``). The links are
+    fields here rather than events of their own because they are terms the order is received
+    with and never change, like its time in force: every reader that joins an order's events
+    to its ``OrderSubmitted`` (the read model, the order records) sees them without a second
+    event whose order in the log it would have to trust, and a group is recorded in the one
+    append that records its members. A held child's ``ts_submitted`` is null: it goes to the
+    venue when it is activated (``OrderActivated.ts_activated``). Version-3 orders had no
+    contingency and are upcast with both links null."""
+
+    SCHEMA_VERSION = 4
 
     order_id: UUID
     account_id: str
@@ -94,6 +107,8 @@ class OrderSubmitted(_ExecutionEvent):
     trail_percent: Decimal | None = None
     post_only: bool = False
     reduce_only: bool = False
+    oco_group: UUID | None = None
+    parent_order_id: UUID | None = None
 
 
 def _order_submitted_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
@@ -113,7 +128,15 @@ def _order_submitted_v2_to_v3(payload: dict) -> dict:  # type: ignore[type-arg]
     return {**payload, **untriggered, "post_only": False, "reduce_only": False}
 
 
-OrderSubmitted.UPCASTERS = {1: _order_submitted_v1_to_v2, 2: _order_submitted_v2_to_v3}
+def _order_submitted_v3_to_v4(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {**payload, "oco_group": None, "parent_order_id": None}
+
+
+OrderSubmitted.UPCASTERS = {
+    1: _order_submitted_v1_to_v2,
+    2: _order_submitted_v2_to_v3,
+    3: _order_submitted_v3_to_v4,
+}
 
 
 @dataclass(frozen=True)
@@ -500,3 +523,21 @@ class OrderQueued(_ExecutionEvent):
     price: Decimal
     queue_ahead: Decimal
     ts_queued: int
+
+
+@dataclass(frozen=True)
+class OrderActivated(_ExecutionEvent):
+    """A held one-triggers-other child went to the venue (ISO 20022 NEWO: an order is new
+    when it is sent): its parent was filled, or ended partly filled. ``quantity`` is what it
+    works from now on — its own, or, after a parent that ended partly filled, its share of
+    what the parent filled rounded down to the lot (``previous_quantity``: as submitted).
+    ``ts_activated`` is when it was sent (RTS 25, UTC ns): when the firm received the parent's
+    last fill. ``reason`` names the parent and what it did. The pre-trade controls run now, on
+    these terms: the order is then accepted or rejected as any new order is."""
+
+    order_id: UUID
+    parent_order_id: UUID
+    quantity: Decimal
+    previous_quantity: Decimal
+    reason: str
+    ts_activated: int

@@ -13,6 +13,12 @@
     ACCEPTED, TRIGGERED and PARTIALLY_FILLED to the same status (an amendment to exactly the
     quantity already filled would fill the order: refused, cancel it instead).
 
+    A one-triggers-other child (``OrderSubmitted.parent_order_id``) starts HELD: recorded, not
+    sent. HELD ──activate──> NEW (``OrderActivated``: it goes to the venue, whose controls then
+    accept or reject it as any new order) and HELD ──cancel──> CANCELLED (its reason starting
+    ``never sent``: no ISO 20022 code, nothing was at the venue). A held order cannot fill,
+    trigger, expire, be amended or be rejected; activation is only from HELD.
+
 A conditional order (stop, stop-limit, MIT, LIT, trailing stop) rests ACCEPTED and untriggered
 and may not fill until it is triggered; every other order fills from ACCEPTED. Any other
 transition raises :class:`IllegalOrderTransition` and records nothing.
@@ -34,6 +40,7 @@ from bounded_contexts.execution.domain.errors import IllegalOrderTransition, Inv
 from bounded_contexts.execution.domain.events import (
     ControlBreach,
     OrderAccepted,
+    OrderActivated,
     OrderAmended,
     OrderAmendRejected,
     OrderCancelled,
@@ -62,6 +69,7 @@ ORDER_NAMESPACE = uuid.UUID("7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b")
 
 
 class OrderStatus(StrEnum):
+    HELD = "HELD"
     NEW = "NEW"
     ACCEPTED = "ACCEPTED"
     TRIGGERED = "TRIGGERED"
@@ -80,13 +88,17 @@ ALLOWED: dict[str, set[OrderStatus]] = {
     "trigger": {OrderStatus.ACCEPTED},
     "move_trailing_stop": {OrderStatus.ACCEPTED},
     "fill": _WORKING,
-    "cancel": _WORKING,
+    "cancel": _WORKING | {OrderStatus.HELD},
+    "activate": {OrderStatus.HELD},
     "expire": _WORKING,
     "amend": _WORKING,
     "route": {OrderStatus.NEW},
     "join_queue": _WORKING,
 }
-OPEN = {OrderStatus.NEW} | _WORKING
+OPEN = {OrderStatus.HELD, OrderStatus.NEW} | _WORKING
+NEVER_SENT = "never sent"
+"""How the reason of a held order's cancellation starts: it was never at the venue, so its
+end has no ISO 20022 code (see ``support.domain.mifid.order_records.event_code``)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,7 @@ class Order(Aggregate):
         self.triggered_at: int | None = None  # when a conditional order's trigger was crossed
         self.trigger_price: Decimal | None = None  # the stop where it stands (trailing: moves)
         self.best_price: Decimal | None = None  # a trailing stop's best price seen
+        self.activated_at: int | None = None  # when a held child went to the venue
         self.arrived_at: int | None = None
         """The start of the first bar the venue saw the order on (in memory only: rebuilt from
         the bars after a restart, see ``ExecutionService.recall_arrivals``). A post-only order
@@ -380,7 +393,24 @@ class Order(Aggregate):
 
     def cancel(self, reason: str) -> None:
         self._guard("cancel")
+        if self.status is OrderStatus.HELD:
+            reason = f"{NEVER_SENT}: {reason}"
         self._record(OrderCancelled(self.id, reason, self.remaining))
+
+    def activate(self, quantity: Decimal, reason: str, ts_activated: int) -> None:
+        """Send a held child to the venue working ``quantity`` (its own, or less after a
+        parent that ended partly filled); the caller runs the controls next."""
+        self._guard("activate")
+        s = self.submitted
+        assert s is not None and s.parent_order_id is not None  # only a child is ever HELD
+        if not quantity.is_finite() or not 0 < quantity <= s.quantity:
+            raise InvalidOrder(
+                f"a held order of {s.quantity} cannot be activated for {quantity}",
+                field="quantity",
+            )
+        self._record(
+            OrderActivated(self.id, s.parent_order_id, quantity, s.quantity, reason, ts_activated)
+        )
 
     # -- state ------------------------------------------------------------------
     @property
@@ -395,6 +425,19 @@ class Order(Aggregate):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def is_held(self) -> bool:
+        """Recorded but not sent: a one-triggers-other child waiting for its parent."""
+        return self.status is OrderStatus.HELD
+
+    @property
+    def oco_group(self) -> uuid.UUID | None:
+        return None if self.submitted is None else self.submitted.oco_group
+
+    @property
+    def parent_order_id(self) -> uuid.UUID | None:
+        return None if self.submitted is None else self.submitted.parent_order_id
 
     @property
     def order_type(self) -> str:
@@ -426,6 +469,15 @@ class Order(Aggregate):
             case OrderSubmitted():
                 self.submitted = event
                 self.trigger_price = event.stop_price
+                if event.parent_order_id is not None:
+                    self.status = OrderStatus.HELD
+            case OrderActivated():
+                assert self.submitted is not None
+                self.submitted = replace(
+                    self.submitted, quantity=event.quantity, ts_submitted=event.ts_activated
+                )
+                self.status = OrderStatus.NEW
+                self.ts_submitted = self.activated_at = event.ts_activated
             case OrderTriggered():
                 self.status = OrderStatus.TRIGGERED
                 self.triggered_at, self.trigger_price = event.ts_triggered, event.trigger_price

@@ -12,6 +12,7 @@ import pytest
 from bounded_contexts.execution.domain.errors import IllegalOrderTransition, InvalidOrder
 from bounded_contexts.execution.domain.events import (
     OrderAccepted,
+    OrderActivated,
     OrderCancelled,
     OrderFilled,
     OrderRejected,
@@ -22,6 +23,7 @@ from bounded_contexts.execution.domain.events import (
 from bounded_contexts.execution.domain.order import Order, OrderStatus, order_id_for
 
 ORDER_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
+PARENT_ID = uuid.UUID("00000000-0000-4000-8000-0000000000ff")
 
 
 def submitted(
@@ -48,8 +50,14 @@ def submitted(
     )
 
 
-def new_order(quantity: Decimal = Decimal(100), *, trailing: bool = False) -> Order:
-    terms = {"order_type": "TRAILING_STOP", "trail_amount": Decimal(1)} if trailing else {}
+def new_order(
+    quantity: Decimal = Decimal(100), *, trailing: bool = False, held: bool = False
+) -> Order:
+    terms: dict[str, object] = (
+        {"order_type": "TRAILING_STOP", "trail_amount": Decimal(1)} if trailing else {}
+    )
+    if held:  # a one-triggers-other child: recorded HELD until its parent is filled
+        terms["parent_order_id"] = PARENT_ID
     order = Order.submit(submitted(quantity=quantity, **terms))  # type: ignore[arg-type]
     order.collect_pending()
     return order
@@ -58,10 +66,10 @@ def new_order(quantity: Decimal = Decimal(100), *, trailing: bool = False) -> Or
 def order_in(status: OrderStatus, *, trailing: bool = False) -> Order:
     """An order driven to ``status`` through legal transitions, its pending events collected:
     a MARKET order, or (``trailing``) a conditional one, which must be triggered to fill."""
-    order = new_order(trailing=trailing)
+    order = new_order(trailing=trailing, held=status is OrderStatus.HELD)
     if status is OrderStatus.REJECTED:
         order.reject("limits")
-    elif status is not OrderStatus.NEW:
+    elif status not in (OrderStatus.NEW, OrderStatus.HELD):
         order.accept()
     if trailing and status in (
         OrderStatus.TRIGGERED,
@@ -88,6 +96,7 @@ ACTIONS: dict[str, Callable[[Order], None]] = {
     "fill": lambda o: o.fill(Decimal(1), Decimal(10), Decimal(1)),
     "cancel": lambda o: o.cancel("a reason"),
     "expire": lambda o: o.expire("at 2 (GTD)"),
+    "activate": lambda o: o.activate(Decimal(100), "parent filled", 2),
 }
 
 # (kind, status, action) -> (status after, event recorded). kind: a MARKET order ("plain"),
@@ -104,6 +113,8 @@ LEGAL = {
         (OrderStatus.PARTIALLY_FILLED, "fill"): (OrderStatus.PARTIALLY_FILLED, OrderFilled),
         (OrderStatus.PARTIALLY_FILLED, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
         (OrderStatus.PARTIALLY_FILLED, "expire"): (OrderStatus.CANCELLED, OrderCancelled),
+        (OrderStatus.HELD, "activate"): (OrderStatus.NEW, OrderActivated),
+        (OrderStatus.HELD, "cancel"): (OrderStatus.CANCELLED, OrderCancelled),
     }.items()
 } | {
     ("plain", OrderStatus.ACCEPTED, "fill"): (OrderStatus.PARTIALLY_FILLED, OrderFilled),
@@ -164,7 +175,7 @@ def test_an_illegal_transition_raises_and_records_nothing(
 def test_every_status_and_action_pair_is_either_legal_or_illegal() -> None:
     pairs = sum(len(statuses) for statuses in REACHABLE.values()) * len(ACTIONS)
     assert len(LEGAL) + len(ILLEGAL) == pairs
-    assert len(ILLEGAL) == 6 * 7 - 9 + 7 * 7 - 13
+    assert len(ILLEGAL) == 7 * 8 - 11 + 8 * 8 - 15
 
 
 def test_an_untriggered_stop_order_cannot_fill_and_says_why() -> None:
@@ -307,3 +318,32 @@ def test_replaying_the_recorded_events_rebuilds_the_live_state() -> None:
 def test_order_ids_derived_from_the_same_key_are_equal_and_differ_between_keys() -> None:
     assert order_id_for("decision/1") == order_id_for("decision/1")
     assert order_id_for("decision/1") != order_id_for("decision/2")
+
+
+def test_a_held_order_cannot_fill_and_activates_only_once_into_a_new_order() -> None:
+    order = order_in(OrderStatus.HELD)
+    with pytest.raises(IllegalOrderTransition, match="is HELD: cannot fill"):
+        order.fill(Decimal(1), Decimal(10), Decimal(1))
+    order.activate(Decimal(60), "parent expired with 60 of 100 filled", 7)
+    (activated,) = [p.event for p in order.collect_pending()]
+    assert activated == OrderActivated(
+        ORDER_ID, PARENT_ID, Decimal(60), Decimal(100), "parent expired with 60 of 100 filled", 7
+    )
+    assert (order.status, order.quantity, order.ts_submitted) == (OrderStatus.NEW, 60, 7)
+    with pytest.raises(IllegalOrderTransition, match="is NEW: cannot activate"):
+        order.activate(Decimal(60), "again", 8)
+
+
+def test_a_held_order_cannot_be_activated_for_more_than_it_was_submitted_for() -> None:
+    order = order_in(OrderStatus.HELD)
+    with pytest.raises(InvalidOrder, match="cannot be activated for 101") as info:
+        order.activate(Decimal(101), "parent filled", 2)
+    assert info.value.field == "quantity" and order.collect_pending() == []
+
+
+def test_a_held_order_cancelled_says_it_was_never_sent() -> None:
+    order = order_in(OrderStatus.HELD)
+    order.cancel("parent cancelled")
+    (cancelled,) = [p.event for p in order.collect_pending()]
+    assert isinstance(cancelled, OrderCancelled)
+    assert cancelled.reason == "never sent: parent cancelled"

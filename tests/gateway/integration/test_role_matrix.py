@@ -123,6 +123,12 @@ MUTATIONS = """
 operation                          trader    viewer    risk      auditor   regulator admin     anon
 placeOrder(acc-1)                  ok        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
 placeOrder(acc-2)                  FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
+placeOcoOrders(acc-1)              ok        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
+placeOcoOrders(acc-2)              FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
+placeOtoOrder(acc-1)               ok        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
+placeOtoOrder(acc-2)               FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
+placeBracketOrder(acc-1)           ok        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
+placeBracketOrder(acc-2)           FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN 401
 cancelOrder(acc-1)                 ok        FORBIDDEN FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
 cancelOrder(acc-2)                 NOT_FOUND NOT_FOUND FORBIDDEN FORBIDDEN NOT_FOUND NOT_FOUND 401
 openAccount                        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN ok        401
@@ -662,6 +668,41 @@ def placed(world: World, role: str, value: Any) -> None:
     assert order["actor"] == f"person:{USERS[role]}"  # the verified subject, not a header
 
 
+CONTINGENT_PAYLOAD = "{ orderIds orders { accountId status actor parentOrderId ocoGroup } }"
+
+
+def contingent_orders(name: str, kind: str) -> Variables:
+    """An OCO pair, an OTO order with one child, or a bracket, on account ``name``."""
+
+    def order(side: str, order_type: str, **prices: str) -> dict[str, Any]:
+        return {
+            "accountId": name,
+            "instrumentId": "SAP",
+            "side": side,
+            "quantity": "1",
+            "orderType": order_type,
+            **prices,
+        }
+
+    entry = order("BUY", "LIMIT", limitPrice="1")
+    take_profit = order("SELL", "LIMIT", limitPrice="1.2")
+    stop_loss = order("SELL", "STOP", stopPrice="0.8")
+    return lambda world, caller: {
+        "oco": {"orders": [entry, order("BUY", "LIMIT", limitPrice="0.9")]},
+        "oto": {"parent": entry, "children": [take_profit]},
+        "bracket": {"entry": entry, "takeProfit": take_profit, "stopLoss": stop_loss},
+    }[kind]
+
+
+def contingent_placed(world: World, role: str, value: Any) -> None:
+    orders = value["orders"]
+    assert {o["accountId"] for o in orders} == {"acc-1"}
+    assert {o["actor"] for o in orders} == {f"person:{USERS[role]}"}
+    held = [o for o in orders if o["status"] == "HELD"]
+    assert all(o["parentOrderId"] == value["orderIds"][0] for o in held)
+    assert held or all(o["ocoGroup"] for o in orders)
+
+
 def cancelled(world: World, role: str, value: Any) -> None:
     assert value["order"]["status"] == "CANCELLED"
 
@@ -734,6 +775,35 @@ mutation ($input: NotificationPreferenceInput!) {
 MUTATION_OPERATIONS: dict[str, Operation] = {
     "placeOrder(acc-1)": Operation(PLACE, limit_order("acc-1"), placed),
     "placeOrder(acc-2)": Operation(PLACE, limit_order("acc-2"), placed),
+    **{
+        f"{field}({name})": Operation(
+            f"mutation {signature} {{ {field}{arguments} {CONTINGENT_PAYLOAD} }}",
+            contingent_orders(name, kind),
+            contingent_placed,
+        )
+        for field, kind, signature, arguments in (
+            (
+                "placeOcoOrders",
+                "oco",
+                "($orders: [PlaceOrderInput!]!)",
+                "(orders: $orders)",
+            ),
+            (
+                "placeOtoOrder",
+                "oto",
+                "($parent: PlaceOrderInput!, $children: [PlaceOrderInput!]!)",
+                "(parent: $parent, children: $children)",
+            ),
+            (
+                "placeBracketOrder",
+                "bracket",
+                "($entry: PlaceOrderInput!, $takeProfit: PlaceOrderInput!, "
+                "$stopLoss: PlaceOrderInput!)",
+                "(entry: $entry, takeProfit: $takeProfit, stopLoss: $stopLoss)",
+            ),
+        )
+        for name in ("acc-1", "acc-2")
+    },
     **{
         f"cancelOrder({name})": Operation(
             "mutation ($id: ID!) { cancelOrder(orderId: $id) { orderId order { status } } }",
@@ -1032,6 +1102,9 @@ def test_mutation(world: World, name: str, caller: str, outcome: str) -> None:
         assert all(e.event_type == "OrderQueued" for e in recorded if e.actor == "venue:simulated")
         if field_name in (
             "placeOrder",
+            "placeOcoOrders",
+            "placeOtoOrder",
+            "placeBracketOrder",
             "cancelOrder",
             "amendOrder",
             "cancelAllOrders",

@@ -32,6 +32,16 @@ from bounded_contexts.support.domain.mifid.order_records import event_code
         ),
         ("OrderTriggered", {"trigger_price": "101"}, "venue:simulated", "TRIG"),
         ("OrderTrailingStopMoved", {"trigger_price": "101"}, "venue:simulated", None),
+        # a one-triggers-other child: new when it goes to the venue, not when it is held
+        ("OrderSubmitted", {"parent_order_id": "0e1f"}, "person:alice", None),
+        ("OrderActivated", {"quantity": "4"}, "system:contingent-orders", "NEWO"),
+        (
+            "OrderCancelled",
+            {"reason": "never sent: parent 0e1f cancelled with nothing filled"},
+            "system:contingent-orders",
+            None,
+        ),
+        ("OrderCancelled", {"reason": "OCO: order 0e1f executed"}, "venue:simulated", "CAME"),
     ],
 )
 def test_each_order_event_gets_its_iso_20022_code(
@@ -63,6 +73,7 @@ def test_the_clock_report_covers_every_regulated_step() -> None:
         "submission to the venue",
         "venue acknowledgement",
         "trigger of a conditional order",
+        "submission of a held one-triggers-other child",
     ):
         assert step in steps
     assert "fill receipt" in steps and "microsecond" in report.granularity

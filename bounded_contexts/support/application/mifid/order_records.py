@@ -47,7 +47,8 @@ def order_records(
         firm = with_recorded_clients(conn, firm, end)
     orders = first_events(conn, "execution", (e.aggregate_id for e in events))
     amendments: dict[object, list[LoggedEvent]] = {}
-    for amended in events_of_aggregates(conn, "execution", ("OrderAmended",), orders):
+    changes = ("OrderAmended", "OrderActivated")
+    for amended in events_of_aggregates(conn, "execution", changes, orders):
         amendments.setdefault(amended.aggregate_id, []).append(amended)
     listed = instruments(conn)
     codes = algorithms(conn)
@@ -80,13 +81,17 @@ def order_records(
 def _as_amended(
     submitted: dict[str, Any], amendments: Sequence[LoggedEvent], event: LoggedEvent
 ) -> dict[str, Any]:
-    """The order's terms in force at ``event``: its submission, then every amendment recorded
-    up to and including it."""
+    """The order's terms in force at ``event``: its submission, then every amendment (and a
+    held child's activation: the quantity it was sent for, and when) recorded up to and
+    including it."""
     terms = submitted
     for amended in amendments:
         if amended.position > event.position:
             break
         p = amended.payload
+        if amended.event_type == "OrderActivated":
+            terms = {**terms, "quantity": p["quantity"], "ts_submitted": p["ts_activated"]}
+            continue
         terms = {
             **terms,
             "quantity": p["quantity"],

@@ -47,6 +47,12 @@ TIMESTAMP_POINTS: tuple[TimestampPoint, ...] = (
         "the cause's time: market-data clock (strategy); gateway wall clock (manual)",
     ),
     TimestampPoint(
+        "submission of a held one-triggers-other child",
+        "OrderActivated.ts_activated",
+        "ExecutionService._release_children, as the parent's last fill (or end) is received",
+        "market-data clock: the start of the parent's bar plus the venue's one-way latency",
+    ),
+    TimestampPoint(
         "venue acknowledgement",
         "OrderAccepted.ts_acknowledged",
         "ExecutionService.submit, when the (simulated) venue accepts the order",

@@ -4,7 +4,11 @@ order event, with the order's Annex IV fields and the ISO 20022 code of the even
 Event codes follow from the recorded event, never from a guess:
 
 =================  ======================================================================
-``NEWO``           ``OrderSubmitted`` (new order)
+``NEWO``           ``OrderSubmitted`` (new order), or — for a one-triggers-other child, which
+                   is recorded held and goes to the venue only when its parent is filled —
+                   its ``OrderActivated``: an order is new when it is sent
+(none)             a held child's ``OrderSubmitted``, and its ``OrderCancelled`` while still
+                   held (reason ``never sent: …``): nothing was at the venue
 ``REMO``           ``OrderRejected`` (refused by the pre-trade controls)
 ``PARF`` / ``FILL`` ``OrderFilled`` with quantity still open / none left
 ``TRIG``           ``OrderTriggered`` (a stop, stop-limit, MIT, LIT or trailing stop went live)
@@ -23,8 +27,9 @@ Event codes follow from the recorded event, never from a guess:
                    stop price where it now stands
 =================  ======================================================================
 
-``CHME``, ``CHMO`` and ``CAMO`` never occur: orders cannot be amended and there is no operator
-path. A post-only order the venue refuses on arrival is REMO, like a pre-trade refusal.
+``CHMO`` and ``CAMO`` never occur: there is no operator path. An OCO member the platform
+cancels because another executed is CAME (its reason names that member). A post-only order
+the venue refuses on arrival is REMO, like a pre-trade refusal.
 
 Terms (RTS 24 Annex, Table 2; the codes are marked *verify* in docs/mifid.md): ``validity`` is
 the validity period code — ``DAVY`` (good for day), ``GTCV``, ``GTSV`` (good till a specified
@@ -55,6 +60,7 @@ ORDER_EVENT_TYPES = (
     "OrderTrailingStopMoved",
     "OrderAmended",
     "OrderAmendRejected",
+    "OrderActivated",
 )
 VALIDITY_CODES = {"DAY": "DAVY", "GTC": "GTCV", "GTD": "GTSV", "IOC": "IOCV", "FOK": "FOKV"}
 _CONDITIONAL = {"STOP", "STOP_LIMIT", "MARKET_IF_TOUCHED", "LIMIT_IF_TOUCHED", "TRAILING_STOP"}
@@ -63,6 +69,8 @@ _CONDITIONAL = {"STOP", "STOP_LIMIT", "MARKET_IF_TOUCHED", "LIMIT_IF_TOUCHED", "
 def event_code(event_type: str, payload: dict[str, Any], actor: str) -> str | None:
     """The ISO 20022 order event code of one recorded order event (None: no code)."""
     if event_type == "OrderSubmitted":
+        return None if payload.get("parent_order_id") else "NEWO"  # held: not sent yet
+    if event_type == "OrderActivated":
         return "NEWO"
     if event_type == "OrderRejected":
         return "REMO"
@@ -73,6 +81,8 @@ def event_code(event_type: str, payload: dict[str, Any], actor: str) -> str | No
     if event_type == "OrderFilled":
         return "FILL" if Decimal(str(payload["remaining_quantity"])) == 0 else "PARF"
     if event_type == "OrderCancelled":
+        if str(payload.get("reason", "")).startswith("never sent"):
+            return None  # a held child cancelled: it never reached the venue
         expired = actor.startswith("venue:") and str(payload.get("reason", "")).startswith(
             "expired"
         )
@@ -235,6 +245,8 @@ def _remaining(event: OrderEvent) -> str | None:
     p = event.payload
     if "remaining_quantity" in p:
         return str(p["remaining_quantity"])
+    if event.event_type == "OrderActivated":
+        return str(p["quantity"])  # what the child was sent for
     if event.event_type in ("OrderSubmitted", "OrderAccepted"):
         return str(event.order["quantity"])  # nothing traded before the first fill
     if event.event_type == "OrderRejected":
