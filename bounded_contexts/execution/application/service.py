@@ -1076,15 +1076,21 @@ class ExecutionService(ContingentOrders):
         """Price-time priority at the venue: market orders, then limits best price first,
         then conditional orders (which trigger during the bar); within a price, the one
         resting longest (joined its queue first), then the one submitted first (the sort is
-        stable: orders submitted at the same instant keep the order they were received in)."""
+        stable: orders submitted at the same instant keep the order they were received in).
+
+        One exception, for a bar that crosses both exits of a bracket: a bar has no path, so
+        whether the price reached the take-profit or the stop-loss first is unknown. The venue
+        takes the adverse reading, as it does for a trailing stop: a conditional member of an
+        OCO group goes before the limits, so the stop-loss fills and cancels its partner — a
+        backtest never books a profit the market may not have given."""
         s = order.submitted
         assert s is not None
         if not order.is_live:
-            rank, price = 2, Decimal(0)
+            rank, price = (1 if s.oco_group is not None else 3), Decimal(0)
         elif order.live_type == "MARKET" or s.limit_price is None:
             rank, price = 0, Decimal(0)
         else:
-            rank, price = 1, -s.limit_price if s.side == "BUY" else s.limit_price
+            rank, price = 2, -s.limit_price if s.side == "BUY" else s.limit_price
         queued = order.queued_at if order.queued_at is not None else self._live_at(order)
         return rank, price, queued, order.ts_submitted
 

@@ -154,15 +154,17 @@ def test_a_bracket_whose_stop_loss_is_hit_sells_at_the_stop_less_slippage() -> N
     assert svc.accounts["DEMO-001"].position("AAA") == 0
 
 
-def test_a_bar_crossing_both_exits_fills_the_one_the_venue_serves_first_and_only_it() -> None:
-    """A bar has no path: the venue serves resting limits before the conditional orders that
-    trigger during the bar (price-time priority), so the take-profit fills, the stop-loss goes."""
+def test_a_bar_crossing_both_exits_fills_the_stop_loss_and_only_it() -> None:
+    """A bar has no path: the venue takes the adverse reading (the stop-loss was reached
+    first), so the stop-loss fills and the take-profit goes — no profit the market may not
+    have given."""
     svc = service(limits=SHORTS)
     place_bracket(svc)
     feed(svc, bar(1, "100", "100.5", "99.5"))
     events = feed(svc, bar(2, "100", "106", "94"))
-    assert svc.orders[PROFIT].status is OrderStatus.FILLED
-    assert of(events, STOP) == [OrderCancelled(STOP, f"OCO: order {PROFIT} executed", D(10))]
+    assert svc.orders[STOP].status is OrderStatus.FILLED
+    assert of(events, PROFIT)[-1] == OrderCancelled(PROFIT, f"OCO: order {STOP} executed", D(10))
+    assert not [e for e in of(events, PROFIT) if isinstance(e, OrderFilled)]
 
 
 def test_a_short_bracket_mirrors_the_long_one() -> None:
