@@ -17,10 +17,13 @@ from bounded_contexts.execution.domain.events import (
     OrderAmended,
     OrderAmendRejected,
     OrderCancelled,
+    OrderCancelRequested,
     OrderFillCorrected,
     OrderFilled,
     OrderQueued,
     OrderRejected,
+    OrderReplaceRequested,
+    OrderRequestRefused,
     OrderRouted,
     OrderSubmitted,
     OrderTrailingStopMoved,
@@ -43,6 +46,9 @@ ORDER_EVENTS = (
     OrderRouted,
     OrderActivated,
     OrderQueued,
+    OrderCancelRequested,
+    OrderReplaceRequested,
+    OrderRequestRefused,
 )
 
 
@@ -155,7 +161,13 @@ class OrdersProjection(Projection):
                         version,
                     ),
                 )
-            case OrderAmendRejected() | OrderQueued():  # terms stand: only the version moves
+            case (
+                OrderAmendRejected()
+                | OrderQueued()
+                | OrderCancelRequested()
+                | OrderReplaceRequested()
+                | OrderRequestRefused()
+            ):  # terms and status stand: only the version moves
                 cur.execute(
                     "UPDATE rm_orders SET ts_updated = %s, version = %s, updated_seq = %s "
                     "WHERE order_id = %s AND version < %s",

@@ -26,7 +26,6 @@ from graphql import GraphQLError
 
 from bounded_contexts.execution.domain.errors import (
     AccountAlreadyOpen,
-    AtTheBroker,
     ControlStateConflict,
     ExecutionError,
     IllegalOrderTransition,
@@ -97,9 +96,7 @@ def _translate(
         return BadUserInput(message, field=fields.get(error.field or ""))
     if isinstance(error, OrderNotFound):
         return NotFound(message, field="orderId")
-    if isinstance(
-        error, IllegalOrderTransition | ControlStateConflict | AccountAlreadyOpen | AtTheBroker
-    ):
+    if isinstance(error, IllegalOrderTransition | ControlStateConflict | AccountAlreadyOpen):
         return IllegalState(message)
     return Rejected(message)
 

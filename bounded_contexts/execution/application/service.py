@@ -64,7 +64,6 @@ from bounded_contexts.execution.domain.controls.risk_limits import (
 from bounded_contexts.execution.domain.controls.scope import ControlScope, OrderScopes
 from bounded_contexts.execution.domain.errors import (
     AccountAlreadyOpen,
-    AtTheBroker,
     InvalidAccount,
     InvalidOrder,
     OrderNotFound,
@@ -79,6 +78,8 @@ from bounded_contexts.execution.domain.events import (
     ControlBreach,
     FillBooked,
     FillBookingCorrected,
+    OrderCancelRequested,
+    OrderReplaceRequested,
     OrderSubmitted,
     PositionsReconciled,
     Responsible,
@@ -88,7 +89,12 @@ from bounded_contexts.execution.domain.instrument import (
     DEFAULT_TICK_SIZE,
     InstrumentTerms,
 )
-from bounded_contexts.execution.domain.order import Order, OrderStatus, order_id_for
+from bounded_contexts.execution.domain.order import (
+    Order,
+    OrderStatus,
+    order_id_for,
+    order_id_of_ref,
+)
 from bounded_contexts.execution.domain.order_terms import (
     ORDER_TYPES,
     day_order_expiry,
@@ -671,8 +677,6 @@ class ExecutionService(ContingentOrders):
         order = self.orders.get(order_id)
         if order is None or order.submitted is None:
             raise OrderNotFound(order_id)
-        if self.at_broker(order):
-            raise AtTheBroker(order_id, order.submitted.venue or "")
         if order.slices:
             raise InvalidOrder(
                 f"order {order_id} is split across venues ({', '.join(order.slices)}): cancel "
@@ -702,6 +706,9 @@ class ExecutionService(ContingentOrders):
                 limit_price=limit_price,
                 stop_price=stop_price,
             )
+        elif self.at_broker(order):  # a request the broker confirms (CHME) or refuses
+            self.controls.count_message(scopes, cause.ts_event)  # sent to the broker
+            order.request_replace(amended)
         else:
             self.controls.count_message(scopes, cause.ts_event)  # sent to the venue
             order.amend(amended, ts_acknowledged=cause.ts_event + self._latency(order))
@@ -760,11 +767,17 @@ class ExecutionService(ContingentOrders):
         return marks[at][1] if at < len(marks) and marks[at][0] <= now else None
 
     def cancel(self, order_id: UUID, reason: str, uow: EventsToAppend, cause: Cause) -> None:
+        """Cancel an order: at once at the simulated venue (or while held); at a FIX broker
+        by a request (``OrderCancelRequested``) the broker confirms or refuses, meanwhile the
+        order may still fill."""
         order = self.orders.get(order_id)
         if order is None or order.submitted is None:
             raise OrderNotFound(order_id)
         if self.at_broker(order):
-            raise AtTheBroker(order_id, order.submitted.venue or "")
+            order.request_cancel(reason)
+            self.controls.count_message(order_scopes(order.submitted), cause.ts_event)
+            uow.save(order, cause)
+            return
         held = order.is_held
         order.cancel(reason)
         if not held:  # a held order was never sent: cancelling it sends nothing either
@@ -832,13 +845,15 @@ class ExecutionService(ContingentOrders):
     # -- a FIX broker's execution reports ---------------------------------------------------
     def on_broker_report(self, report: VenueReport, uow: EventsToAppend, cause: Cause) -> bool:
         """Record what a FIX broker reported of one of our orders (ClOrdID: the order id in
-        hex): New -> accepted; a trade -> a fill (once per ExecID, kept with the fill, so a
-        report delivered again — even after a restart — is recognised); Canceled / Expired
-        -> cancelled / expired; Rejected -> rejected (or cancelled, if it was working). Other
-        reports (pending states, restatements, status) change nothing. Returns whether
-        anything was recorded."""
+        hex, or ``<hex>.<n>`` for its n-th cancel or replace): New -> accepted; a trade -> a
+        fill (once per ExecID, kept with the fill, so a report delivered again — even after a
+        restart — is recognised; a fill while a cancel is pending is a fill); Canceled /
+        Expired -> cancelled / expired; Replaced -> the pending replace's terms
+        (``OrderAmended``); a cancel reject -> the pending request refused; Rejected ->
+        rejected (or cancelled, if it was working). Other reports (pending states,
+        restatements, status) change nothing. Returns whether anything was recorded."""
         try:
-            order_id = UUID(hex=report.order_ref)
+            order_id = order_id_of_ref(report.order_ref)
         except ValueError:
             log.warning("a broker report for an order that is not ours: %s", report.order_ref)
             return False
@@ -886,10 +901,18 @@ class ExecutionService(ContingentOrders):
         elif kind in ("CANCELED", "EXPIRED") and order.is_open:
             if order.status is OrderStatus.NEW:
                 order.accept(ts_acknowledged=when)
+            asked = order.pending_request
             if kind == "EXPIRED":
                 order.expire(f"at the broker: {report.text or 'its time in force ran out'}")
+            elif isinstance(asked, OrderCancelRequested):
+                order.cancel(f"{asked.reason} (confirmed by the broker)")
             else:
                 order.cancel(f"cancelled at the broker{': ' + report.text if report.text else ''}")
+        elif kind == "REPLACED" and self._answers(order, report, OrderReplaceRequested):
+            order.confirm_replace(ts_acknowledged=when)
+        elif kind == "CANCEL_REJECTED" and self._answers(order, report, None):
+            assert report.request_ref is not None
+            order.refuse_request(report.request_ref, report.text or "no reason given")
         elif kind == "REJECTED" and order.status is OrderStatus.NEW:
             order.reject(f"rejected by the broker: {report.text or 'no reason given'}")
         elif kind == "REJECTED" and order.is_open:
@@ -899,6 +922,16 @@ class ExecutionService(ContingentOrders):
         self._track(order)
         uow.save(order, cause)
         return True
+
+    @staticmethod
+    def _answers(order: Order, report: VenueReport, kind: type | None) -> bool:
+        """The report answers the order's pending request (of ``kind``, if given)."""
+        asked = order.pending_request
+        return (
+            asked is not None
+            and asked.request_id == report.request_ref
+            and (kind is None or isinstance(asked, kind))
+        )
 
     # -- venue operations -------------------------------------------------------------------
     def halt_trading(
@@ -955,13 +988,7 @@ class ExecutionService(ContingentOrders):
         """Cancel every working order in ``scope`` (new orders are not blocked: that is the
         kill switch). Returns the orders cancelled, in submission order."""
         reason = checked_reason(reason)
-        in_scope = self._working_in(scope)
-        for order in in_scope:
-            order.cancel(reason)
-            self._track(order)
-            uow.save(order, cause)
-        self._settle_all(in_scope, uow, cause)  # group members outside the scope
-        return [order.id for order in in_scope]
+        return self._stop_all(self._working_in(scope), reason, uow, cause)
 
     def engage_kill_switch(
         self, scope: ControlScope, reason: str, uow: EventsToAppend, cause: Cause
@@ -970,28 +997,43 @@ class ExecutionService(ContingentOrders):
         append, and reject every new one until released. Returns the orders cancelled."""
         switch = self.controls.switch(scope)
         in_scope = self._working_in(scope)
-        switch.engage(reason, len(in_scope))  # refuses a bad reason or a switch already on
+        at_once = sum(1 for order in in_scope if not self.at_broker(order))
+        switch.engage(reason, at_once)  # refuses a bad reason or a switch already on
         self._hold(switch)
         uow.save(switch, cause)
-        for order in in_scope:
-            order.cancel(f"kill switch of {scope} engaged: {switch.reason}")
-            self._track(order)
+        reason = f"kill switch of {scope} engaged: {switch.reason}"
+        return self._stop_all(in_scope, reason, uow, cause)
+
+    def _stop_all(
+        self, orders: list[Order], reason: str, uow: EventsToAppend, cause: Cause
+    ) -> list[UUID]:
+        """Cancel each order with ``reason``: at once at the simulated venue (and while held),
+        by a cancel request at a FIX broker (which confirms it with its report; one already
+        pending is left to its answer). Returns the orders cancelled at once."""
+        cancelled = []
+        for order in orders:
+            if not self.at_broker(order):
+                order.cancel(reason)
+                cancelled.append(order)
+                self._track(order)
+            elif order.pending_request is None:
+                order.request_cancel(reason)
+                assert order.submitted is not None
+                self.controls.count_message(order_scopes(order.submitted), cause.ts_event)
             uow.save(order, cause)
-        self._settle_all(in_scope, uow, cause)  # group members outside the scope
-        return [order.id for order in in_scope]
+        self._settle_all(cancelled, uow, cause)  # group members outside the scope
+        return [order.id for order in cancelled]
 
     def _working_in(self, scope: ControlScope) -> list[Order]:
-        """The open orders in ``scope`` this service can cancel (is_open: an order filled on
-        this very bar may not be untracked yet when a throttle engages), held OTO children
-        included. Orders working at a FIX broker are not among them: cancels over FIX are not
-        wired yet (the switch still blocks every new order in the scope)."""
+        """The open orders in ``scope`` (is_open: an order filled on this very bar may not be
+        untracked yet when a throttle engages), held OTO children and orders working at a
+        FIX broker included."""
         return [
             order
             for order in (*self.working.values(), *self.held.values())
             if order.is_open
             and order.submitted is not None
             and scope in order_scopes(order.submitted)
-            and not self.at_broker(order)
         ]
 
     def release_kill_switch(

@@ -7,14 +7,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-ReportKind = Literal["NEW", "TRADE", "CANCELED", "EXPIRED", "REJECTED", "OTHER"]
+ReportKind = Literal[
+    "NEW", "TRADE", "CANCELED", "EXPIRED", "REPLACED", "CANCEL_REJECTED", "REJECTED", "OTHER"
+]
 
 
 @dataclass(frozen=True)
 class VenueReport:
     """``order_ref``: our order id as the broker echoes it (hex); ``exec_id``: the broker's
     id of this report (a trade's is kept with the fill: a report delivered twice is one
-    fill); ``last_qty``/``last_px``/``commission``: a trade's; ``transact_time``: UTC ns."""
+    fill); ``last_qty``/``last_px``/``commission``: a trade's; ``transact_time``: UTC ns;
+    ``request_ref``: the ClOrdID of our cancel or replace request the report answers
+    (Canceled, Replaced, a cancel reject)."""
 
     order_ref: str
     exec_id: str
@@ -24,3 +28,4 @@ class VenueReport:
     commission: Decimal | None = None
     transact_time: int | None = None
     text: str | None = None
+    request_ref: str | None = None

@@ -82,17 +82,6 @@ class StatementAlreadyReconciled(ExecutionError):
         )
 
 
-class AtTheBroker(ExecutionError):
-    """The order works at a FIX broker: cancelling or amending it from here is not wired
-    yet (it would have to wait for the broker's answer), so it is refused, not faked."""
-
-    def __init__(self, order_id: object, mic: str) -> None:
-        super().__init__(
-            f"order {order_id} works at the FIX broker {mic}: cancel or amend it at the broker "
-            "(cancels and amendments over FIX are not wired yet)"
-        )
-
-
 class OrderNotFound(ExecutionError):
     def __init__(self, order_id: object) -> None:
         super().__init__(f"order {order_id} does not exist")

@@ -541,3 +541,43 @@ class OrderActivated(_ExecutionEvent):
     previous_quantity: Decimal
     reason: str
     ts_activated: int
+
+
+@dataclass(frozen=True)
+class OrderCancelRequested(_ExecutionEvent):
+    """A cancel of an order working at a FIX broker was sent (OrderCancelRequest, ClOrdID
+    ``request_id``): the order is *pending cancel* — it works on, and may still fill, until the
+    broker confirms (``OrderCancelled``, CAME) or refuses (``OrderRequestRefused``). ``reason``
+    is why it was asked (a person's, or the kill switch's). No ISO 20022 code: the order's
+    status does not change until the broker answers."""
+
+    order_id: UUID
+    request_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderReplaceRequested(_ExecutionEvent):
+    """An amendment of an order working at a FIX broker passed the controls and was sent
+    (OrderCancelReplaceRequest, ClOrdID ``request_id``) for ``quantity`` (in total, fills
+    included), ``limit_price`` and ``stop_price``: the order is *pending replace* and works on
+    its old terms until the broker confirms (``OrderAmended``, CHME) or refuses
+    (``OrderRequestRefused``). No ISO 20022 code until then."""
+
+    order_id: UUID
+    request_id: str
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+
+
+@dataclass(frozen=True)
+class OrderRequestRefused(_ExecutionEvent):
+    """The FIX broker refused the pending cancel or replace ``request_id`` (OrderCancelReject,
+    its ``reason``): the order works on as it was — or has already ended, when the refusal is
+    "too late" because it filled meanwhile. No ISO 20022 code: nothing changed."""
+
+    order_id: UUID
+    request_id: str
+    request: Literal["CANCEL", "REPLACE"]
+    reason: str

@@ -9,6 +9,12 @@
     PARTIALLY_FILLED to CANCELLED.  move_trailing_stop: ACCEPTED to ACCEPTED (trailing stops).
     join_queue (``OrderQueued``): a live limit order, from any working status to the same one
     (it rests in the venue's book; see ``adapters.venues.book``).
+
+    At a FIX broker a cancel or an amendment is a request the broker answers: request_cancel
+    (``OrderCancelRequested``, from NEW or working) and request_replace
+    (``OrderReplaceRequested``, from working) leave the status as it is — the order is pending
+    and may still fill — until the broker confirms (cancel: ``OrderCancelled``; replace:
+    ``OrderAmended``) or refuses (``OrderRequestRefused``); one request at a time.
     amend (``OrderAmended``, CHME) and reject_amendment (``OrderAmendRejected``): from
     ACCEPTED, TRIGGERED and PARTIALLY_FILLED to the same status (an amendment to exactly the
     quantity already filled would fill the order: refused, cancel it instead).
@@ -44,10 +50,13 @@ from bounded_contexts.execution.domain.events import (
     OrderAmended,
     OrderAmendRejected,
     OrderCancelled,
+    OrderCancelRequested,
     OrderFillCorrected,
     OrderFilled,
     OrderQueued,
     OrderRejected,
+    OrderReplaceRequested,
+    OrderRequestRefused,
     OrderRouted,
     OrderSubmitted,
     OrderTrailingStopMoved,
@@ -94,6 +103,9 @@ ALLOWED: dict[str, set[OrderStatus]] = {
     "amend": _WORKING,
     "route": {OrderStatus.NEW},
     "join_queue": _WORKING,
+    # a FIX broker's order: a cancel or replace is asked, then confirmed or refused
+    "request_cancel": {OrderStatus.NEW} | _WORKING,
+    "request_replace": _WORKING,
 }
 OPEN = {OrderStatus.HELD, OrderStatus.NEW} | _WORKING
 NEVER_SENT = "never sent"
@@ -140,6 +152,11 @@ class Order(Aggregate):
         the bars after a restart, see ``ExecutionService.recall_arrivals``). A post-only order
         is judged on arrival; later it is a resting maker order."""
         self.slices: dict[str, Decimal] = {}  # a split order's quantity by venue (OrderRouted)
+        self.pending_request: OrderCancelRequested | OrderReplaceRequested | None = None
+        """A cancel or replace sent to a FIX broker and not answered yet."""
+        self.requests = 0  # cancel and replace requests sent, for their ClOrdIDs
+        self.cl_ord_id = self.id.hex
+        """The ClOrdID the broker knows the order by now (a confirmed replace's request id)."""
         self.filled_at: dict[str | None, Decimal] = {}  # what filled, by venue
         self.queued_at: int | None = None  # when it joined its level's queue (OrderQueued)
         self.queue_ahead = Decimal(0)
@@ -397,6 +414,73 @@ class Order(Aggregate):
             reason = f"{NEVER_SENT}: {reason}"
         self._record(OrderCancelled(self.id, reason, self.remaining))
 
+    # -- a FIX broker's order: cancel and replace are requests the broker answers -------------
+    def request_cancel(self, reason: str) -> str:
+        """Ask the broker to cancel (``OrderCancelRequested``); returns the request's ClOrdID.
+        The order works on, and may still fill, until the broker answers."""
+        self._guard("request_cancel")
+        self._no_pending("cancel")
+        request_id = self._next_request_id()
+        self._record(OrderCancelRequested(self.id, request_id, reason))
+        return request_id
+
+    def request_replace(self, amended: OrderSubmitted) -> str:
+        """Ask the broker to work ``amended`` terms (from :meth:`amended_terms`, through the
+        controls) instead (``OrderReplaceRequested``); returns the request's ClOrdID."""
+        self._guard("request_replace")
+        self._no_pending("amend")
+        request_id = self._next_request_id()
+        self._record(
+            OrderReplaceRequested(
+                self.id, request_id, amended.quantity, amended.limit_price, amended.stop_price
+            )
+        )
+        return request_id
+
+    def confirm_replace(self, ts_acknowledged: int | None) -> None:
+        """The broker replaced the order (ExecType Replaced): it works the requested terms."""
+        pending = self.pending_request
+        if not isinstance(pending, OrderReplaceRequested):
+            raise IllegalOrderTransition(
+                self.id, self.status.value, "confirm_replace", "no replace is pending"
+            )
+        assert self.submitted is not None
+        self.amend(
+            replace(
+                self.submitted,
+                quantity=pending.quantity,
+                limit_price=pending.limit_price,
+                stop_price=pending.stop_price,
+            ),
+            ts_acknowledged,
+        )
+
+    def refuse_request(self, request_id: str, reason: str) -> None:
+        """The broker refused the pending request ``request_id`` (OrderCancelReject). Recorded
+        whatever the order's status: a refusal of a cancel that came too late (the order
+        filled meanwhile) belongs to the trail too."""
+        pending = self.pending_request
+        if pending is None or pending.request_id != request_id:
+            raise IllegalOrderTransition(
+                self.id, self.status.value, "refuse_request", f"no request {request_id} pending"
+            )
+        kind = "CANCEL" if isinstance(pending, OrderCancelRequested) else "REPLACE"
+        self._record(OrderRequestRefused(self.id, request_id, kind, reason))
+
+    def _no_pending(self, action: str) -> None:
+        if self.pending_request is not None:
+            raise IllegalOrderTransition(
+                self.id,
+                self.status.value,
+                action,
+                f"request {self.pending_request.request_id} is pending at the broker",
+            )
+
+    def _next_request_id(self) -> str:
+        """ClOrdIDs: the order id in hex for the order, ``<hex>.<n>`` for its n-th request, so
+        any report maps back to the order without a lookup (see ``order_id_of_ref``)."""
+        return f"{self.id.hex}.{self.requests + 1}"
+
     def activate(self, quantity: Decimal, reason: str, ts_activated: int) -> None:
         """Send a held child to the venue working ``quantity`` (its own, or less after a
         parent that ended partly filled); the caller runs the controls next."""
@@ -513,7 +597,16 @@ class Order(Aggregate):
             case OrderCancelled():
                 self.status = OrderStatus.CANCELLED
                 self.reject_reason = event.reason
+                self.pending_request = None
+            case OrderCancelRequested() | OrderReplaceRequested():
+                self.pending_request = event
+                self.requests += 1
+            case OrderRequestRefused():
+                self.pending_request = None
             case OrderAmended():
+                if isinstance(self.pending_request, OrderReplaceRequested):
+                    self.cl_ord_id = self.pending_request.request_id  # the broker's name now
+                    self.pending_request = None
                 assert self.submitted is not None
                 self.submitted = replace(
                     self.submitted,
@@ -542,6 +635,12 @@ class Order(Aggregate):
                 self.average_price = event.average_price
             case _:
                 super().apply(event)
+
+
+def order_id_of_ref(ref: str) -> uuid.UUID:
+    """The order a ClOrdID names: the order id in hex, or ``<hex>.<n>`` for one of its cancel
+    or replace requests. Raises ``ValueError`` for a reference that is not one of ours."""
+    return uuid.UUID(hex=ref.split(".", 1)[0])
 
 
 def order_id_for(key: str) -> uuid.UUID:

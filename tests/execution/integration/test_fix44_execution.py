@@ -1,10 +1,10 @@
 """The execution service trading through a FIX 4.4 broker — QuickFIX as the broker, its data
 dictionary validating what we send — on a real event store: an order routed to the broker is
 recorded NEW, sent once, acknowledged and filled by the broker's reports (each fill once,
-kept with its ExecID); a report delivered again is no second fill; after a restart the link
-does not send an order again; cancelling it from here is refused (not wired over FIX yet, so
-not faked) and a kill switch blocks new orders without pretending to cancel it; cancelled at
-the broker, it is cancelled here."""
+kept with its ExecID); a report delivered again is no second fill; a cancel or an amendment
+is a request sent once (also by a link restarted after it was recorded) that the broker
+confirms (Canceled, Replaced) or refuses (OrderCancelReject), each recorded; the kill switch
+requests the cancel of the broker's orders and blocks new ones."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from bounded_contexts.execution.adapters.venues.fix44.link import FixVenueLink
 from bounded_contexts.execution.adapters.venues.simulated import SimulatedVenueConfig
 from bounded_contexts.execution.application.service import ExecutionConfig
 from bounded_contexts.execution.application.venue_reports import VenueReport
-from bounded_contexts.execution.domain.errors import AtTheBroker
 from bounded_contexts.execution.domain.events import OrderFilled
 from bounded_contexts.execution.domain.order import OrderStatus
 from bounded_contexts.ingestion.adapters.csv_replay import read_instruments, sample_path
@@ -91,6 +90,8 @@ def test_an_order_routed_to_the_broker_is_sent_once_acknowledged_and_filled_by_i
         world.broker.fill(order_id.hex, Decimal(6), Decimal("101.5"))
         service = platform.execution
         assert wait_until(lambda: service.orders[order_id].status is OrderStatus.FILLED, 15)
+        # the view holds a fill a moment before its append commits: wait for the store
+        assert wait_until(lambda: len(fills_of(platform, order_id)) == 2, 15)
         fills = fills_of(platform, order_id)
         assert sum(f.quantity for f in fills) == Decimal(10)
         assert all(f.venue_transaction_id and f.venue == BROKER for f in fills)
@@ -109,7 +110,7 @@ def test_an_order_routed_to_the_broker_is_sent_once_acknowledged_and_filled_by_i
         platform.close()
 
 
-def test_a_restarted_link_does_not_send_again_and_a_broker_cancel_is_recorded(
+def test_a_restarted_link_sends_a_recorded_cancel_once_and_the_broker_confirms_it(
     world: FixWorld, database_url: str
 ) -> None:
     platform = platform_on(database_url)
@@ -119,39 +120,105 @@ def test_a_restarted_link_does_not_send_again_and_a_broker_cancel_is_recorded(
     order = place(platform, "LIMIT", limit_price=Decimal("101.5"))
     service = platform.execution
     assert wait_until(lambda: service.orders[order.order_id].status is OrderStatus.ACCEPTED, 15)
-    link.stop()
+    link.stop()  # the link is down when the person cancels: the request waits in the store
+    platform.execution_commands.cancel_order(TRADER, order_id=order.order_id)
+    assert service.orders[order.order_id].pending_request is not None
+    assert world.broker.count("F") == 0
 
     restarted = FixVenueLink(platform.execution_commands, world.config, BROKER, poll_s=0.05)
     assert order.order_id.hex in restarted.sent  # from the session's store, not memory
     restarted.start()
     try:
         assert restarted.broker.wait_logged_on(10)
-        time.sleep(0.3)  # polls that must send nothing
-        assert world.broker.count("D") == 1
-        with pytest.raises(AtTheBroker, match="cancel or amend it at the broker"):
-            platform.execution_commands.cancel_order(TRADER, order_id=order.order_id)
-        switch = platform.execution_commands.engage_kill_switch(
-            Principal("risk-1"), scope="firm", reason="drill"
-        )
-        assert switch.cancelled_orders == ()  # not faked: the broker's order is the broker's
-        assert place(platform, "LIMIT", limit_price=Decimal(1)).status == "REJECTED"
-        from bounded_contexts.execution.adapters.venues.fix44 import OrderCancelRequest
-
-        restarted.broker.send_cancel(
-            OrderCancelRequest(
-                cl_ord_id="c" + order.order_id.hex[:16],
-                orig_cl_ord_id=order.order_id.hex,
-                symbol=order.instrument_id,
-                side="BUY",
-                quantity=Decimal(10),
-                transact_time=time.time_ns(),
-            )
-        )
         assert wait_until(
             lambda: service.orders[order.order_id].status is OrderStatus.CANCELLED, 15
         )
+        time.sleep(0.3)  # polls that must send nothing more
+        assert (world.broker.count("D"), world.broker.count("F")) == (1, 1)  # each once
+        assert service.orders[order.order_id].reject_reason == (
+            "cancelled by trader-1 (confirmed by the broker)"
+        )
+        assert world.broker.validation_complaints() == []
     finally:
         restarted.stop()
+        platform.close()
+
+
+def test_a_replace_a_refused_cancel_and_the_kill_switch_go_through_the_broker(
+    world: FixWorld, database_url: str
+) -> None:
+    platform = platform_on(database_url)
+    link = FixVenueLink(platform.execution_commands, world.config, BROKER, poll_s=0.05)
+    link.start()
+    service = platform.execution
+    try:
+        assert link.broker.wait_logged_on(10)
+        first = place(platform, "LIMIT", limit_price=Decimal("101.5"))
+        assert wait_until(lambda: service.orders[first.order_id].status is OrderStatus.ACCEPTED)
+        platform.execution_commands.amend_order(
+            TRADER,
+            order_id=first.order_id,
+            quantity=Decimal(20),
+            limit_price=Decimal("101.25"),
+            stop_price=None,
+        )
+        replaced = service.orders[first.order_id]
+        assert wait_until(lambda: replaced.pending_request is None and replaced.quantity == 20)
+        assert replaced.submitted.limit_price == Decimal("101.25")  # type: ignore[union-attr]
+        assert replaced.cl_ord_id == f"{first.order_id.hex}.1"
+        # the broker fills it under its new ClOrdID, then refuses a cancel: too late
+        world.broker.fill(replaced.cl_ord_id, Decimal(20), Decimal("101.25"))
+        assert wait_until(lambda: replaced.status is OrderStatus.FILLED)
+
+        second = place(platform, "LIMIT", limit_price=Decimal("100"))
+        assert wait_until(lambda: service.orders[second.order_id].status is OrderStatus.ACCEPTED)
+        switch = platform.execution_commands.engage_kill_switch(
+            Principal("risk-1"), scope="firm", reason="drill"
+        )
+        assert switch.cancelled_orders == ()  # none at once: the broker confirms each
+        assert wait_until(
+            lambda: service.orders[second.order_id].status is OrderStatus.CANCELLED, 15
+        )
+        assert service.orders[second.order_id].reject_reason == (
+            "kill switch of firm engaged: drill (confirmed by the broker)"
+        )
+        assert place(platform, "LIMIT", limit_price=Decimal(1)).status == "REJECTED"
+        kinds = [
+            e.event_type
+            for e in platform.stores["execution"].aggregate_events(first.order_id)  # type: ignore[arg-type]
+        ]
+        assert "OrderReplaceRequested" in kinds and "OrderAmended" in kinds
+        assert world.broker.count("G") == 1 and world.broker.validation_complaints() == []
+    finally:
+        link.stop()
+        platform.close()
+
+
+def test_a_cancel_the_broker_refuses_is_recorded_and_the_order_works_on(
+    world: FixWorld, database_url: str
+) -> None:
+    platform = platform_on(database_url)
+    link = FixVenueLink(platform.execution_commands, world.config, BROKER, poll_s=0.05)
+    link.start()
+    service = platform.execution
+    try:
+        assert link.broker.wait_logged_on(10)
+        order = place(platform, "LIMIT", limit_price=Decimal("101.5"))
+        assert wait_until(lambda: service.orders[order.order_id].status is OrderStatus.ACCEPTED)
+        world.broker.orders[order.order_id.hex].open = False  # the broker lost it
+        platform.execution_commands.cancel_order(TRADER, order_id=order.order_id)
+        store = platform.stores["execution"]
+
+        def refusals() -> list[object]:
+            events = store.aggregate_events(order.order_id)  # type: ignore[arg-type]
+            return [e.event for e in events if e.event_type == "OrderRequestRefused"]
+
+        assert wait_until(lambda: bool(refusals()), 15)  # recorded, not only in memory
+        assert [(r.request, r.reason) for r in refusals()] == [("CANCEL", "unknown order")]  # type: ignore[attr-defined]
+        assert service.orders[order.order_id].pending_request is None
+        assert service.orders[order.order_id].status is OrderStatus.ACCEPTED
+    finally:
+        link.stop()
         platform.close()
 
 
