@@ -1009,14 +1009,15 @@ class ExecutionService(ContingentOrders):
     ) -> list[UUID]:
         """Cancel each order with ``reason``: at once at the simulated venue (and while held),
         by a cancel request at a FIX broker (which confirms it with its report; one already
-        pending is left to its answer). Returns the orders cancelled at once."""
+        pending is left to its answer; a pending replace is superseded). Returns the orders
+        cancelled at once."""
         cancelled = []
         for order in orders:
             if not self.at_broker(order):
                 order.cancel(reason)
                 cancelled.append(order)
                 self._track(order)
-            elif order.pending_request is None:
+            elif not isinstance(order.pending_request, OrderCancelRequested):
                 order.request_cancel(reason)
                 assert order.submitted is not None
                 self.controls.count_message(order_scopes(order.submitted), cause.ts_event)

@@ -417,9 +417,12 @@ class Order(Aggregate):
     # -- a FIX broker's order: cancel and replace are requests the broker answers -------------
     def request_cancel(self, reason: str) -> str:
         """Ask the broker to cancel (``OrderCancelRequested``); returns the request's ClOrdID.
-        The order works on, and may still fill, until the broker answers."""
+        The order works on, and may still fill, until the broker answers. A cancel may follow
+        a replace still pending (it supersedes it: a kill switch must not wait for it), not
+        another cancel."""
         self._guard("request_cancel")
-        self._no_pending("cancel")
+        if isinstance(self.pending_request, OrderCancelRequested):
+            self._no_pending("cancel")
         request_id = self._next_request_id()
         self._record(OrderCancelRequested(self.id, request_id, reason))
         return request_id

@@ -99,13 +99,23 @@ def test_a_refused_cancel_leaves_the_order_working_and_a_late_refusal_is_recorde
     assert svc.orders[ORDER_ID].pending_request.request_id == f"{HEX}.2"  # type: ignore[union-attr]
 
 
-def test_one_request_at_a_time() -> None:
+def test_one_request_at_a_time_but_a_cancel_supersedes_a_pending_replace() -> None:
     svc, _ = at_broker()
     do(svc, "cancel")
     with pytest.raises(IllegalOrderTransition, match=f"request {HEX}.1 is pending at the broker"):
         do(svc, "cancel")
     with pytest.raises(IllegalOrderTransition, match="pending at the broker"):
         do(svc, "amend", quantity=D(20))
+
+    other, _ = at_broker()
+    do(other, "amend", quantity=D(20))
+    with pytest.raises(IllegalOrderTransition, match="pending at the broker"):
+        do(other, "amend", quantity=D(30))
+    assert [type(e) for e in do(other, "cancel")] == [OrderCancelRequested]  # e.g. a kill switch
+    # the replace's late answer no longer matches what is pending: it changes nothing
+    assert report(other, VenueReport(HEX, "P1", "REPLACED", request_ref=f"{HEX}.1")) == []
+    report(other, VenueReport(HEX, "C1", "CANCELED", request_ref=f"{HEX}.2"))
+    assert other.orders[ORDER_ID].status is OrderStatus.CANCELLED
 
 
 def test_an_amendment_passes_the_controls_is_requested_and_the_replace_confirms_it() -> None:
