@@ -73,6 +73,8 @@ class RecordedOrder:
     oco_group: UUID | None = None
     parent_order_id: UUID | None = None
     ts_activated: int | None = None
+    pending_request: str | None = None
+    """CANCEL or REPLACE: a request sent to a FIX broker and not answered yet."""
 
 
 @dataclass(frozen=True)

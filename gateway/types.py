@@ -287,6 +287,12 @@ class Order(Node):
         description="When a held child went to the venue (its parent filled, or ended partly "
         "filled: `quantity` is then its share); null: never held, or not yet."
     )
+    pending_request: str | None = strawberry.field(
+        default=None,
+        description="CANCEL or REPLACE: a cancel or amendment sent to the FIX broker the order "
+        "works at and not answered yet (the order works on, and may fill, meanwhile); null: "
+        "none.",
+    )
     filled_quantity: Decimal
     average_fill_price: Decimal | None
     reject_reason: str | None = strawberry.field(
@@ -726,6 +732,7 @@ def order_from_row(row: Any) -> Order:
         oco_group=_id(row["oco_group"]),
         parent_order_id=_id(row["parent_order_id"]),
         ts_activated=None if row["ts_activated"] is None else Nanoseconds(row["ts_activated"]),
+        pending_request=row["pending_request"],
         filled_quantity=decimals.quantity(row["filled_quantity"]),  # type: ignore[arg-type]
         average_fill_price=decimals.average_price(row["average_fill_price"]),
         reject_reason=row["reject_reason"],
@@ -766,6 +773,7 @@ def order_from_record(record: RecordedOrder, *, position: int) -> Order:
         oco_group=_id(record.oco_group),
         parent_order_id=_id(record.parent_order_id),
         ts_activated=None if record.ts_activated is None else Nanoseconds(record.ts_activated),
+        pending_request=record.pending_request,
         filled_quantity=decimals.quantity(record.filled_quantity),  # type: ignore[arg-type]
         average_fill_price=decimals.average_price(record.average_fill_price),
         reject_reason=record.reject_reason,

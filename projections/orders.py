@@ -147,8 +147,8 @@ class OrdersProjection(Projection):
                 cur.execute(
                     "UPDATE rm_orders SET quantity = %s, limit_price = %s, stop_price = %s, "
                     "trigger_price = CASE WHEN status = 'ACCEPTED' AND stop_price IS NOT NULL "
-                    "THEN %s ELSE trigger_price END, ts_updated = %s, version = %s, "
-                    "updated_seq = %s WHERE order_id = %s AND version < %s",
+                    "THEN %s ELSE trigger_price END, pending_request = NULL, ts_updated = %s, "
+                    "version = %s, updated_seq = %s WHERE order_id = %s AND version < %s",
                     (
                         e.quantity,
                         e.limit_price,
@@ -161,25 +161,26 @@ class OrdersProjection(Projection):
                         version,
                     ),
                 )
-            case (
-                OrderAmendRejected()
-                | OrderQueued()
-                | OrderCancelRequested()
-                | OrderReplaceRequested()
-                | OrderRequestRefused()
-            ):  # terms and status stand: only the version moves
+            case OrderAmendRejected() | OrderQueued():  # terms stand: only the version moves
                 cur.execute(
                     "UPDATE rm_orders SET ts_updated = %s, version = %s, updated_seq = %s "
                     "WHERE order_id = %s AND version < %s",
                     (ts, version, seq, e.order_id, version),
+                )
+            case OrderCancelRequested() | OrderReplaceRequested() | OrderRequestRefused():
+                pending = {OrderCancelRequested: "CANCEL", OrderReplaceRequested: "REPLACE"}
+                cur.execute(
+                    "UPDATE rm_orders SET pending_request = %s, ts_updated = %s, version = %s, "
+                    "updated_seq = %s WHERE order_id = %s AND version < %s",
+                    (pending.get(type(e)), ts, version, seq, e.order_id, version),
                 )
             case OrderAccepted():
                 self._status(cur, e.order_id, "ACCEPTED", envelope)
             case OrderRejected():
                 breaches = json.dumps(e.to_payload()["breaches"])
                 self._status(cur, e.order_id, "REJECTED", envelope, e.reason, breaches)
-            case OrderCancelled():
-                self._status(cur, e.order_id, "CANCELLED", envelope, e.reason)
+            case OrderCancelled():  # a pending request ends with it
+                self._status(cur, e.order_id, "CANCELLED", envelope, e.reason, pending_ends=True)
             case OrderFilled():
                 status = "FILLED" if e.remaining_quantity == 0 else "PARTIALLY_FILLED"
                 cur.execute(
@@ -225,12 +226,15 @@ class OrdersProjection(Projection):
         envelope: EventEnvelope,
         reason: str | None = None,
         breaches: str | None = None,
+        *,
+        pending_ends: bool = False,
     ) -> None:
         version = envelope.aggregate_version
         cur.execute(
             "UPDATE rm_orders SET status = %s, reject_reason = COALESCE(%s, reject_reason), "
             "breaches = COALESCE(%s::jsonb, breaches), ts_updated = %s, version = %s, "
-            "updated_seq = %s WHERE order_id = %s AND version < %s",
+            "updated_seq = %s, pending_request = CASE WHEN %s THEN NULL ELSE pending_request "
+            "END WHERE order_id = %s AND version < %s",
             (
                 status,
                 reason,
@@ -238,6 +242,7 @@ class OrdersProjection(Projection):
                 envelope.ts_event,
                 version,
                 envelope.position,
+                pending_ends,
                 order_id,
                 version,
             ),

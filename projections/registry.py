@@ -42,7 +42,7 @@ types, times in force and flags (``rm_orders.stop_price``, ``trail_amount``, ``t
 ``trigger_price``, ``ts_triggered``, ``post_only``, ``reduce_only``). Version 7: the rolling
 price collar (``rm_risk_limits.rolling_collar_pct``, ``rolling_collar_window_s``). Version 8:
 contingent orders (``rm_orders.oco_group``, ``parent_order_id``, ``ts_activated``; status
-``HELD``)."""
+``HELD``) and a FIX broker's unanswered requests (``rm_orders.pending_request``)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (

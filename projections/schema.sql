@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS rm_orders (
     oco_group           UUID,                 -- the one-cancels-other group it belongs to; NULL: none
     parent_order_id     UUID,                 -- a one-triggers-other child's parent; NULL: none
     ts_activated        BIGINT,               -- when a held child went to the venue (OrderActivated)
+    pending_request     TEXT,                 -- CANCEL | REPLACE sent to a FIX broker, not answered; NULL: none
     status              TEXT NOT NULL,        -- HELD | NEW | ACCEPTED | TRIGGERED | PARTIALLY_FILLED | FILLED | CANCELLED | REJECTED
     filled_quantity     NUMERIC NOT NULL,
     average_fill_price  NUMERIC,

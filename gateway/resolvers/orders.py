@@ -38,7 +38,7 @@ _T = TypeVar("_T")
 
 ORDER_COLUMNS = """order_id, account_id, instrument_id, side, order_type, quantity, limit_price,
        stop_price, trail_amount, trail_percent, trigger_price, post_only, reduce_only,
-       oco_group, parent_order_id, ts_activated,
+       oco_group, parent_order_id, ts_activated, pending_request,
        status, filled_quantity, average_fill_price, reject_reason, breaches, origin,
        decision_id, algo_id, actor, time_in_force, expire_at, ts_submitted, ts_updated,
        version, seq, updated_seq"""

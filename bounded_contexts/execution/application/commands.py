@@ -20,7 +20,11 @@ from bounded_contexts.execution.application.venue_reports import VenueReport
 from bounded_contexts.execution.domain.controls.events import Limits
 from bounded_contexts.execution.domain.controls.scope import ControlScope
 from bounded_contexts.execution.domain.errors import OrderNotFound
-from bounded_contexts.execution.domain.events import OrderAmendRejected, PositionsReconciled
+from bounded_contexts.execution.domain.events import (
+    OrderAmendRejected,
+    OrderCancelRequested,
+    PositionsReconciled,
+)
 from bounded_contexts.execution.domain.order import Order
 from bounded_contexts.execution.domain.reconciliation import Statement
 from events.effects import EventsToAppend
@@ -518,4 +522,13 @@ def recorded_order(order: Order, uow: EventsToAppend, submitted_position: int) -
         oco_group=submitted.oco_group,
         parent_order_id=submitted.parent_order_id,
         ts_activated=order.activated_at,
+        pending_request=pending_kind(order),
     )
+
+
+def pending_kind(order: Order) -> str | None:
+    """CANCEL or REPLACE while the order's request waits for the broker's answer."""
+    asked = order.pending_request
+    if asked is None:
+        return None
+    return "CANCEL" if isinstance(asked, OrderCancelRequested) else "REPLACE"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bounded_contexts.execution.adapters.venues.fix44.link import FixVenueLink
@@ -61,6 +62,15 @@ def place(platform: Platform, order_type: str, **terms: object):  # type: ignore
         order_type=order_type,
         limit_price=terms.get("limit_price"),  # type: ignore[arg-type]
     ).order
+
+
+def pending_in_read_model(url: str, order_id: object) -> str | None:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT pending_request FROM rm_orders WHERE order_id = %s", (order_id,)
+        ).fetchone()
+    assert row is not None, "the order is in the read model"
+    return row[0]  # type: ignore[no-any-return]
 
 
 def fills_of(platform: Platform, order_id: object) -> list[OrderFilled]:
@@ -121,8 +131,10 @@ def test_a_restarted_link_sends_a_recorded_cancel_once_and_the_broker_confirms_i
     service = platform.execution
     assert wait_until(lambda: service.orders[order.order_id].status is OrderStatus.ACCEPTED, 15)
     link.stop()  # the link is down when the person cancels: the request waits in the store
-    platform.execution_commands.cancel_order(TRADER, order_id=order.order_id)
-    assert service.orders[order.order_id].pending_request is not None
+    asked = platform.execution_commands.cancel_order(TRADER, order_id=order.order_id)
+    assert (asked.order.status, asked.order.pending_request) == ("ACCEPTED", "CANCEL")
+    platform.run_until_caught_up()
+    assert pending_in_read_model(database_url, order.order_id) == "CANCEL"
     assert world.broker.count("F") == 0
 
     restarted = FixVenueLink(platform.execution_commands, world.config, BROKER, poll_s=0.05)
@@ -137,6 +149,12 @@ def test_a_restarted_link_sends_a_recorded_cancel_once_and_the_broker_confirms_i
         assert (world.broker.count("D"), world.broker.count("F")) == (1, 1)  # each once
         assert service.orders[order.order_id].reject_reason == (
             "cancelled by trader-1 (confirmed by the broker)"
+        )
+        assert wait_until(
+            lambda: (
+                platform.run_until_caught_up() is None
+                and (pending_in_read_model(database_url, order.order_id) is None)
+            )
         )
         assert world.broker.validation_complaints() == []
     finally:
