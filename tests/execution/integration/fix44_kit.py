@@ -7,7 +7,8 @@ broker: a NewOrderSingle is acknowledged (PendingNew, then New); a MARKET order 
 two parts at once; a LIMIT order rests until the test calls :meth:`QuickFixBroker.fill`; symbol
 ``REJECTME`` is rejected (ExecType Rejected); a LIMIT order without Price(44) gets a
 BusinessMessageReject; cancel and cancel/replace answer PendingCancel/Canceled and
-PendingReplace/Replaced, or OrderCancelReject for an order it does not know.
+PendingReplace/Replaced, or OrderCancelReject for an order it does not know — or for the next
+cancel or replace the test told it to refuse (:meth:`QuickFixBroker.refuse_next`).
 
 :class:`FixProxy` forwards bytes both ways and can, on the broker->us side, hold frames (a
 silent broker), corrupt or duplicate (as a PossDup copy) the next frame a predicate picks, and
@@ -137,6 +138,7 @@ class QuickFixBroker:
         self.orders: dict[str, _Order] = {}
         self._exec_ids = itertools.count(1)
         self._order_ids = itertools.count(1)
+        self._refusals: dict[str, tuple[str, str]] = {}  # MsgType -> (CxlRejReason, Text)
         self._lock = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True)
         cfg = directory / "acceptor.cfg"
@@ -263,7 +265,10 @@ class QuickFixBroker:
     def _cancel(self, message: fix.Message) -> None:
         order = self.orders.get(message.getField(41))
         if order is None or not order.open:
-            self._cancel_reject(message, "1")
+            self._cancel_reject(message, "1", order)
+            return
+        if "F" in self._refusals:
+            self._cancel_reject(message, "1", order, *self._refusals.pop("F"))
             return
         # OrigClOrdID(41) names the order cancelled (FIX 4.4: required in answer to a cancel)
         cancel, orig = message.getField(11), message.getField(41)
@@ -274,7 +279,10 @@ class QuickFixBroker:
     def _replace(self, message: fix.Message) -> None:
         order = self.orders.get(message.getField(41))
         if order is None or not order.open:
-            self._cancel_reject(message, "2")
+            self._cancel_reject(message, "2", order)
+            return
+        if "G" in self._refusals:
+            self._cancel_reject(message, "2", order, *self._refusals.pop("G"))
             return
         self._report(order, "E", "E", cl_ord_id=message.getField(11))
         del self.orders[order.cl_ord_id]
@@ -285,18 +293,40 @@ class QuickFixBroker:
         status = "1" if order.cum_qty else "0"
         self._report(order, "5", status, orig=message.getField(41))
 
-    def _cancel_reject(self, message: fix.Message, response_to: str) -> None:
+    def _cancel_reject(
+        self,
+        message: fix.Message,
+        response_to: str,
+        order: _Order | None,
+        reason: str = "1",
+        text: str = "unknown order",
+    ) -> None:
+        """OrderCancelReject(9): CxlRejResponseTo(434) 1 for a cancel, 2 for a replace;
+        OrdStatus(39) the order's as it stands (Rejected for one it does not know)."""
         reject = self._message("9")
-        reject.setField(37, "NONE")
+        reject.setField(37, "NONE" if order is None else order.order_id)
         reject.setField(11, message.getField(11))
         reject.setField(41, message.getField(41))
-        reject.setField(39, "8")
+        reject.setField(39, "8" if order is None else self._status(order))
         reject.setField(434, response_to)
-        reject.setField(102, "1")
-        reject.setField(58, "unknown order")
+        reject.setField(102, reason)
+        reject.setField(58, text)
         self._send(reject)
 
+    @staticmethod
+    def _status(order: _Order) -> str:
+        if not order.open:
+            return "2" if order.cum_qty >= order.quantity else "4"
+        return "1" if order.cum_qty else "0"
+
     # --- driven by the test ---------------------------------------------------------------
+
+    def refuse_next(self, msg_type: str, text: str, reason: str = "2") -> None:
+        """Answer the next OrderCancelRequest (``F``) or OrderCancelReplaceRequest (``G``)
+        with an OrderCancelReject: CxlRejReason(102) ``reason`` (0 too late to cancel, 2
+        broker option …) and Text(58) ``text``."""
+        with self._lock:
+            self._refusals[msg_type] = (reason, text)
 
     def fill(self, cl_ord_id: str, quantity: Decimal, price: Decimal) -> None:
         """Send a fill now (stored and sent later by QuickFIX if we are disconnected)."""
