@@ -6,10 +6,15 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench lint venv clean browser
 
-$(STAMP): pyproject.toml
+# torch is held at the CPU build on this machine's disk (constraints.txt): any other version, asked
+# for by any package, pulls gigabytes of CUDA. norse's metadata asks for torchvision, whose
+# registry builds need CUDA and break imports, so norse goes in without its dependencies (torch,
+# nir and nirtorch come from pyproject.toml); `pip check` then reports torchvision, as expected.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps 'norse==1.1.0'
 	touch $(STAMP)
 
 venv: $(STAMP)
