@@ -22,6 +22,9 @@ class ReplayingPolicy(ABC):
     def __init__(self, stores: dict[str, EventStore], effects: Effects) -> None:
         self._stores, self._effects = stores, effects
         self._ready = False
+        #: True while the state is being rebuilt from applied events: output is discarded, so
+        #: a policy may skip work that only produces output (a model's inference, say)
+        self.rebuilding = False
         self._dead_lettered: Callable[[str], frozenset[int]] = lambda upstream: frozenset()
 
     def reset(self) -> None:
@@ -38,6 +41,14 @@ class ReplayingPolicy(ABC):
 
     def _rebuild(self) -> None:
         self.clear()
+        self.rebuilding = True
+        try:
+            self._replay_applied()
+        finally:
+            self.rebuilding = False
+        self._ready = True
+
+    def _replay_applied(self) -> None:
         for upstream in self.upstreams:
             applied = self._effects.tracked_position(self.name, upstream)
             skipped = self._dead_lettered(upstream)
@@ -51,7 +62,6 @@ class ReplayingPolicy(ABC):
                     batch = []
             if batch:
                 self.apply(upstream, batch, EventsToAppend())
-        self._ready = True
 
     # for subclasses ------------------------------------------------------------
     @abstractmethod

@@ -295,14 +295,18 @@ class EventStore:
             row = cur.fetchone()
         return None if row is None else int(row["notification_id"])
 
-    def aggregate_events(self, aggregate_id: UUID) -> list[EventEnvelope]:
+    def aggregate_events(
+        self, aggregate_id: UUID, *, after_version: int = 0
+    ) -> list[EventEnvelope]:
         """One aggregate's events in version order (an account's ledger, to fold it as of a
-        time). Raises :class:`PoisonEvent` on an undecodable one."""
+        time), or only those after ``after_version`` (to bring a cached copy up to date).
+        Raises :class:`PoisonEvent` on an undecodable one."""
         with self._reaching_the_database(), self.datastore.transaction(commit=False) as cur:
             cur.execute(
                 f"SELECT notification_id, originator_version, topic, state FROM "
-                f"{self.events_table} WHERE originator_id = %s ORDER BY originator_version",
-                (aggregate_id,),
+                f"{self.events_table} WHERE originator_id = %s AND originator_version > %s "
+                "ORDER BY originator_version",
+                (aggregate_id, after_version),
             )
             rows = cur.fetchall()
         return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from psycopg import Cursor
@@ -18,14 +19,27 @@ class PredictionsProjection(Projection):
 
     def fold(self, events: Sequence[EventEnvelope], cur: Cursor) -> None:  # type: ignore[type-arg]
         rows = [
-            (e.instrument_id, e.ts_end, e.probability_up, e.model_version)
+            (
+                e.instrument_id,
+                e.ts_end,
+                e.probability_up,
+                e.model_id,
+                e.model_version,
+                e.feature_hash,
+                json.dumps(
+                    [
+                        {"horizon": f.horizon, "down": f.down, "neutral": f.neutral, "up": f.up}
+                        for f in e.forecasts
+                    ]
+                ),
+            )
             for e in (env.event for env in events)
             if isinstance(e, PriceDirectionPredicted)
         ]
         if rows:
             cur.executemany(
-                "INSERT INTO rm_predictions "
-                "(instrument_id, ts_event, probability_up, model_version) "
-                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "INSERT INTO rm_predictions (instrument_id, ts_event, probability_up, "
+                "model_version, registry_version, feature_hash, forecasts) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 rows,
             )

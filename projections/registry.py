@@ -29,7 +29,7 @@ def all_projections() -> list[Projection]:
     ]
 
 
-READ_MODEL_VERSION = 8
+READ_MODEL_VERSION = 9
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
@@ -42,7 +42,9 @@ types, times in force and flags (``rm_orders.stop_price``, ``trail_amount``, ``t
 ``trigger_price``, ``ts_triggered``, ``post_only``, ``reduce_only``). Version 7: the rolling
 price collar (``rm_risk_limits.rolling_collar_pct``, ``rolling_collar_window_s``). Version 8:
 contingent orders (``rm_orders.oco_group``, ``parent_order_id``, ``ts_activated``; status
-``HELD``) and a FIX broker's unanswered requests (``rm_orders.pending_request``)."""
+``HELD``) and a FIX broker's unanswered requests (``rm_orders.pending_request``). Version 9:
+predictions name their registry model and feature hash and carry every horizon's forecast
+(``rm_predictions.registry_version``, ``feature_hash``, ``forecasts``)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (

@@ -51,7 +51,10 @@ CREATE TABLE IF NOT EXISTS rm_predictions (
     instrument_id   TEXT NOT NULL,
     ts_event        BIGINT NOT NULL,
     probability_up  DOUBLE PRECISION NOT NULL,
-    model_version   TEXT NOT NULL,
+    model_version   TEXT NOT NULL,            -- the model id (family + weights' sha256 prefix)
+    registry_version INTEGER NOT NULL,        -- the family's version in the registry
+    feature_hash    TEXT NOT NULL,            -- the vector the model read ('' before fs-2)
+    forecasts       JSONB NOT NULL,           -- [{horizon, down, neutral, up}, ...]
     PRIMARY KEY (instrument_id, ts_event)
 );
 

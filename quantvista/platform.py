@@ -22,8 +22,10 @@ from bounded_contexts.execution.application.service import ExecutionConfig, Exec
 from bounded_contexts.execution.policies.on_market_and_decisions import ExecutionPolicy
 from bounded_contexts.ingestion.application.service import IngestionService
 from bounded_contexts.intelligence.policies.on_bar_closed import OnBarClosed
-from bounded_contexts.prediction.domain.direction_forecaster import ForecasterConfig
+from bounded_contexts.prediction.adapters.weights_store import PostgresWeightsStore
+from bounded_contexts.prediction.application.models_config import ModelsConfig
 from bounded_contexts.prediction.policies.on_indicators_updated import OnIndicatorsUpdated
+from bounded_contexts.prediction.policies.on_retrain_requested import OnRetrainRequested
 from bounded_contexts.support.adapters.recipients import AuthorisationRecipients
 from bounded_contexts.support.adapters.relation_tuples import PostgresRelationTuples
 from bounded_contexts.support.application.notification_config import NotificationConfig
@@ -84,7 +86,7 @@ class StoreRegistry(dict[str, EventStore]):
 @dataclass(frozen=True)
 class PipelineConfig:
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
-    forecaster: ForecasterConfig = field(default_factory=ForecasterConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
     execution: ExecutionConfig = field(default_factory=ExecutionConfig)
     notifications: NotificationConfig = field(default_factory=NotificationConfig)
 
@@ -119,6 +121,7 @@ class Platform:
         self.read_store = datastore_from_url(database_url, pool_size=1, max_overflow=8)
         self.dead_letters = DeadLetters(self.read_store)
         self.read_effects = SqlEffects(self.read_store)
+        self.model_weights = PostgresWeightsStore(self.read_store)
         self.bus = PulsarBus(pulsar_url, tenant) if pulsar_url else None
         self.watch = DatabaseWatch(database_url)
         self.signals: StoreSignals | None = None  # built with the consumers
@@ -174,6 +177,7 @@ class Platform:
         self.dead_letters.create_tables()
         self.health.create_tables()
         self.read_effects.create_tables()
+        self.model_weights.create_tables()
         with self.read_store.transaction(commit=True) as cur:
             migrated = create_read_model_tables(cur)
         if migrated:
@@ -239,9 +243,12 @@ class Platform:
             consumers.append(policy(OnBarClosed(s, effects), effects))
         if "prediction" in wanted:
             effects = StoreEffects(s["prediction"])
+            models = self.config.models
             consumers.append(
-                policy(OnIndicatorsUpdated(s, effects, self.config.forecaster), effects)
+                policy(OnIndicatorsUpdated(s, effects, self.model_weights, models), effects)
             )
+            # training runs beside the bar-by-bar path, never in it (its own consumer thread)
+            consumers.append(policy(OnRetrainRequested(s, self.model_weights, models), effects))
         if "decision" in wanted:
             effects = StoreEffects(s["decision"])
             consumers.append(

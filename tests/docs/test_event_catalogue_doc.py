@@ -39,6 +39,7 @@ from bounded_contexts.decision.policies.on_price_direction_predicted import (
 from bounded_contexts.execution.policies.on_market_and_decisions import ExecutionPolicy
 from bounded_contexts.intelligence.policies.on_bar_closed import OnBarClosed
 from bounded_contexts.prediction.policies.on_indicators_updated import OnIndicatorsUpdated
+from bounded_contexts.prediction.policies.on_retrain_requested import OnRetrainRequested
 from bounded_contexts.support.policies.notify_on_execution import NotificationPolicy
 from events.catalogue import SCHEMA_DIR, default_catalogue, schema_path
 from events.domain import DomainEvent
@@ -58,6 +59,7 @@ CURRENT: dict[str, int] = {c.event_type(): c.SCHEMA_VERSION for c in EVENT_CLASS
 POLICIES: tuple[Any, ...] = (
     OnBarClosed,
     OnIndicatorsUpdated,
+    OnRetrainRequested,
     OnPriceDirectionPredicted,
     ExecutionPolicy,
     TradeLifecycleSaga,

@@ -185,7 +185,7 @@ def test_every_fill_can_be_walked_back_to_its_decision_prediction_and_bar(live_r
         assert executed_on.event.instrument_id == submitted.event.instrument_id
         assert executed_on.event.ts_start == fill.ts_event
         assert fill.correlation_id == submitted.correlation_id and fill.actor == "venue:simulated"
-        assert submitted.actor.startswith("algo:qv-directional-v1/logreg-v1-")
+        assert submitted.actor.startswith("algo:qv-directional-v1/logreg-")
 
 
 def test_graphql_orders_go_through_the_strategy_execution_path_and_bad_input_is_refused(

@@ -41,7 +41,7 @@ class OnPriceDirectionPredicted(ReplayingPolicy):
                 probability_up=prediction.probability_up,
                 price=prediction.reference_price,
                 annualised_volatility=prediction.annualised_volatility,
-                model_version=prediction.model_version,
+                model_version=prediction.model_id,
             )
-            actor = f"algo:{self.config.strategy_id}/{prediction.model_version}"
+            actor = f"algo:{self.config.strategy_id}/{prediction.model_id}"
             uow.save(book, Cause.following(envelope, actor=actor))

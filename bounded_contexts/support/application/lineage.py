@@ -120,22 +120,25 @@ def _step(cur: psycopg.Cursor[Any], row: Mapping[str, Any], role: str) -> Lineag
 def _models(
     cur: psycopg.Cursor[Any], steps: list[LineageStep], found: set[UUID]
 ) -> list[LineageStep]:
-    """The training events of the models the lineage's predictions used."""
+    """The training events of the models the lineage's predictions used: ``ModelTrained`` by
+    the prediction's model id, or (predictions stored before the registry, schema v1) the
+    per-instrument ``DirectionModelTrained`` by instrument and model version."""
+    wanted: set[tuple[str, str, str]] = set()
+    for s in steps:
+        if s.event_type != "PriceDirectionPredicted":
+            continue
+        if "model_id" in s.payload:
+            wanted.add(("ModelTrained", "model_id", str(s.payload["model_id"])))
+        else:
+            wanted.add(("DirectionModelTrained", "model_version", str(s.payload["model_version"])))
     models = []
-    for instrument, version in sorted(
-        {
-            (str(s.payload.get("instrument_id")), str(s.payload.get("model_version")))
-            for s in steps
-            if s.event_type == "PriceDirectionPredicted"
-        }
-    ):
+    for event_type, field, value in sorted(wanted):
         cur.execute(
             f"SELECT i.{_COLUMNS.replace(', ', ', i.')} FROM rm_event_index i "
             "JOIN prediction_events e ON e.notification_id = i.position "
-            "WHERE i.context = 'prediction' AND i.event_type = 'DirectionModelTrained' "
-            "AND convert_from(e.state, 'UTF8')::jsonb #>> '{payload,instrument_id}' = %s "
-            "AND convert_from(e.state, 'UTF8')::jsonb #>> '{payload,model_version}' = %s",
-            (instrument, version),
+            "WHERE i.context = 'prediction' AND i.event_type = %s "
+            "AND convert_from(e.state, 'UTF8')::jsonb #>> %s = %s",
+            (event_type, ["payload", field], value),
         )
         models += [
             _step(cur, row, "model") for row in cur.fetchall() if row["event_id"] not in found

@@ -44,7 +44,7 @@ def test_a_filled_strategy_order_leads_back_to_its_bar_and_its_model(traded) -> 
     for expected in (
         "BarClosed",
         "IndicatorsUpdated",
-        "DirectionModelTrained",
+        "ModelTrained",
         "PriceDirectionPredicted",
         "TradeDecided",
         "OrderSubmitted",
@@ -58,9 +58,10 @@ def test_a_filled_strategy_order_leads_back_to_its_bar_and_its_model(traded) -> 
     assert submitted.causation_id == decided.event_id
     assert submitted.payload["order_id"] == str(order_id)
     prediction = next(s for s in steps if s.event_type == "PriceDirectionPredicted")
-    model = next(s for s in steps if s.event_type == "DirectionModelTrained")
+    model = next(s for s in steps if s.event_type == "ModelTrained")
     assert model.role == "model"
-    assert model.payload["model_version"] == prediction.payload["model_version"]
+    assert model.payload["model_id"] == prediction.payload["model_id"]
+    assert prediction.payload["feature_hash"] and prediction.payload["features"]
     fills = [s for s in steps if s.event_type == "OrderFilled"]
     executed_on = [s for s in steps if s.role == "execution"]
     assert {s.event_id for s in executed_on} == {f.causation_id for f in fills}  # partial fills

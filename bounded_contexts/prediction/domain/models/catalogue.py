@@ -1,16 +1,20 @@
 """Every model family the platform can train and restore, by name.
 
-The registry stores a model as (spec, weights); this table is how a stored model finds the
-class that runs it again.
+The registry stores a model as (spec, weights); :data:`MODEL_CLASSES` is how a stored model
+finds the class that runs it again, :data:`FAMILIES` how a training request finds the family
+that fits it (with its documented default hyper-parameters).
 """
 
 from __future__ import annotations
 
-from .direction import DirectionModel, ModelInputError
+from collections.abc import Callable
+
+from .direction import DirectionModel, ModelFamily, ModelInputError
 from .logistic import FAMILY as LOGREG
-from .logistic import LogisticDirectionModel
+from .logistic import LogisticDirectionModel, LogisticFamily
 
 MODEL_CLASSES: dict[str, type[DirectionModel]] = {LOGREG: LogisticDirectionModel}
+FAMILIES: dict[str, Callable[[], ModelFamily]] = {LOGREG: LogisticFamily}
 
 
 def model_class(family: str) -> type[DirectionModel]:
@@ -19,4 +23,13 @@ def model_class(family: str) -> type[DirectionModel]:
     except KeyError:
         raise ModelInputError(
             f"unknown model family {family!r}; known: {', '.join(sorted(MODEL_CLASSES))}"
+        ) from None
+
+
+def family_named(name: str) -> ModelFamily:
+    try:
+        return FAMILIES[name]()
+    except KeyError:
+        raise ModelInputError(
+            f"unknown model family {name!r}; known: {', '.join(sorted(FAMILIES))}"
         ) from None
