@@ -336,7 +336,7 @@ def test_a_large_sample_is_not_flagged_for_a_shift_too_small_to_matter() -> None
     """A 0.1 sd shift over 20,000 live rows: KS is certain (p << 0.001), PSI about 0.01."""
     profile, rng = training_profile(11, rows=20_000)
     first = feature_drift(profile, NAMES, draw(rng, 20_000, shift=0.1), DriftThresholds())[0]
-    assert first.ks_p_value < 1e-6 and first.psi < 0.1
+    assert 0.0 < first.ks_p_value < 1e-20 and first.psi < 0.1  # a tiny p, still a figure
     assert not first.drifted
 
 
