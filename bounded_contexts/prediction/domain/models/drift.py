@@ -94,8 +94,8 @@ def population_stability_index(
     share is what the reference CDF puts in it (a constant feature expects everything in one
     bin). When the lowest cut point is the reference minimum (an atom there), values strictly
     below the minimum get a bin of their own, expecting nothing, so that they still count as a
-    move. Both shares are floored at :data:`PSI_FLOOR`: an empty bin costs about
-    ``share * 9.2`` rather than infinity."""
+    move. Both shares are floored at :data:`PSI_FLOOR`: a live bin left empty where
+    10 % was expected costs ``0.0999 * ln(1000)``, about 0.69, rather than infinity."""
     q = _checked_reference(reference, what="reference quantiles")
     x = _checked_sample(live, what="live sample")
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 2:
