@@ -15,19 +15,22 @@ the first bar this policy handles after the promotion is stored.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
 
 from bounded_contexts.intelligence.domain.events import IndicatorsUpdated
-from bounded_contexts.prediction.application.feature_feed import feed
+from bounded_contexts.prediction.application.feature_feed import bar_of, feed
 from bounded_contexts.prediction.application.models_config import ModelsConfig
 from bounded_contexts.prediction.application.ports import WeightsStore
 from bounded_contexts.prediction.application.registry_view import RegistryView
 from bounded_contexts.prediction.application.trainer import ModelTrainer
+from bounded_contexts.prediction.domain.drift_monitor import DriftMonitor
 from bounded_contexts.prediction.domain.events import (
     HorizonForecast,
+    ModelTrained,
     PriceDirectionPredicted,
     RetrainReason,
     RetrainRequested,
@@ -70,11 +73,20 @@ class OnIndicatorsUpdated(ReplayingPolicy):
         self.vectors_seen: dict[str, int] = {}
         self.warmed_up_at: int | None = None  # vectors seen (universe) when warm-up was reached
         self.last_scheduled = 0
+        self.last_drift_retrain: int | None = None
+        # in memory only: after a restart the drift monitor starts a fresh observation window
+        self.drift = DriftMonitor(
+            window=self.config.drift_window, check_every=self.config.drift_check_every
+        )
 
     def apply(self, upstream: str, events: Sequence[EventEnvelope], uow: EventsToAppend) -> None:
         if not self.rebuilding:
             self.registry.refresh()
+        band = self.config.neutral_band * math.sqrt(self.config.horizons[0])
         for envelope in events:
+            bar = bar_of(envelope.event)
+            if bar is not None and not self.rebuilding:
+                self.drift.observe_bar(bar[0], bar[2], band)
             vector = feed(self.builder, envelope.event)
             if vector is None:
                 continue
@@ -179,6 +191,33 @@ class OnIndicatorsUpdated(ReplayingPolicy):
             Fact("forecast", f"{vector.instrument_id}/{vector.ts_end}", prediction),
             Cause.following(envelope, actor=f"{ACTOR}/{trained.model_id}"),
         )
+        self._watch(envelope, vector, trained, probabilities[0], uow)
+
+    # -- drift ---------------------------------------------------------------------
+    def _watch(
+        self,
+        envelope: EventEnvelope,
+        vector: FeatureVector,
+        trained: ModelTrained,
+        first_horizon: np.ndarray,
+        uow: EventsToAppend,
+    ) -> None:
+        self.drift.observe_prediction(
+            trained, vector.instrument_id, vector.close, vector.array(), first_horizon
+        )
+        drifted = self.drift.check(trained, vector.ts_end)
+        if drifted is None:
+            return
+        cause = Cause.following(envelope, actor=f"{ACTOR}/drift-monitor")
+        uow.save(Fact("drift", drifted.drift_id, drifted), cause)
+        bars = self._universe_bars()
+        cooled = (
+            self.last_drift_retrain is None
+            or bars - self.last_drift_retrain >= self.config.retrain_cooldown_bars
+        )
+        if self.config.retrain_on_drift and cooled:
+            self.last_drift_retrain = bars
+            self._request("drift", self.config.families(), envelope, vector, uow, drifted.drift_id)
 
 
 def _volatility(value: float | None) -> float | None:
