@@ -24,6 +24,13 @@ from dataclasses import dataclass
 from bounded_contexts.prediction.application.feature_feed import bar_of
 from bounded_contexts.prediction.application.models_config import ModelsConfig
 from bounded_contexts.prediction.application.ports import WeightsStore
+from bounded_contexts.prediction.application.registry_errors import (
+    IllegalModelTransition,
+    InvalidModelCommand,
+    ModelCommandError,
+    NoTrainingData,
+    UnknownModel,
+)
 from bounded_contexts.prediction.application.registry_view import load_registry
 from bounded_contexts.prediction.application.trainer import ModelTrainer
 from bounded_contexts.prediction.domain.events import (
@@ -43,30 +50,6 @@ from gateway.ports import ModelOutcome, Principal, RetrainOutcome
 ATTEMPTS = 3
 TRAINER_ACTOR = "algo:qv-model-trainer"
 BAR_SCAN_PAGE = 1000
-
-
-class ModelCommandError(ValueError):
-    """A registry command refused; nothing was recorded. The message says why."""
-
-
-class UnknownModel(ModelCommandError):
-    """No model with this id is in the registry."""
-
-
-class IllegalModelTransition(ModelCommandError):
-    """The model exists, but its state forbids the command (retired, the champion ...)."""
-
-
-class InvalidModelCommand(ModelCommandError):
-    """An argument is unusable (an unknown family, an empty reason); ``field`` names it."""
-
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class NoTrainingData(ModelCommandError):
-    """There is nothing to train or evaluate on yet (no bar with indicators in the store)."""
 
 
 @dataclass(frozen=True)
