@@ -28,11 +28,13 @@ from bounded_contexts.prediction.domain.events import (
 from bounded_contexts.prediction.domain.facts import Fact
 from bounded_contexts.prediction.domain.models.training import TrainingConfig
 from bounded_contexts.prediction.domain.registry import ModelRegistry
+from events.effects import EventsToAppend
 from events.envelope import Cause
 from gateway.ports import Principal
 from projections.rebuild import rebuild_projections
 from quantvista.platform import PipelineConfig, Platform
 from tests.pipeline_helpers import feed_synthetic, table_rows
+from tests.registry_helpers import trained as seeded_model
 
 pytestmark = [pytest.mark.integration]
 
@@ -257,8 +259,17 @@ def test_bad_registry_commands_are_refused_with_the_reason_and_record_nothing(
         candidate = next(m for m in registry.models if m != champion)
         commands.retire_model(QUANT, model_id=candidate, reason="for the test")
         retired = candidate
+    # a model whose weights are not stored could not serve: it is not promoted
+    registry = load_registry(platform.stores["prediction"])
+    unservable = seeded_model(9, "f" * 64, version=registry.next_version("logreg"))
+    registry.register(unservable)
+    uow = EventsToAppend()
+    uow.save(registry, Cause.origin(ts_event=1, actor="algo:qv-model-trainer", key="u"))
+    platform.stores["prediction"].append(uow.items)
     head = platform.stores["prediction"].head()
     refusals = [
+        (IllegalModelTransition, "cannot serve: no model weights", lambda: commands.promote_model(
+            QUANT, model_id=unservable.model_id, note="x")),
         (UnknownModel, "no model 'logreg-nope'", lambda: commands.promote_model(
             QUANT, model_id="logreg-nope", note="x")),
         (UnknownModel, "no model 'logreg-nope'", lambda: commands.retire_model(
