@@ -20,10 +20,8 @@ import anyio.to_thread
 import asyncpg
 
 from bounded_contexts.prediction.application.registry_errors import (
-    IllegalModelTransition,
     InvalidModelCommand,
     ModelCommandError,
-    NoTrainingData,
     UnknownModel,
 )
 from bounded_contexts.prediction.domain.features import FEATURE_NAMES, FEATURE_SET
@@ -241,8 +239,7 @@ def _translate(error: ModelCommandError, *, id_field: str) -> GatewayError:
         return NotFound(message, field=id_field)
     if isinstance(error, InvalidModelCommand):
         return BadUserInput(message, field=error.field)
-    if isinstance(error, IllegalModelTransition | NoTrainingData):
-        return IllegalState(message)
+    # IllegalModelTransition, NoTrainingData: the registry's or the data's state forbids it
     return IllegalState(message)
 
 
