@@ -58,7 +58,7 @@ from gateway.http import (
     run_operation,
     status_for,
 )
-from gateway.ports import NotificationCommands, OrderCommands
+from gateway.ports import ModelCommands, NotificationCommands, OrderCommands
 from gateway.progress import ProjectionProgress
 from gateway.ratelimit import RateLimited, RateLimiter
 from gateway.resolvers.orders import order_events_loader, order_fills_loader, orders_loader
@@ -100,6 +100,7 @@ class ReadOnlyCommands:
     engage_kill_switch = release_kill_switch = set_risk_limits = cancel_all_orders = _refuse
     open_account = configure_account = halt_trading = resume_trading = _refuse
     mark_read = set_preference = preferences = _refuse
+    promote_model = retire_model = request_retrain = _refuse
 
 
 class NotificationsNotServed:
@@ -109,6 +110,15 @@ class NotificationsNotServed:
         raise Unavailable("this gateway was started without the notification service")
 
     mark_read = set_preference = preferences = _refuse
+
+
+class ModelsNotServed:
+    """The model registry port of a gateway built without one (tests of other features)."""
+
+    def _refuse(self, *_args: object, **_kwargs: object) -> NoReturn:
+        raise Unavailable("this gateway was started without the model registry")
+
+    promote_model = retire_model = request_retrain = _refuse
 
 
 class _InFlight:
@@ -124,6 +134,7 @@ def create_app(
     *,
     security: Security,
     notifications: NotificationCommands | None = None,
+    models: ModelCommands | None = None,
     config: GatewayConfig | None = None,
     readiness: Readiness | None = None,
     on_shutdown: Callable[[], None] | None = None,
@@ -136,6 +147,7 @@ def create_app(
     gateway calls it on a worker thread as the request's principal. ``security`` decides who
     the caller is and what it may do (:mod:`gateway.security`). ``notifications`` is the
     support context's notification service (the user's preferences and read marks).
+    ``models`` is the prediction context's model registry (promote, retire, retrain).
     ``on_shutdown`` runs (on a worker thread) when the app stops, after the pool is closed: a
     process that built its own write side for the gateway stops it there.
     """
@@ -144,8 +156,9 @@ def create_app(
     schema = build_schema(settings.limits, introspection=settings.introspection)
     persisted = PersistedQueries(settings.http.persisted_queries, settings.allowlist)
     notification_port: NotificationCommands = notifications or NotificationsNotServed()
+    model_port: ModelCommands = models or ModelsNotServed()
     if settings.read_schema is not None:
-        commands = notification_port = ReadOnlyCommands(settings.read_schema)
+        commands = notification_port = model_port = ReadOnlyCommands(settings.read_schema)
     in_flight = _InFlight(settings.max_in_flight)
     limiter = None if settings.rate_limits is None else RateLimiter(settings.rate_limits)
 
@@ -176,6 +189,7 @@ def create_app(
             pool=pool,
             commands=commands,
             notifications=notification_port,
+            models=model_port,
             caller=caller,
             loaders=Loaders(
                 orders=orders_loader(pool),

@@ -22,7 +22,7 @@ from strawberry.fastapi import BaseContext
 from bounded_contexts.support.application.lineage import OrderNotIndexed, order_lineage
 from gateway.config import GatewayConfig
 from gateway.errors import ConsistencyTimeout
-from gateway.ports import NotificationCommands, OrderCommands, Principal
+from gateway.ports import ModelCommands, NotificationCommands, OrderCommands, Principal
 from gateway.progress import ProjectionProgress
 from gateway.scalars import Nanoseconds, StorePosition
 from gateway.security import Caller
@@ -33,8 +33,12 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "portfolio": ("projection.portfolio",),
     "accounts": ("projection.portfolio", "projection.orders"),
     "controls": ("projection.controls",),
+    "models": ("projection.models",),
 }
-"""Which projections of the execution store a query reads, for ``minPosition``."""
+"""Which projections a query reads, for ``minPosition``."""
+UPSTREAMS: dict[str, str] = {"models": "prediction"}
+"""The store whose positions a read model's ``minPosition`` counts (the execution store's,
+unless named here): a registry mutation answers with a prediction store position."""
 
 
 @dataclass
@@ -58,6 +62,9 @@ class GatewayContext(BaseContext):
     progress: ProjectionProgress
     config: GatewayConfig
     notifications: NotificationCommands
+    models: ModelCommands | None = None
+    """The prediction context's model registry (promote, retire, request a retrain); None in
+    a gateway built without it (the registry mutations then answer ``UNAVAILABLE``)."""
     database_url: str = ""
     """For the auditor's reads that use the event stores (lineage), on a worker thread."""
     connection_params: dict[str, object] | None = None
@@ -75,21 +82,23 @@ class GatewayContext(BaseContext):
         return self.caller.principal
 
     async def read_after(self, position: int | None, read_model: str) -> None:
-        """Wait until the read model has applied the execution store up to ``position``
-        (``minPosition``), at most ``config.consistency_timeout_s``; ``None``: no wait."""
+        """Wait until the read model has applied its store (the execution store's, or the
+        one :data:`UPSTREAMS` names) up to ``position`` (``minPosition``), at most
+        ``config.consistency_timeout_s``; ``None``: no wait."""
         if position is None:
             return
         projections = READ_MODELS[read_model]
+        upstream = UPSTREAMS.get(read_model, "execution")
         standing = await self.progress.wait_for(
             projections,
-            "execution",
+            upstream,
             position,
             timeout_s=self.config.consistency_timeout_s,
         )
         if standing is not None:
             behind = ", ".join(f"{name} at {at}" for name, at in sorted(standing.items()))
             raise ConsistencyTimeout(
-                f"the read model has not reached execution position {position} within "
+                f"the read model has not reached {upstream} position {position} within "
                 f"{self.config.consistency_timeout_s:g} s ({behind}); retry, or read without "
                 "minPosition"
             )

@@ -266,6 +266,51 @@ class OrderCommands(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ModelOutcome:
+    """What a registry command recorded: the model, its status now, and the prediction store
+    position of the event written."""
+
+    model_id: str
+    status: str
+    position: int
+
+
+@dataclass(frozen=True)
+class RetrainOutcome:
+    """A training request as recorded: its id, the families it asks for, the window it reads
+    (the latest bar and the intelligence position of the request), and its prediction store
+    position."""
+
+    request_id: str
+    families: tuple[str, ...]
+    window_end_ts: int
+    upto_position: int
+    position: int
+
+
+class ModelCommands(Protocol):
+    """The prediction context's model registry, as people act on it (promote, retire, ask for
+    a retrain). Synchronous: the gateway calls it on a worker thread. Refusals are
+    ``ModelCommandError`` subclasses (``bounded_contexts.prediction.application.
+    registry_commands``)."""
+
+    def promote_model(self, principal: Principal, *, model_id: str, note: str) -> ModelOutcome:
+        """Make ``model_id`` the champion (rule ``manual``, ``note`` recorded)."""
+        ...
+
+    def retire_model(self, principal: Principal, *, model_id: str, reason: str) -> ModelOutcome:
+        """Retire a model that is not the champion."""
+        ...
+
+    def request_retrain(
+        self, principal: Principal, *, families: Sequence[str] | None, note: str
+    ) -> RetrainOutcome:
+        """Ask the training component for new models of ``families`` (None: the configured
+        ones) on everything the intelligence store holds now."""
+        ...
+
+
 class NotificationCommands(Protocol):
     """The support context's notification service, as the gateway uses it
     (:class:`~bounded_contexts.support.application.notification_service.NotificationService`).

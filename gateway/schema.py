@@ -44,6 +44,14 @@ from gateway.error_codes import ErrorCodes
 from gateway.errors import BadUserInput, GatewayError
 from gateway.ids import parse_cursor, parse_global_id
 from gateway.limits import Limits, OperationLimits
+from gateway.model_types import (
+    FeatureVector,
+    Model,
+    ModelChange,
+    ModelPayload,
+    ModelStatus,
+    RetrainPayload,
+)
 from gateway.regulatory_types import (
     AccessDecisionRecord,
     ChainVerification,
@@ -57,6 +65,7 @@ from gateway.resolvers import (
     controls,
     live,
     market,
+    models,
     notifications,
     operations,
     orders,
@@ -591,6 +600,65 @@ class Query:
     ) -> list[RiskLimits]:
         return await controls.risk_limits(_context(info), min_position=min_position)
 
+    @strawberry.field(
+        description="The model registry: every model (or those of a `status` and/or "
+        "`family`), the champion first, then by family, newest first. Anyone signed in. "
+        "`minPosition`: a prediction store position a registry mutation answered with."
+    )
+    async def models(
+        self,
+        info: strawberry.Info,
+        status: ModelStatus | None = None,
+        family: str | None = None,
+        min_position: StorePosition | None = None,
+    ) -> list[Model]:
+        wanted = arguments.optional_identifier(family, field="family")
+        _signed_in(info)
+        await _context(info).read_after(min_position, "models")
+        return await models.fetch_models(_context(info).pool, status=status, family=wanted)
+
+    @strawberry.field(
+        description="One model of the registry with its figures and history; null if the "
+        "registry holds no model of that id."
+    )
+    async def model(
+        self, info: strawberry.Info, id: str, min_position: StorePosition | None = None
+    ) -> Model | None:
+        model_id = arguments.identifier(id, field="id")
+        _signed_in(info)
+        await _context(info).read_after(min_position, "models")
+        return await models.fetch_model(_context(info).pool, model_id)
+
+    @strawberry.field(
+        description="The `last` (1..500) changes of the registry — training requests, "
+        "trainings, failures, promotions, retirements, drift readings — oldest first; "
+        "`requestId`: those of one training request (how it was answered)."
+    )
+    async def model_changes(
+        self,
+        info: strawberry.Info,
+        request_id: str | None = None,
+        last: int = 100,
+        min_position: StorePosition | None = None,
+    ) -> list[ModelChange]:
+        size = arguments.page_size(last, field="last")
+        request = arguments.optional_identifier(request_id, field="requestId")
+        _signed_in(info)
+        await _context(info).read_after(min_position, "models")
+        return await models.fetch_changes(_context(info).pool, request_id=request, last=size)
+
+    @strawberry.field(
+        description="The `last` (1..500) feature vectors of an instrument, oldest first: what "
+        "the models read at each bar (a prediction's `featureHash` is a vector's `hash`)."
+    )
+    async def features(
+        self, info: strawberry.Info, instrument_id: str, last: int = 100
+    ) -> list[FeatureVector]:
+        size = arguments.page_size(last, field="last")
+        instrument = arguments.identifier(instrument_id, field="instrumentId")
+        _signed_in(info)
+        return await models.fetch_features(_context(info).pool, instrument, last=size)
+
 
 @strawberry.type
 class Mutation:
@@ -717,6 +785,33 @@ class Mutation:
         self, info: strawberry.Info, input: RiskLimitsInput
     ) -> SetRiskLimitsPayload:
         return await controls.set_risk_limits(_context(info), input)
+
+    @strawberry.mutation(
+        description="Make a model the champion (rule `manual`, your `note` recorded, you as "
+        "the actor): every new prediction comes from it. models permission. NOT_FOUND for an "
+        "unknown model, ILLEGAL_STATE for a retired one or the champion."
+    )
+    async def promote_model(self, info: strawberry.Info, id: str, note: str) -> ModelPayload:
+        model_id = arguments.identifier(id, field="id")
+        return await models.promote_model(_context(info), model_id, note)
+
+    @strawberry.mutation(
+        description="Retire a model: it may no longer be promoted or serve. models "
+        "permission. ILLEGAL_STATE for the champion (promote another first) or a retired one."
+    )
+    async def retire_model(self, info: strawberry.Info, id: str, reason: str) -> ModelPayload:
+        model_id = arguments.identifier(id, field="id")
+        return await models.retire_model(_context(info), model_id, reason)
+
+    @strawberry.mutation(
+        description="Ask for new models of `families` (all configured ones if omitted) on "
+        "every bar stored now; the training component answers (see `modelChanges(requestId)`) "
+        "and promotes one only if it beats the champion out of sample. models permission."
+    )
+    async def request_retrain(
+        self, info: strawberry.Info, families: list[str] | None = None, note: str = ""
+    ) -> RetrainPayload:
+        return await models.request_retrain(_context(info), families, note)
 
     @strawberry.mutation(description="Mark one of your notifications read.")
     async def mark_notification_read(

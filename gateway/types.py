@@ -550,12 +550,38 @@ class DeadLetterConnection:
     page_info: PageInfo
 
 
+@strawberry.type(
+    description="A model's probabilities of a move down, within the neutral band, or up over "
+    "`horizon` bars (they sum to 1)."
+)
+class HorizonForecast:
+    horizon: int
+    down: float
+    neutral: float
+    up: float
+
+
 @strawberry.type(description="A model's probability that the instrument's price goes up.")
 class Prediction:
     instrument_id: str
     ts_event: Nanoseconds
-    probability_up: float = strawberry.field(description="In [0, 1]; a probability, not money.")
-    model_version: str
+    probability_up: float = strawberry.field(
+        description="In [0, 1]; a probability, not money: P(up) + P(neutral) / 2 of the first "
+        "horizon."
+    )
+    model_version: str = strawberry.field(
+        description="The registry's model id (`<family>-<sha256 prefix>`; see `model(id)`)."
+    )
+    registry_version: int = strawberry.field(
+        description="The model's version within its family in the registry."
+    )
+    feature_hash: str = strawberry.field(
+        description="The hash of the feature vector the model read: `features` has the row "
+        "('' for predictions made before feature set fs-2)."
+    )
+    forecasts: list[HorizonForecast] = strawberry.field(
+        description="Down/neutral/up for every horizon of the model."
+    )
 
     @strawberry.field
     def ts_event_iso(self) -> UtcTimestamp:

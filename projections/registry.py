@@ -10,7 +10,9 @@ from psycopg import Cursor, sql
 from projections.base import SCHEMA_SQL, Projection
 from projections.controls import ControlsProjection
 from projections.event_index import EventIndexProjection
+from projections.features import FeaturesProjection
 from projections.market_data import MarketDataProjection
+from projections.models import ModelsProjection
 from projections.notifications import NotificationsProjection
 from projections.orders import OrdersProjection
 from projections.portfolio import PortfolioProjection
@@ -21,6 +23,8 @@ def all_projections() -> list[Projection]:
     return [
         MarketDataProjection(),
         PredictionsProjection(),
+        ModelsProjection(),
+        FeaturesProjection(),
         OrdersProjection(),
         ControlsProjection(),
         PortfolioProjection(),
@@ -29,7 +33,7 @@ def all_projections() -> list[Projection]:
     ]
 
 
-READ_MODEL_VERSION = 9
+READ_MODEL_VERSION = 10
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
@@ -44,7 +48,11 @@ price collar (``rm_risk_limits.rolling_collar_pct``, ``rolling_collar_window_s``
 contingent orders (``rm_orders.oco_group``, ``parent_order_id``, ``ts_activated``; status
 ``HELD``) and a FIX broker's unanswered requests (``rm_orders.pending_request``). Version 9:
 predictions name their registry model and feature hash and carry every horizon's forecast
-(``rm_predictions.registry_version``, ``feature_hash``, ``forecasts``)."""
+(``rm_predictions.registry_version``, ``feature_hash``, ``forecasts``). Version 10: the model
+registry (``rm_models``: one row per model with its status, figures, promotion and retirement;
+``rm_model_changes``: requests, trainings, failures, promotions, retirements, drift readings)
+and the feature vectors per instrument and bar (``rm_features``, joined to a prediction by its
+``feature_hash``)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (
@@ -71,6 +79,9 @@ _EVERY_READ_MODEL = (
     "rm_kill_switches",
     "rm_risk_limits",
     "rm_control_changes",
+    "rm_models",
+    "rm_model_changes",
+    "rm_features",
 )
 """Every read-model table any version created (dropped when the version changes)."""
 

@@ -269,3 +269,71 @@ CREATE TABLE IF NOT EXISTS rm_control_changes (
     ts_event    BIGINT NOT NULL,
     payload     JSONB NOT NULL
 );
+
+-- The model registry (projections/models.py): one row per model as the registry stands, and the
+-- history of every registry change, training request, failure and drift reading.
+CREATE TABLE IF NOT EXISTS rm_models (
+    model_id          TEXT PRIMARY KEY,         -- <family>-<first 12 hex of the weights' sha256>
+    family            TEXT NOT NULL,
+    model_version     INTEGER NOT NULL,         -- the family's sequence in the registry
+    status            TEXT NOT NULL,            -- candidate | champion | former-champion | retired
+    request_id        TEXT NOT NULL,            -- the RetrainRequested it answers
+    feature_set       TEXT NOT NULL,
+    feature_names     TEXT[] NOT NULL,
+    horizons          INTEGER[] NOT NULL,
+    neutral_band      DOUBLE PRECISION NOT NULL,
+    lookback          INTEGER NOT NULL,
+    hyper_parameters  JSONB NOT NULL,
+    seed              BIGINT NOT NULL,
+    temperatures      DOUBLE PRECISION[] NOT NULL,
+    window_start_ts   BIGINT NOT NULL,
+    window_end_ts     BIGINT NOT NULL,
+    instruments       TEXT[] NOT NULL,
+    samples           INTEGER NOT NULL,
+    folds             INTEGER NOT NULL,
+    embargo_bars      INTEGER NOT NULL,
+    holdout_from_ts   BIGINT NOT NULL,
+    holdout_to_ts     BIGINT NOT NULL,
+    metrics           JSONB NOT NULL,           -- per horizon: scores and reliability bins
+    weights_sha256    TEXT NOT NULL,
+    weights_bytes     INTEGER NOT NULL,
+    training_seconds  DOUBLE PRECISION NOT NULL,
+    trained_at        BIGINT NOT NULL,          -- ts_event of ModelTrained
+    promoted_at       BIGINT,                   -- of its last ModelPromoted
+    promotion_rule    TEXT,                     -- first | beats-champion | manual
+    promoted_by       TEXT,                     -- the promotion's actor (algo or person:<subject>)
+    promotion_note    TEXT,
+    retired_at        BIGINT,
+    retired_reason    TEXT,
+    retired_by        TEXT,
+    seq               BIGINT NOT NULL,          -- prediction position of ModelTrained
+    updated_seq       BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rm_model_changes (
+    seq         BIGINT PRIMARY KEY,             -- prediction position of the event
+    event_type  TEXT NOT NULL,                  -- RetrainRequested | ModelTrained | ModelTrainingFailed | ModelPromoted | ModelRetired | DriftDetected
+    model_id    TEXT,                           -- the model it is about (none for a request or a failure)
+    request_id  TEXT,                           -- the training request it belongs to
+    reason      TEXT NOT NULL,                  -- a request's reason, a promotion's rule, a retirement's or failure's reason, the drift tests that fired
+    actor       TEXT NOT NULL,
+    ts_event    BIGINT NOT NULL,
+    details     JSONB NOT NULL                  -- the event's figures (a training's summary; the others' payloads)
+);
+CREATE INDEX IF NOT EXISTS rm_model_changes_by_model ON rm_model_changes (model_id);
+CREATE INDEX IF NOT EXISTS rm_model_changes_by_request ON rm_model_changes (request_id);
+
+-- Feature vectors (projections/features.py): per instrument and bar, the vector the prediction
+-- context builds from the intelligence events (the same builder), so a prediction's
+-- feature_hash finds its row.
+CREATE TABLE IF NOT EXISTS rm_features (
+    instrument_id  TEXT NOT NULL,
+    ts_end         BIGINT NOT NULL,
+    feature_set    TEXT NOT NULL,
+    feature_values DOUBLE PRECISION[] NOT NULL, -- in the feature set's order (docs/models.md)
+    absent         TEXT[] NOT NULL,             -- optional inputs not known at the bar
+    hash           TEXT NOT NULL,               -- what PriceDirectionPredicted.feature_hash names
+    seq            BIGINT NOT NULL,             -- intelligence position of the bar's event
+    PRIMARY KEY (instrument_id, ts_end)
+);
+CREATE INDEX IF NOT EXISTS rm_features_by_hash ON rm_features (hash);

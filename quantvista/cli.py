@@ -22,6 +22,7 @@ from quantvista.config import ConfigurationError, Settings
 from quantvista.controls_cli import add_control_commands
 from quantvista.embedded import Infrastructure
 from quantvista.mifid_cli import add_mifid_commands
+from quantvista.models_cli import add_model_commands
 from quantvista.orders_cli import add_order_commands
 from quantvista.platform import CONTEXT_COMPONENTS, STORES, ComponentsFailing, Platform
 from quantvista.reconcile_cli import add_reconcile_command
@@ -185,6 +186,7 @@ def _parser() -> argparse.ArgumentParser:
     add_order_commands(sub)
     add_client_commands(sub)
     add_control_commands(sub)
+    add_model_commands(sub)
     add_account_commands(sub)
     add_reconcile_command(sub)
 

@@ -24,6 +24,7 @@ from bounded_contexts.ingestion.application.service import IngestionService
 from bounded_contexts.intelligence.policies.on_bar_closed import OnBarClosed
 from bounded_contexts.prediction.adapters.weights_store import PostgresWeightsStore
 from bounded_contexts.prediction.application.models_config import ModelsConfig
+from bounded_contexts.prediction.application.registry_commands import ModelRegistryCommands
 from bounded_contexts.prediction.policies.on_indicators_updated import OnIndicatorsUpdated
 from bounded_contexts.prediction.policies.on_retrain_requested import OnRetrainRequested
 from bounded_contexts.support.adapters.recipients import AuthorisationRecipients
@@ -135,6 +136,7 @@ class Platform:
         self.workers: list[Component] = []  # components that consume no upstream store
         self.notifications: Notifications | None = None
         self._ingestion: IngestionService | None = None
+        self._model_commands: ModelRegistryCommands | None = None
 
     @classmethod
     def configured(cls, database_url: str, pulsar_url: str | None, settings: Settings) -> Platform:
@@ -200,6 +202,19 @@ class Platform:
         if self._execution_commands is None:
             self._execution_commands = ExecutionCommands(self.execution)
         return self._execution_commands
+
+    @property
+    def model_commands(self) -> ModelRegistryCommands:
+        """What people do to the model registry (GraphQL and ``quantvista models``): promote,
+        retire, ask for a retrain; appended to the prediction store as they ask."""
+        if self._model_commands is None:
+            self._model_commands = ModelRegistryCommands(
+                self.stores["prediction"],
+                self.stores["intelligence"],
+                self.model_weights,
+                self.config.models,
+            )
+        return self._model_commands
 
     @property
     def ingestion(self) -> IngestionService:

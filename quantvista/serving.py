@@ -104,6 +104,7 @@ def serve_gateway(
         platform.execution_commands,
         security=identity.security,
         notifications=NotificationService(platform.stores["support"]),
+        models=platform.model_commands,
         config=config,
         readiness=platform.readiness,
     )
@@ -172,6 +173,7 @@ def worker_app() -> FastAPI:
         platform.execution_commands,
         security=configure(settings, database_url, platform.stores["support"]).security,
         notifications=NotificationService(platform.stores["support"]),
+        models=platform.model_commands,
         config=gateway_config(settings),
         readiness=platform.readiness,
         on_shutdown=platform.close,

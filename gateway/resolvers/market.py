@@ -10,7 +10,7 @@ import strawberry
 from gateway import decimals
 from gateway.ids import global_id
 from gateway.scalars import Nanoseconds
-from gateway.types import Candle, Instrument, Interval, Prediction
+from gateway.types import Candle, HorizonForecast, Instrument, Interval, Prediction
 
 MINUTE_NS = 60_000_000_000
 MAX_CANDLES = 5_000
@@ -25,7 +25,8 @@ _INSTRUMENT_SQL = f"SELECT {_INSTRUMENT_COLUMNS} FROM rm_instruments WHERE instr
 # The latest `last` rows, returned oldest first (a chart reads left to right).
 _PREDICTIONS_SQL = """
 SELECT * FROM (
-    SELECT instrument_id, ts_event, probability_up, model_version
+    SELECT instrument_id, ts_event, probability_up, model_version, registry_version,
+           feature_hash, forecasts
       FROM rm_predictions
      WHERE ($1::text IS NULL OR instrument_id = $1::text)
      ORDER BY ts_event DESC, instrument_id DESC
@@ -120,6 +121,14 @@ async def fetch_predictions(
             ts_event=Nanoseconds(row["ts_event"]),
             probability_up=row["probability_up"],
             model_version=row["model_version"],
+            registry_version=row["registry_version"],
+            feature_hash=row["feature_hash"],
+            forecasts=[
+                HorizonForecast(
+                    horizon=f["horizon"], down=f["down"], neutral=f["neutral"], up=f["up"]
+                )
+                for f in row["forecasts"]
+            ],
         )
         for row in rows
     ]

@@ -38,6 +38,7 @@ class platform implements Namespace {
     order_records: SubjectSet<roles, "member">[]
     kill_switch: SubjectSet<roles, "member">[]
     risk_limits: SubjectSet<roles, "member">[]
+    models: SubjectSet<roles, "member">[]
     administer: SubjectSet<roles, "member">[]
   }
 }

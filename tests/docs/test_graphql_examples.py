@@ -98,7 +98,11 @@ def demo(infrastructure, tmp_path_factory) -> Iterator[TestClient]:  # type: ign
     # each needs: quarantine and dead letters are operators' lists).
     access = access_for_tester(tmp_path_factory.mktemp("identity"))
     app = create_app(
-        url, platform.execution_commands, security=access.security(), config=GatewayConfig()
+        url,
+        platform.execution_commands,
+        security=access.security(),
+        models=platform.model_commands,
+        config=GatewayConfig(),
     )
     try:
         with TestClient(app, headers=access.headers(TESTER)) as client:

@@ -118,7 +118,13 @@ class RetrainRequested(_PredictionEvent):
     ``window_end_ts`` (every bar at or before it) and records what it learnt.
 
     Asked for by the model watch (warm-up, schedule, drift — the drift event's id in
-    ``drift_id``) or by a person (``manual``; the actor is in the event's cause)."""
+    ``drift_id``) or by a person (``manual``; the actor is in the event's cause, their words
+    in ``note``).
+
+    Version 2 added ``note``; version-1 requests are upcast with an empty one (the model
+    watch's requests carry none)."""
+
+    SCHEMA_VERSION = 2
 
     request_id: str
     reason: RetrainReason
@@ -128,6 +134,15 @@ class RetrainRequested(_PredictionEvent):
     #: events that were there when it was asked for, however late it runs
     upto_position: int
     drift_id: str | None
+    #: why a person asked (empty for the model watch's requests)
+    note: str = ""
+
+
+def _retrain_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {**payload, "note": ""}
+
+
+RetrainRequested.UPCASTERS = {1: _retrain_v1_to_v2}
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class PlatformPermission(StrEnum):
     ORDER_RECORDS = "order_records"  # RTS 24 order records
     KILL_SWITCH = "kill_switch"  # RTS 6 kill switch, cancelling every order of a scope
     RISK_LIMITS = "risk_limits"  # setting pre-trade limits at run time
+    MODELS = "models"  # promoting, retiring and retraining the prediction models
     ADMINISTER = "administer"  # users, roles and tuples
 
 
@@ -85,7 +86,7 @@ ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
     for d in (
         RoleDefinition(Role.TRADER, "reads and trades its own accounts", _TRADER_ACCOUNTS),
         RoleDefinition(Role.VIEWER, "reads its own accounts (portfolio viewer)", _VIEWER_ACCOUNTS),
-        RoleDefinition(Role.RISK, "reads every account; kill switch and limits", None),
+        RoleDefinition(Role.RISK, "reads every account; kill switch, limits and models", None),
         RoleDefinition(Role.AUDITOR, "reads everything incl. event history; changes nothing", None),
         RoleDefinition(Role.REGULATOR, "regulatory reports and order records only", None),
         RoleDefinition(Role.ADMIN, "users, roles and tuples; no trading, no account data", None),
@@ -111,6 +112,7 @@ PLATFORM_PERMISSION_GRANTS: dict[PlatformPermission, tuple[Role, ...]] = {
     PlatformPermission.ORDER_RECORDS: (Role.REGULATOR, Role.AUDITOR),
     PlatformPermission.KILL_SWITCH: (Role.RISK,),
     PlatformPermission.RISK_LIMITS: (Role.RISK,),
+    PlatformPermission.MODELS: (Role.RISK,),
     PlatformPermission.ADMINISTER: (Role.ADMIN,),
 }
 

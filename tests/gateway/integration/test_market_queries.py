@@ -9,7 +9,8 @@ import pytest
 PREDICTIONS_QUERY = """
 query ($instrument: String, $last: Int!) {
   predictions(instrumentId: $instrument, last: $last) {
-    instrumentId tsEvent tsEventIso probabilityUp modelVersion
+    instrumentId tsEvent tsEventIso probabilityUp modelVersion registryVersion featureHash
+    forecasts { horizon down neutral up }
   }
 }
 """
@@ -68,6 +69,15 @@ def test_instruments_are_listed_by_id_with_their_last_bar(graphql, insert) -> No
     ]
 
 
+def forecasts(minute: int) -> list[dict[str, float]]:
+    """Down/neutral/up over 1 and 5 bars (as rm_predictions keeps them, a JSONB list)."""
+    up = 0.4 + minute / 100
+    return [
+        {"horizon": 1, "down": 0.3, "neutral": 1 - 0.3 - up, "up": up},
+        {"horizon": 5, "down": 0.5, "neutral": 0.25, "up": 0.25},
+    ]
+
+
 @pytest.fixture
 def predictions(insert) -> None:
     insert(
@@ -78,6 +88,9 @@ def predictions(insert) -> None:
                 "ts_event": BASE_TS + minute * 60_000_000_000,
                 "probability_up": 0.5 + minute / 100,
                 "model_version": f"lstm-{instrument.lower()}-v3",
+                "registry_version": 3,
+                "feature_hash": f"{minute:032x}",
+                "forecasts": forecasts(minute),
             }
             for minute in range(6)
             for instrument in ("AAPL", "MSFT")
@@ -94,6 +107,9 @@ def test_predictions_of_an_instrument_are_its_latest_oldest_first(graphql, predi
             "tsEventIso": f"2024-01-02T14:3{minute}:00.000000000Z",
             "probabilityUp": 0.5 + minute / 100,
             "modelVersion": "lstm-aapl-v3",
+            "registryVersion": 3,
+            "featureHash": f"{minute:032x}",
+            "forecasts": forecasts(minute),
         }
         for minute in (3, 4, 5)
     ]

@@ -49,6 +49,7 @@ from bounded_contexts.execution.application.service import ExecutionConfig
 from bounded_contexts.execution.domain.account import Account
 from bounded_contexts.ingestion.adapters.csv_replay import read_instruments, sample_path
 from bounded_contexts.ingestion.domain.bars import RawBar
+from bounded_contexts.prediction.application.registry_view import load_registry
 from bounded_contexts.support.adapters.recipients import AuthorisationRecipients
 from bounded_contexts.support.application.access_log import AccessLog
 from bounded_contexts.support.domain.access_model import Role
@@ -63,6 +64,7 @@ from gateway.schema import build_schema
 from quantvista.platform import PipelineConfig, Platform
 from tests.access_helpers import TestAccess
 from tests.conftest import _with_database
+from tests.registry_helpers import seed_registry
 
 pytestmark = pytest.mark.integration
 
@@ -111,6 +113,10 @@ accessLog                      FORBIDDEN FORBIDDEN FORBIDDEN ok        FORBIDDEN
 chainVerification              FORBIDDEN FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN 401
 killSwitches                   FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN FORBIDDEN 401
 riskLimits                     FORBIDDEN FORBIDDEN ok        ok        FORBIDDEN FORBIDDEN 401
+models                         ok        ok        ok        ok        ok        ok     401
+model                          ok        ok        ok        ok        ok        ok     401
+modelChanges                   ok        ok        ok        ok        ok        ok     401
+features                       ok        ok        ok        ok        ok        ok     401
 """
 
 NESTED = """
@@ -142,6 +148,9 @@ releaseKillSwitch                  FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBI
 haltTrading                        FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 resumeTrading                      FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 setRiskLimits                      FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+promoteModel                       FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+retireModel                        FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
+requestRetrain                     FORBIDDEN FORBIDDEN ok        FORBIDDEN FORBIDDEN FORBIDDEN 401
 markNotificationRead               ok        ok        ok        ok        ok        ok        401
 markNotificationRead(other)        NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND 401
 setNotificationPreference          ok        ok        ok        ok        ok        ok        401
@@ -318,6 +327,8 @@ def world(infrastructure, tmp_path_factory) -> Iterator[World]:  # type: ignore[
             assert outcome.order.status == "FILLED", outcome
             filled[account] = outcome.order.order_id
         seeded = {user: _notify(platform, user) for user in (*USERS.values(), OWNER_2)}
+        # Models to promote and retire (three bars train none; nothing is fed after this).
+        seed_registry(platform, 5)
         platform.run_until_caught_up()
         with psycopg.connect(url) as conn:
             found: dict[str, set[str]] = {}
@@ -330,6 +341,7 @@ def world(infrastructure, tmp_path_factory) -> Iterator[World]:  # type: ignore[
             platform.execution_commands,
             security=access.security(),
             notifications=platform.notifications.service,  # type: ignore[union-attr]
+            models=platform.model_commands,
             config=GatewayConfig(pool_min_size=1, pool_max_size=4, firm_config=DEMO_FIRM),
         )
         with TestClient(app) as client:
@@ -503,6 +515,37 @@ def execution_chain_intact(world: World, role: str, value: Any) -> None:
     assert value[0]["events"] > 0
 
 
+def champion(world: World) -> str:
+    champion = load_registry(world.platform.stores["prediction"]).champion
+    assert champion is not None
+    return champion
+
+
+def candidates(world: World) -> list[str]:
+    """Models a person may promote or retire now (neither the champion nor retired)."""
+    registry = load_registry(world.platform.stores["prediction"])
+    found = sorted(m for m in registry.models if registry.status(m) == "candidate")
+    assert len(found) >= 2, "the setup seeds enough candidates for the matrix"
+    return found
+
+
+def a_champion_among(world: World, role: str, value: Any) -> None:
+    assert [m["modelId"] for m in value if m["status"] == "CHAMPION"] == [champion(world)]
+    assert all(len(m["metrics"]) == 2 for m in value)
+
+
+def recorded_by_the_person(status: str | None) -> Shows:
+    """The registry command's event is in the prediction store, the person its actor."""
+
+    def shows(world: World, role: str, value: Any) -> None:
+        if status is not None:
+            assert value["status"] == status
+        [written] = world.platform.stores["prediction"].read(int(value["position"]) - 1, limit=1)
+        assert written.actor == f"person:{USERS[role]}"
+
+    return shows
+
+
 EMPTY_PAGE = {"totalCount": 0, "edges": []}
 ORDER_FIELDS = "orderId accountId events { type } fills { fillSeq }"
 PAGE = "totalCount edges { node { accountId } }"
@@ -556,6 +599,16 @@ QUERY_OPERATIONS: dict[str, Operation] = {
     ),
     "killSwitches": Operation("{ killSwitches { scope engaged reason actor } }", shows=a_list),
     "riskLimits": Operation("{ riskLimits { scope maxOrderQuantity reason } }", shows=a_list),
+    "models": Operation(
+        "{ models { modelId status metrics { horizon logLoss } } }", shows=a_champion_among
+    ),
+    "model": Operation(
+        "query ($id: String!) { model(id: $id) { modelId status history { type actor } } }",
+        lambda world, caller: {"id": champion(world)},
+        lambda world, role, value: field_is("modelId", champion(world))(world, role, value),
+    ),
+    "modelChanges": Operation("{ modelChanges { type reason actor } }", shows=non_empty),
+    "features": Operation('{ features(instrumentId: "SAP") { hash values } }', shows=a_list),
     "notifications": Operation(
         "{ notifications(first: 500) { edges { node { notificationId } } } }",
         shows=own_notifications,
@@ -887,6 +940,23 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
             }
         },
         field_is("scope", "instrument:LIM-risk"),
+    ),
+    "promoteModel": Operation(
+        'mutation ($id: String!) { promoteModel(id: $id, note: "role matrix") '
+        "{ modelId status position } }",
+        lambda world, caller: {"id": candidates(world)[0]},
+        recorded_by_the_person("CHAMPION"),
+    ),
+    "retireModel": Operation(
+        'mutation ($id: String!) { retireModel(id: $id, reason: "role matrix") '
+        "{ modelId status position } }",
+        lambda world, caller: {"id": candidates(world)[-1]},
+        recorded_by_the_person("RETIRED"),
+    ),
+    "requestRetrain": Operation(
+        'mutation { requestRetrain(families: ["logreg"], note: "role matrix") '
+        "{ requestId families position } }",
+        shows=lambda world, role, value: recorded_by_the_person(None)(world, role, value),
     ),
     "markNotificationRead": Operation(
         "mutation ($id: ID!) { markNotificationRead(notificationId: $id) "
