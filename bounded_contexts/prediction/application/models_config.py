@@ -38,7 +38,7 @@ class ModelsConfig:
     retrain_on_drift: bool = False
     horizons: tuple[int, ...] = (1, 5, 30)
     neutral_band: float = 0.0002
-    warmup_bars: int = 400
+    warmup_bars: int = 200
     retrain_every_bars: int = 0
     window_bars: int = 20_000
     training: TrainingConfig = field(default_factory=TrainingConfig)

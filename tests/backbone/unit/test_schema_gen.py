@@ -29,8 +29,14 @@ def sample(hint: Any, *, fill_optionals: bool) -> Any:
     """A representative value of a payload type annotation."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        inner = [a for a in typing.get_args(hint) if a is not type(None)]
-        return sample(inner[0], fill_optionals=fill_optionals) if fill_optionals else None
+        args = typing.get_args(hint)
+        inner = [a for a in args if a is not type(None)]
+        optional = type(None) in args  # a union of values (str | int) is not optional
+        return (
+            None
+            if optional and not fill_optionals
+            else sample(inner[0], fill_optionals=fill_optionals)
+        )
     if origin is Literal:
         return typing.get_args(hint)[-1]
     if origin is tuple:

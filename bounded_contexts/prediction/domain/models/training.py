@@ -26,7 +26,7 @@ class TrainingConfig:
 
     folds: int = 3
     embargo_bars: int = 10
-    min_train_bars: int = 200
+    min_train_bars: int = 100
     seed: int = 0
 
     def __post_init__(self) -> None:
