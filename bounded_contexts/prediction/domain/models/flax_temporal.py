@@ -227,7 +227,7 @@ class FlaxTcnModel(DirectionModel):
 
 
 @dataclass(frozen=True)
-class _Chunks:
+class TrainingChunks:
     """Every series padded on its own and laid end to end, with where chunks may start."""
 
     inputs: np.ndarray  # (rows, k + 1) float32
@@ -236,9 +236,13 @@ class _Chunks:
     starts: np.ndarray  # (chunks,) int32: first input row of a chunk, one per series row
 
 
-def _chunks(
+def training_chunks(
     series: tuple[Series, ...], means: np.ndarray, scales: np.ndarray, lookback: int, chunk: int
-) -> _Chunks:
+) -> TrainingChunks:
+    """A chunk starting at input row ``start`` reads rows ``start .. start + lookback - 2 +
+    chunk`` and answers for the last ``chunk`` of them, whose labels it is scored on. Each
+    series row may start one; the ``chunk - 1`` padding rows after every series (labels
+    unknown) keep a chunk that starts near a series' end inside that series' block."""
     inputs, labels, known, starts = [], [], [], []
     offset = 0
     for s in series:
@@ -253,7 +257,7 @@ def _chunks(
         known.append((y >= 0).astype(np.float32))
         starts.append(offset + np.arange(len(s), dtype=np.int32))
         offset += len(block)
-    return _Chunks(
+    return TrainingChunks(
         np.concatenate(inputs),
         np.concatenate(labels),
         np.concatenate(known),
@@ -385,7 +389,7 @@ class FlaxTcnFamily:
         x, _ = data.stacked()
         means, scales = fitted_scaling(x)
         lookback = self.lookback
-        chunks = _chunks(data.series, means, scales, lookback, self.chunk)
+        chunks = training_chunks(data.series, means, scales, lookback, self.chunk)
         network = TcnNetwork(
             len(data.feature_names) + 1,
             len(data.horizons),
