@@ -4,7 +4,11 @@ never cross instruments, and refuse bad input with a reason."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -140,6 +144,37 @@ def test_trained_models_serve_what_their_flax_networks_compute(
     # and in float32, as the network was trained, the two stay close
     z32 = jnp.asarray(mlp_model.standardised(x), dtype=jnp.float32)
     assert np.abs(np.asarray(mlp_model.network()(z32)) - mlp_model.logits(x)).max() < 1e-4
+
+
+# The default TCN: its gradients sum over enough rows that XLA on CPU would split the sums
+# across threads — and the weights would differ by core count, as they did before training
+# took each step one chunk at a time — if a step took them in one pass. (The default MLP's
+# stay under that size either way; larger networks of either family can still differ in
+# their last bits: see docs/models.md.)
+_PINNED_FIT = """
+import os
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # before JAX sizes its threads
+from bounded_contexts.prediction.domain.models.codec import encode_weights, weights_sha256
+from bounded_contexts.prediction.domain.models.flax_temporal import FlaxTcnFamily
+from tests.prediction.models_kit import synthetic_data
+model = FlaxTcnFamily(max_steps=30).fit(synthetic_data(300, signal=1.0), seed=4)
+print(weights_sha256(encode_weights(model.weights())))
+"""
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs at least two cores to compare with one",
+)
+def test_the_same_weights_come_out_on_one_core_as_on_several() -> None:
+    root = Path(__file__).resolve().parents[3]
+    one_core = subprocess.run(
+        [sys.executable, "-c", _PINNED_FIT],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True, text=True, timeout=300, check=True,
+    ).stdout.strip()  # fmt: skip
+    here = FlaxTcnFamily(max_steps=30).fit(synthetic_data(300, signal=1.0), seed=4)
+    assert one_core == weights_sha256(encode_weights(here.weights()))
 
 
 # --- causal windows -----------------------------------------------------------------------
