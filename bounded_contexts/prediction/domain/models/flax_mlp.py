@@ -8,10 +8,12 @@ Training (``FlaxMlpFamily.fit``): features standardised with the training rows' 
 (stored with the weights); rows with no known label are dropped; each step draws
 ``batch_size`` rows with replacement using a JAX key split from the seed; the loss is the
 cross-entropy of the known labels only; AdamW with weight decay on a cosine schedule for a
-fixed number of steps (``epochs`` passes over the rows, capped at ``max_steps``). The whole
-loop is one jitted ``lax.scan`` over the functional split of the NNX module, so Python is not
-in the loop. Initial weights come from ``nnx.Rngs`` seeded with the same seed: the same data
-and seed give the same weights bit for bit on CPU.
+fixed number of steps (``epochs`` passes over the rows, capped at ``max_steps``); no early
+stopping. The whole loop is one jitted ``lax.scan`` over the functional split of the NNX
+module, so Python is not in the loop; a step's gradient is summed over passes of at most 128
+rows in a fixed order (:func:`.flax_common.mean_loss_gradient`). Initial weights come from
+``nnx.Rngs`` seeded with the same seed: the same data and seed give the same weights bit for
+bit on CPU.
 
 Serving: :meth:`FlaxMlpModel.logits` is a numpy forward pass over the stored arrays (see
 :mod:`.flax_common` for why); :meth:`FlaxMlpModel.network` rebuilds the NNX module, which the

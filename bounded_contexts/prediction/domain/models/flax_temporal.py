@@ -24,9 +24,10 @@ uses the last row). Only the last row of such a window has its full history.
 Training windows never cross instruments: each series is padded on its own and a training
 sample is a chunk of ``chunk`` consecutive rows of one series (plus the ``lookback - 1`` rows
 before it), starting at a row drawn with the seeded JAX key. The valid convolutions compute
-all ``chunk`` answers of a sample at once, sharing the work of overlapping windows, which is
-what lets a year of 1-minute bars train in about a minute on two cores. Loss, optimiser,
-fixed steps and determinism are as in :mod:`.flax_mlp`.
+all ``chunk`` answers of a sample at once, sharing the work of overlapping windows; a step's
+gradient is summed chunk by chunk (:func:`.flax_common.mean_loss_gradient`), which keeps the
+weights the same on any number of cores. Loss, optimiser, fixed steps and determinism are as
+in :mod:`.flax_mlp`.
 """
 
 from __future__ import annotations
