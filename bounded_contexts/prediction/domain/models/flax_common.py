@@ -84,21 +84,23 @@ def checked_weights(
     weights: Mapping[str, np.ndarray],
     expected: Mapping[str, tuple[int, ...]],
 ) -> dict[str, np.ndarray]:
-    """``weights`` as numpy arrays, refused with the first difference from the shapes the
-    spec implies (a missing, unexpected or misshapen array, or a non-finite value)."""
+    """``weights`` as read-only numpy copies (a model is immutable once built), refused with
+    the first difference from the shapes the spec implies (a missing, unexpected or
+    misshapen array, or a non-finite value)."""
     missing = sorted(set(expected) - set(weights))
     extra = sorted(set(weights) - set(expected))
     if missing or extra:
         raise ModelInputError(f"{family} weights: missing {missing}, unexpected {extra}")
     arrays: dict[str, np.ndarray] = {}
     for name, shape in expected.items():
-        array = np.asarray(weights[name])
+        array = np.array(weights[name], copy=True)
         if array.shape != tuple(shape):
             raise ModelInputError(
                 f"{family} weight {name!r} must have shape {tuple(shape)}, got {array.shape}"
             )
         if not np.isfinite(array).all():
             raise ModelInputError(f"{family} weight {name!r} is not finite")
+        array.flags.writeable = False
         arrays[name] = array
     return arrays
 
