@@ -10,11 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .direction import DirectionModel, ModelFamily, ModelInputError
+from .flax_mlp import FAMILY as FLAX_MLP
+from .flax_mlp import FlaxMlpFamily, FlaxMlpModel
+from .flax_temporal import FAMILY as FLAX_TCN
+from .flax_temporal import FlaxTcnFamily, FlaxTcnModel
 from .logistic import FAMILY as LOGREG
 from .logistic import LogisticDirectionModel, LogisticFamily
 
-MODEL_CLASSES: dict[str, type[DirectionModel]] = {LOGREG: LogisticDirectionModel}
-FAMILIES: dict[str, Callable[[], ModelFamily]] = {LOGREG: LogisticFamily}
+MODEL_CLASSES: dict[str, type[DirectionModel]] = {
+    LOGREG: LogisticDirectionModel,
+    FLAX_MLP: FlaxMlpModel,
+    FLAX_TCN: FlaxTcnModel,
+}
+FAMILIES: dict[str, Callable[[], ModelFamily]] = {
+    LOGREG: LogisticFamily,
+    FLAX_MLP: FlaxMlpFamily,
+    FLAX_TCN: FlaxTcnFamily,
+}
 
 
 def model_class(family: str) -> type[DirectionModel]:
