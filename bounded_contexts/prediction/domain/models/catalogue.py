@@ -12,9 +12,17 @@ from collections.abc import Callable
 from .direction import DirectionModel, ModelFamily, ModelInputError
 from .logistic import FAMILY as LOGREG
 from .logistic import LogisticDirectionModel, LogisticFamily
+from .norse_lif import FAMILY as NORSE_LIF
+from .norse_lif import NorseLIFFamily, NorseLIFModel
 
-MODEL_CLASSES: dict[str, type[DirectionModel]] = {LOGREG: LogisticDirectionModel}
-FAMILIES: dict[str, Callable[[], ModelFamily]] = {LOGREG: LogisticFamily}
+MODEL_CLASSES: dict[str, type[DirectionModel]] = {
+    LOGREG: LogisticDirectionModel,
+    NORSE_LIF: NorseLIFModel,
+}
+FAMILIES: dict[str, Callable[[], ModelFamily]] = {
+    LOGREG: LogisticFamily,
+    NORSE_LIF: NorseLIFFamily,
+}
 
 
 def model_class(family: str) -> type[DirectionModel]:
