@@ -77,7 +77,7 @@ def test_training_leaves_the_callers_torch_settings_as_they_were(planted: Traini
     "dynamics",
     [
         {},  # the defaults: memoryless synapses, a readout of the last step
-        {"tau_syn_bars": 2.0, "readout_tau_mem_bars": 3.0, "readout_tau_syn_bars": 2.0},
+        {"tau_syn_bars_max": 4.0, "readout_tau_mem_bars": 3.0, "readout_tau_syn_bars": 2.0},
     ],
     ids=["defaults", "synaptic-and-readout-memory"],
 )

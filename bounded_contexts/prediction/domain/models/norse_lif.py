@@ -79,7 +79,7 @@ class Dynamics:
     levels: int
     clip: float
     membrane_decay: np.ndarray  # (hidden,) LIF dt / tau_mem, per cell
-    synapse_decay: float  # LIF dt / tau_syn
+    synapse_decay: np.ndarray  # (hidden,) LIF dt / tau_syn, per cell
     readout_membrane_decay: float  # LI dt / tau_mem
     readout_synapse_decay: float  # LI dt / tau_syn
 
@@ -94,7 +94,8 @@ class Dynamics:
                 for name in (
                     "tau_mem_bars_min",
                     "tau_mem_bars_max",
-                    "tau_syn_bars",
+                    "tau_syn_bars_min",
+                    "tau_syn_bars_max",
                     "readout_tau_mem_bars",
                     "readout_tau_syn_bars",
                 )
@@ -105,13 +106,18 @@ class Dynamics:
             raise ModelInputError(
                 f"hidden and levels must be >= 1 and clip > 0, got {hidden}, {levels}, {clip}"
             )
-        if any(not (tau >= 1 and np.isfinite(tau)) for tau in taus) or taus[1] < taus[0]:
+        if any(not (tau >= 1 and np.isfinite(tau)) for tau in taus) or not (
+            taus[0] <= taus[1] and taus[2] <= taus[3]
+        ):
             # a decay above 1 per step would overshoot and oscillate: the Euler step is unstable
             raise ModelInputError(f"time constants must be >= 1 bar (min <= max), got {taus}")
-        spread = np.geomspace(taus[0], taus[1], hidden) if hidden > 1 else np.array(taus[:1])
-        membrane = (1.0 / spread).astype(np.float32).astype(np.float64)
-        rest = [float(np.float32(1.0 / tau)) for tau in taus[2:]]
-        return cls(levels, clip, membrane, *rest)
+
+        def spread(low: float, high: float) -> np.ndarray:
+            taus = np.geomspace(low, high, hidden) if hidden > 1 else np.array([low])
+            return (1.0 / taus).astype(np.float32).astype(np.float64)
+
+        readout = [float(np.float32(1.0 / tau)) for tau in taus[4:]]
+        return cls(levels, clip, spread(*taus[0:2]), spread(*taus[2:4]), *readout)
 
     def readout_kernel(self, steps: int) -> np.ndarray:
         """``(steps,)``: the readout membrane at the last step per unit input at each step.
@@ -236,7 +242,7 @@ class NorseLIFModel(DirectionModel):
         fired = np.empty(shape, dtype=bool)
         # tau_syn = 1 bar: norse's decay i_jump - 1 * i_jump leaves exactly 0, so the current
         # of a step is that bar's input alone (two operations fewer per step)
-        memoryless = d.synapse_decay == 1.0
+        memoryless = bool((d.synapse_decay == 1.0).all())
         spikes = 0
         for t in range(self.spec.lookback):
             if memoryless:
@@ -274,8 +280,12 @@ class NorseLIFFamily:
     - ``levels`` / ``clip``: the rate code — up to ``levels`` spikes per bar and channel, the
       full count at ``clip`` standard deviations.
     - ``tau_mem_bars_min`` .. ``tau_mem_bars_max``: the spread of the LIF cells' membrane time
-      constants in bars; ``tau_syn_bars``: their synaptic one (1: a bar's input current does not
-      outlast the bar); ``readout_*``: the same for the leaky-integrator readout.
+      constants in bars, ``tau_syn_bars_min`` .. ``tau_syn_bars_max`` of their synaptic ones
+      (1: a bar's input current does not outlast the bar); ``readout_*``: the leaky-integrator
+      readout's (1 and 1: the readout is the last step's spikes, linearly). The defaults favour
+      the latest bar, which is where fs-2's features put their information (returns, RSI, MACD
+      already summarise the past); a readout memory of 2 bars reads a lagged signal better at
+      some cost on the latest bar's (docs/models-norse.md has the figures) and serves slower.
     - ``steps`` Adam steps at ``learning_rate`` on the mean cross-entropy over known labels,
       each on ``batch_size`` windows drawn without replacement (a new seeded pass over the
       windows when one is used up): the cost of a fit is fixed by ``steps x batch_size``,
@@ -288,7 +298,8 @@ class NorseLIFFamily:
     clip: float = 3.0
     tau_mem_bars_min: float = 1.0
     tau_mem_bars_max: float = 16.0
-    tau_syn_bars: float = 1.0
+    tau_syn_bars_min: float = 1.0
+    tau_syn_bars_max: float = 1.0
     readout_tau_mem_bars: float = 1.0
     readout_tau_syn_bars: float = 1.0
     steps: int = 2000
@@ -313,7 +324,8 @@ class NorseLIFFamily:
             "clip": self.clip,
             "tau_mem_bars_min": self.tau_mem_bars_min,
             "tau_mem_bars_max": self.tau_mem_bars_max,
-            "tau_syn_bars": self.tau_syn_bars,
+            "tau_syn_bars_min": self.tau_syn_bars_min,
+            "tau_syn_bars_max": self.tau_syn_bars_max,
             "readout_tau_mem_bars": self.readout_tau_mem_bars,
             "readout_tau_syn_bars": self.readout_tau_syn_bars,
             "steps": self.steps,
