@@ -16,16 +16,20 @@ from .flax_temporal import FAMILY as FLAX_TCN
 from .flax_temporal import FlaxTcnFamily, FlaxTcnModel
 from .logistic import FAMILY as LOGREG
 from .logistic import LogisticDirectionModel, LogisticFamily
+from .norse_lif import FAMILY as NORSE_LIF
+from .norse_lif import NorseLIFFamily, NorseLIFModel
 
 MODEL_CLASSES: dict[str, type[DirectionModel]] = {
     LOGREG: LogisticDirectionModel,
     FLAX_MLP: FlaxMlpModel,
     FLAX_TCN: FlaxTcnModel,
+    NORSE_LIF: NorseLIFModel,
 }
 FAMILIES: dict[str, Callable[[], ModelFamily]] = {
     LOGREG: LogisticFamily,
     FLAX_MLP: FlaxMlpFamily,
     FLAX_TCN: FlaxTcnFamily,
+    NORSE_LIF: NorseLIFFamily,
 }
 
 
