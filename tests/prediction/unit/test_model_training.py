@@ -109,4 +109,4 @@ def test_a_training_report_is_out_of_sample_deterministic_and_calibrated() -> No
 
 def test_a_window_too_short_for_its_folds_is_refused_with_the_figures() -> None:
     with pytest.raises(ModelInputError, match="cannot hold 3 folds"):
-        train_walk_forward(LogisticFamily(), synthetic_data(120, signal=1.0), TrainingConfig())
+        train_walk_forward(LogisticFamily(), synthetic_data(110, signal=1.0), TrainingConfig())
