@@ -46,6 +46,9 @@ class ModelsConfig:
     drift_check_every: int = 250
     drift_window: int = 500
     retrain_cooldown_bars: int = 2_000
+    #: resolved calls before skill decay is judged: at 200 a model as good as in training is
+    #: flagged in ~7 % of readings, at 1,000 in ~0.02 % (docs/models-drift.md)
+    drift_min_resolved: int = 1_000
     volatility_key: str = "volatility"
 
     def __post_init__(self) -> None:
@@ -60,7 +63,7 @@ class ModelsConfig:
             raise ModelInputError("neutral_band and promotion_margin must be >= 0")
         needed = (
             self.training.min_train_bars
-            + max(self.horizons)
+            + 2 * max(self.horizons)
             + self.training.embargo_bars
             + self.training.folds
         )

@@ -171,8 +171,9 @@ class ModelTrainer:
             weights_bytes=len(blob),
             training_seconds=seconds,
         )
+        holdout = holdout_score(report, data.horizons)  # before registering: all or nothing
         registry.register(trained)
-        return Challenger(trained, report, holdout_score(report, data.horizons))
+        return Challenger(trained, report, holdout)
 
     def _promote(
         self, challengers: list[Challenger], data: TrainingData, registry: ModelRegistry

@@ -37,6 +37,7 @@ from bounded_contexts.prediction.domain.events import (
 )
 from bounded_contexts.prediction.domain.facts import Fact
 from bounded_contexts.prediction.domain.features import FeatureBuilder, FeatureVector
+from bounded_contexts.prediction.domain.models.drift import DriftThresholds
 from bounded_contexts.prediction.domain.models.logistic import FAMILY as BASELINE
 from events.effects import Effects, EventsToAppend
 from events.envelope import Cause, EventEnvelope
@@ -76,7 +77,9 @@ class OnIndicatorsUpdated(ReplayingPolicy):
         self.last_drift_retrain: int | None = None
         # in memory only: after a restart the drift monitor starts a fresh observation window
         self.drift = DriftMonitor(
-            window=self.config.drift_window, check_every=self.config.drift_check_every
+            window=self.config.drift_window,
+            check_every=self.config.drift_check_every,
+            thresholds=DriftThresholds(min_resolved=self.config.drift_min_resolved),
         )
 
     def apply(self, upstream: str, events: Sequence[EventEnvelope], uow: EventsToAppend) -> None:

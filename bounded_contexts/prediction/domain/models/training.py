@@ -97,8 +97,11 @@ def train_walk_forward(
 ) -> TrainingReport:
     config = config or TrainingConfig()
     grid = time_grid(data.series)
+    # The last max(horizon) bars have no known outcome at the longest horizon: test blocks end
+    # before them, so every fold scores every horizon (the served model still learns from them).
+    scored = grid[: max(1, len(grid) - max(data.horizons))]
     folds = walk_forward_folds(
-        grid,
+        scored,
         folds=config.folds,
         horizon=max(data.horizons),
         embargo=config.embargo_bars,
