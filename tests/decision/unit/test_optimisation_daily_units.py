@@ -37,7 +37,10 @@ from bounded_contexts.decision.domain.optimisation import (
 from tests.decision.unit import optimisation_oracles as oracle
 
 #: Required agreement with the oracle, in weights (fractions of equity). Issue 11 asks for 1e-7.
-WEIGHT_TOLERANCE = 1e-7
+#: Measured (``bench/accuracy_optimisation_daily.py``): 2.3e-10 or less for the LPs and QPs,
+#: 1.5e-9 for efficient risk (a cone program); 1e-8 leaves a margin for other BLAS builds and
+#: still fails the unscaled solves of before (1e-6 to 1e-3 off).
+WEIGHT_TOLERANCE = 1e-8
 
 LONG_ONLY = PortfolioConstraints()
 CAPPED = PortfolioConstraints(upper_bound=0.25)
@@ -71,14 +74,14 @@ def test_unconstrained_efficient_return_matches_the_closed_form_in_daily_units()
     inverse_basis = np.linalg.solve(data.covariance, basis)
     exact = inverse_basis @ np.linalg.solve(basis.T @ inverse_basis, [1.0, target])
     result = efficient_return(model, target, LONG_SHORT)
-    assert_weights(result.weights, exact, 1e-8)
+    assert_weights(result.weights, exact, 1e-10)
 
 
 def test_unconstrained_minimum_variance_matches_sigma_inverse_ones_in_daily_units() -> None:
     data, model = market()
     inverse_ones = np.linalg.solve(data.covariance, np.ones(model.size))
     result = minimum_variance(model, LONG_SHORT)
-    assert_weights(result.weights, inverse_ones / inverse_ones.sum(), 1e-8)
+    assert_weights(result.weights, inverse_ones / inverse_ones.sum(), 1e-10)
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
@@ -124,14 +127,15 @@ def test_long_only_efficient_risk_matches_the_oracle_frontier(above_minimum: flo
     exact = oracle.efficient_risk(data.covariance, data.expected_returns, target, upper=0.25)
     result = efficient_risk(model, target, CAPPED)
     assert_weights(result.weights, exact, WEIGHT_TOLERANCE)
-    assert result.volatility == pytest.approx(target, rel=1e-9)
+    # A cone program, solved to 1e-9 (solving.CONE_TOLERANCE): the limit holds to that.
+    assert result.volatility == pytest.approx(target, rel=1e-8)
 
 
 def test_unconstrained_maximum_sharpe_is_the_daily_tangency_portfolio() -> None:
     data, model = market()
     exact = oracle.tangency(data.covariance, data.expected_returns, DAILY_RISK_FREE)
     result = maximum_sharpe(model, LONG_SHORT)
-    assert_weights(result.weights, exact, 1e-8)
+    assert_weights(result.weights, exact, 1e-10)
 
 
 @pytest.mark.parametrize("upper", [None, 0.3])
@@ -187,7 +191,8 @@ def test_a_tiny_intraday_scale_is_solved_as_accurately_as_a_daily_one() -> None:
         6e-4 * per_second,
         upper=0.25,
     )
-    assert_weights(efficient_return(model, 6e-4 * per_second, CAPPED).weights, exact, 1e-7)
+    result = efficient_return(model, 6e-4 * per_second, CAPPED)
+    assert_weights(result.weights, exact, WEIGHT_TOLERANCE)
 
 
 # -- rebalancing with transaction costs ------------------------------------------------------------
