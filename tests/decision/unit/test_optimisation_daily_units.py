@@ -131,6 +131,15 @@ def test_long_only_efficient_risk_matches_the_oracle_frontier(above_minimum: flo
     assert result.volatility == pytest.approx(target, rel=1e-8)
 
 
+def test_efficient_risk_with_a_slack_limit_is_the_maximum_return_portfolio() -> None:
+    data, model = market()
+    exact = oracle.maximum_return_long_only(data.expected_returns, 0.25)
+    generous = 2.0 * math.sqrt(exact @ data.covariance @ exact)
+    result = efficient_risk(model, generous, CAPPED)
+    assert_weights(result.weights, exact, WEIGHT_TOLERANCE)
+    assert result.volatility < 0.6 * generous
+
+
 def test_unconstrained_maximum_sharpe_is_the_daily_tangency_portfolio() -> None:
     data, model = market()
     exact = oracle.tangency(data.covariance, data.expected_returns, DAILY_RISK_FREE)

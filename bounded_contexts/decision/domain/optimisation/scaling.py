@@ -3,10 +3,11 @@
 Why: an interior-point solver stops when its duality gap or residuals fall below *absolute* as well
 as relative thresholds (CLARABEL: ``tol_gap_abs = tol_gap_rel = tol_feas = 1e-8``). In daily-return
 units a covariance entry is ~1e-4 and a portfolio variance ~5e-5, so an absolute gap of 1e-8 is a
-*relative* gap of ~2e-4 and the solver stops with weights ~7e-4 from the optimum (measured in
-``tests/decision/unit/test_optimisation_daily_units.py`` before this module existed). The same
-problem in annualised units, or PyPortfolioOpt's, solves to ~1e-10. Nothing about the problem is
-harder in daily units; only its numbers are smaller.
+*relative* gap of ~2e-4 and the solver stopped with weights 1e-5 to 2e-3 from the optimum (the
+oracle tests of ``tests/decision/unit/test_optimisation_daily_units.py``, run on the code before
+this module existed; issue 11 saw 6.7e-4 on efficient return where PyPortfolioOpt is within
+1e-10). Nothing about the problem is harder in daily units; only its numbers are smaller. Scaling
+is half of the cure; the other half is tighter tolerances (:func:`.solving.solver_options`).
 
 So every cvxpy problem in this package is built in *volatility units*: returns (expected returns,
 costs, scenario returns, targets, the risk-free rate) are divided by a unit ``r`` and the covariance
