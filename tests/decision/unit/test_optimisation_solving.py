@@ -34,6 +34,9 @@ class ScriptedProblem:
     def variables(self) -> list[cp.Variable]:
         return [self._x]
 
+    def is_qp(self) -> bool:
+        return True
+
 
 def run(problem: ScriptedProblem) -> None:
     solve(problem, solver="CLARABEL", active_constraints=("budget", "turnover"))  # type: ignore[arg-type]

@@ -14,6 +14,11 @@ Constraints are the same :class:`PortfolioConstraints` as mean-variance; the tra
 constraint uses the scenarios' sample covariance.
 
 Both VaR and CVaR are reported as positive numbers for losses (fractions of equity).
+
+Units: the LP is solved in volatility units (:mod:`.scaling`): scenario returns, costs, the target
+and hence ``zeta``, ``u`` and the objective are divided by a power of two ``r`` near the scenarios'
+typical standard deviation, and VaR / CVaR are multiplied back by ``r`` -- an exact change of units
+that keeps daily-return scenarios (losses ~1e-2) away from the solver's absolute tolerances.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from .formulation import formulate
 from .mean_variance import FAMILY_TARGET_RETURN, build_result
 from .problem import MarketModel
 from .results import PortfolioResult
+from .scaling import ProblemScaling
 from .solving import DEFAULT_SOLVER, check_solver, solve
 from .validation import finite_scalar
 
@@ -102,15 +108,16 @@ def minimum_cvar(
     scenarios = np.asarray(scenario_returns, dtype=np.float64)
     resolved = resolve_constraints(constraints or PortfolioConstraints(), model.asset_ids)
     resolved_costs = resolve_costs(costs, model.asset_ids)
-    form = formulate(model, resolved, resolved_costs)
+    scaling = ProblemScaling.of_model(model)
+    form = formulate(model, resolved, resolved_costs, scaling=scaling)
     count = scenarios.shape[0]
-    threshold = cp.Variable(name="value_at_risk")
-    excess_loss = cp.Variable(count, nonneg=True, name="tail_excess_loss")
-    tail = [excess_loss >= -(scenarios @ form.weights) - threshold]
+    threshold = cp.Variable(name="scaled_value_at_risk")
+    excess_loss = cp.Variable(count, nonneg=True, name="scaled_tail_excess_loss")
+    tail = [excess_loss >= -(scaling.returns(scenarios) @ form.weights) - threshold]
     families = (*form.families, FAMILY_CVAR_TAIL)
     if target_return is not None:
         target = finite_scalar("target_return", target_return)
-        tail.append(form.expected_return - form.cost >= target)
+        tail.append(form.expected_return - form.cost >= target / scaling.return_unit)
         families = (*families, FAMILY_TARGET_RETURN)
     cvar = threshold + cp.sum(excess_loss) / ((1.0 - alpha) * count)
     problem = cp.Problem(cp.Minimize(cvar + form.cost), form.constraints + tail)
@@ -122,12 +129,12 @@ def minimum_cvar(
         resolved_costs,
         solver=solver,
         status=problem.status,
-        objective_value=float(problem.value),
+        objective_value=float(problem.value) * scaling.return_unit,
         active_constraints=families,
     )
     return CvarResult(
         portfolio=portfolio,
-        value_at_risk=float(threshold.value),
-        conditional_value_at_risk=float(problem.value),
+        value_at_risk=float(threshold.value) * scaling.return_unit,
+        conditional_value_at_risk=float(problem.value) * scaling.return_unit,
         confidence=alpha,
     )

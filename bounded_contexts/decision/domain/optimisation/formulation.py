@@ -13,6 +13,11 @@ positively homogeneous in ``(y, kappa)``::
     c |w - w0| + k (w-w0)^2 ->  c |y - kappa w0| + k (y - kappa w0)^2 / kappa   (perspective)
 
 so that every constraint set stays convex. In normal mode ``kappa`` is the constant 1.
+
+Every expression is built in the units of a :class:`~.scaling.ProblemScaling` (returns, costs and
+volatilities divided by a power of two ``r``, variances by ``r^2``; see :mod:`.scaling` for why):
+``risk``, ``cost`` and ``expected_return`` of the :class:`Formulation` are in those units, and the
+optimisers map objective values back. Weight constraints are unit-free and unchanged.
 """
 
 from __future__ import annotations
@@ -25,11 +30,16 @@ import numpy as np
 from .constraints import ResolvedConstraints
 from .costs import ResolvedCosts
 from .problem import MarketModel
+from .scaling import ProblemScaling
 
 
 @dataclass(frozen=True, eq=False)
 class Formulation:
-    """Variables, constraints and the shared risk / cost expressions of one problem."""
+    """Variables, constraints and the shared risk / cost expressions of one problem.
+
+    ``risk`` (squared norm = variance / r^2), ``cost`` and ``expected_return`` (both / r) are in the
+    units of ``scaling``.
+    """
 
     weights: cp.Variable
     kappa: cp.Variable | None
@@ -38,12 +48,19 @@ class Formulation:
     risk: cp.Expression
     cost: cp.Expression
     expected_return: cp.Expression
+    scaling: ProblemScaling
 
 
-def risk_vector(model: MarketModel, weights: cp.Expression) -> cp.Expression:
-    """Vector whose squared norm is ``w^T Sigma w`` (factor part stacked on the specific part)."""
-    factor_part = model.covariance_factor.T @ weights
-    specific = model.specific_risk
+def risk_vector(
+    model: MarketModel, weights: cp.Expression, scaling: ProblemScaling
+) -> cp.Expression:
+    """Vector with squared norm ``w^T Sigma w / r^2`` (factor part stacked on the specific part).
+
+    The factor and the specific risks are divided by ``r`` here, in NumPy, so the solver receives
+    coefficients of order one (an exact division: ``r`` is a power of two).
+    """
+    factor_part = scaling.returns(model.covariance_factor).T @ weights
+    specific = scaling.returns(model.specific_risk)
     nonzero = np.flatnonzero(specific > 0.0)
     if nonzero.size == 0:
         return factor_part
@@ -55,9 +72,12 @@ def formulate(
     constraints: ResolvedConstraints,
     costs: ResolvedCosts,
     *,
+    scaling: ProblemScaling,
     homogeneous: bool = False,
 ) -> Formulation:
-    """Build the constraint list and the risk / cost / return expressions."""
+    """Build the constraint list and the risk / cost / return expressions in ``scaling``'s units."""
+    constraints = scaling.constraints(constraints)
+    costs = scaling.costs(costs)
     n = model.size
     weights = cp.Variable(n, name="weights")
     kappa = cp.Variable(nonneg=True, name="kappa") if homogeneous else None
@@ -84,7 +104,7 @@ def formulate(
     if constraints.turnover_limit is not None:
         cons.append(cp.norm1(trade) <= scale * constraints.turnover_limit)
     if constraints.tracking_error_limit is not None and constraints.benchmark is not None:
-        active = risk_vector(model, weights - scale * constraints.benchmark)
+        active = risk_vector(model, weights - scale * constraints.benchmark, scaling)
         cons.append(cp.norm(active, 2) <= scale * constraints.tracking_error_limit)
 
     cost_terms: list[cp.Expression] = []
@@ -105,7 +125,8 @@ def formulate(
         kappa=kappa,
         constraints=cons,
         families=constraints.families,
-        risk=risk_vector(model, weights),
+        risk=risk_vector(model, weights, scaling),
         cost=cost,
-        expected_return=model.expected_returns @ weights,
+        expected_return=scaling.returns(model.expected_returns) @ weights,
+        scaling=scaling,
     )

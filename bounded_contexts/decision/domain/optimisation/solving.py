@@ -1,7 +1,8 @@
 """Run a cvxpy problem and turn every non-optimal outcome into a named error.
 
-CLARABEL (interior point, handles LP/QP/SOCP) is the default. Another solver is used only when the
-caller names it; a failure is never retried with a different solver behind the caller's back.
+CLARABEL (interior point, handles LP/QP/SOCP) is the default, run with the tightened tolerances of
+:func:`solver_options`. Another solver is used only when the caller names it; a failure is never
+retried with a different solver behind the caller's back.
 
 Status policy:
 
@@ -44,6 +45,30 @@ MAX_ABS_WEIGHT = 1e6
 
 ACCEPTED_STATUSES = (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)
 
+#: CLARABEL's gap and feasibility tolerances for LPs and QPs, tightened from its default 1e-8.
+#: The problems reach the solver rescaled to order one (:mod:`.scaling`), so this is a relative
+#: accuracy of the caller's problem. Scaling alone left long-only minimum variance up to 2e-6 off
+#: in weights on daily inputs; at 1e-12 every QP of the daily-units oracle tests is within 2.3e-10
+#: of the exact optimum, and CLARABEL still ends "solved" on them and on the 500-asset benchmark.
+QP_TOLERANCE = 1e-12
+
+#: The same for problems with second-order cones (efficient risk, tracking error, quadratic costs
+#: in a constraint or in the homogenised maximum Sharpe). CLARABEL stalls on these between 1e-10
+#: and 1e-12 and then reports "almost solved" (``optimal_inaccurate``) for points that are in fact
+#: excellent; 1e-9 keeps them "solved" and the daily-units oracle tests within 1.5e-9.
+CONE_TOLERANCE = 1e-9
+
+
+def solver_options(problem: cp.Problem, solver: str) -> dict[str, float]:
+    """Keyword options for ``problem.solve``: CLARABEL's tightened tolerances; none for others.
+
+    A solver the caller names explicitly keeps its own defaults (its option names differ).
+    """
+    if solver != DEFAULT_SOLVER:
+        return {}
+    tolerance = QP_TOLERANCE if problem.is_qp() else CONE_TOLERANCE
+    return {"tol_gap_abs": tolerance, "tol_gap_rel": tolerance, "tol_feas": tolerance}
+
 
 def check_solver(solver: str) -> str:
     """Reject a solver name that is not installed (naming the installed ones)."""
@@ -80,7 +105,7 @@ def solve(
         with warnings.catch_warnings():
             # cvxpy warns "Solution may be inaccurate"; the status is handled below instead.
             warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-            problem.solve(solver=solver, warm_start=warm_start)
+            problem.solve(solver=solver, warm_start=warm_start, **solver_options(problem, solver))
     except cp.error.SolverError as exc:
         raise SolverFailureError(solver, str(exc)) from exc
     status = problem.status
