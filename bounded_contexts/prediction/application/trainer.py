@@ -11,22 +11,21 @@ import logging
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from bounded_contexts.prediction.application.models_config import ModelsConfig
 from bounded_contexts.prediction.application.ports import WeightsStore
 from bounded_contexts.prediction.application.registry_view import restore_model
 from bounded_contexts.prediction.application.training_data import load_training_data
 from bounded_contexts.prediction.domain.events import HorizonMetrics, ModelTrained, RetrainRequested
 from bounded_contexts.prediction.domain.features import FEATURE_SET
-from bounded_contexts.prediction.domain.models.calibration import fit_temperatures
 from bounded_contexts.prediction.domain.models.catalogue import family_named
 from bounded_contexts.prediction.domain.models.codec import encode_weights
 from bounded_contexts.prediction.domain.models.direction import ModelInputError, TrainingData
+from bounded_contexts.prediction.domain.models.drift import profile_features
 from bounded_contexts.prediction.domain.models.metrics import HorizonScore, score
 from bounded_contexts.prediction.domain.models.training import (
     TrainingReport,
     evaluate,
+    held_out_temperatures,
     mean_log_loss,
     softmax,
     train_walk_forward,
@@ -35,8 +34,6 @@ from bounded_contexts.prediction.domain.registry import ModelRegistry
 from events.store import EventStore
 
 log = logging.getLogger(__name__)
-
-PROFILE_POINTS = np.linspace(0.0, 1.0, 101)
 
 
 @dataclass(frozen=True)
@@ -66,27 +63,14 @@ def horizon_metrics(scores: tuple[HorizonScore, ...]) -> tuple[HorizonMetrics, .
 
 
 def feature_profile(data: TrainingData) -> dict[str, tuple[float, ...]]:
-    x, _ = data.stacked()
-    quantiles = np.quantile(x, PROFILE_POINTS, axis=0)
-    return {
-        name: tuple(round(float(v), 12) for v in quantiles[:, column])
-        for column, name in enumerate(data.feature_names)
-    }
+    """The training window's quantiles per feature, as drift reads them back."""
+    return dict(profile_features(data.feature_names, data.stacked()[0]).quantiles)
 
 
 def holdout_score(report: TrainingReport, horizons: tuple[int, ...]) -> float:
     """Mean log loss of the last fold's block, calibrated on the earlier folds only."""
     last = report.last_fold
-    earlier = report.held_out[:-1]
-    temperatures = None
-    if earlier:
-        try:
-            temperatures = fit_temperatures(
-                np.concatenate([p.logits for p in earlier]),
-                np.concatenate([p.labels for p in earlier]),
-            )
-        except ModelInputError:
-            temperatures = None
+    temperatures = held_out_temperatures(report.held_out[:-1], len(horizons))
     return mean_log_loss(score(horizons, softmax(last.logits, temperatures), last.labels))
 
 

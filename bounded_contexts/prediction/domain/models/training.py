@@ -81,7 +81,8 @@ def held_out_part(model: DirectionModel, data: TrainingData, fold: Fold) -> Held
     return HeldOut(fold, np.concatenate(logits), np.concatenate(labels))
 
 
-def _safe_temperatures(parts: Sequence[HeldOut], horizons: int) -> tuple[float, ...]:
+def held_out_temperatures(parts: Sequence[HeldOut], horizons: int) -> tuple[float, ...]:
+    """Temperatures fitted on these folds' held-out logits (1.0 while they are too few)."""
     if not parts:
         return tuple(1.0 for _ in range(horizons))
     try:
@@ -113,11 +114,11 @@ def train_walk_forward(
     ]
     h = len(data.horizons)
     calibrated = [
-        softmax(part.logits, _safe_temperatures(parts[:j], h)) for j, part in enumerate(parts)
+        softmax(part.logits, held_out_temperatures(parts[:j], h)) for j, part in enumerate(parts)
     ]
     labels = np.concatenate([p.labels for p in parts])
     served = family.fit(data, seed=config.seed)
-    served = served.calibrated(_safe_temperatures(parts, h))
+    served = served.calibrated(held_out_temperatures(parts, h))
     return TrainingReport(
         model=served,
         scores=score(data.horizons, np.concatenate(calibrated), labels),
