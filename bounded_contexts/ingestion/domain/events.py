@@ -104,8 +104,14 @@ class SyntheticSessionsScheduled(_IngestionEvent):
     is stored) instead of leaving it truncated and appending new days. ``sessions`` are ISO
     dates; ``start_prices`` are each instrument's price before the first session's first bar;
     ``session_open_utc`` is ``HH:MM``; the drift, volatility and pairwise correlation are the
-    generator's annual terms, kept as exact decimals of the floats it used.
+    generator's annual terms, kept as exact decimals of the floats it used, and
+    ``return_autocorrelation`` the lag-one autocorrelation of minute returns it planted.
+
+    Version 2 added ``return_autocorrelation``; version-1 plans were pure random walks and are
+    upcast with ``0``, which regenerates their bars bit for bit.
     """
+
+    SCHEMA_VERSION = 2
 
     seed: int
     sessions: tuple[str, ...]
@@ -116,3 +122,11 @@ class SyntheticSessionsScheduled(_IngestionEvent):
     annual_drift: Decimal
     annual_volatility: Decimal
     correlation: Decimal
+    return_autocorrelation: Decimal
+
+
+def _synthetic_sessions_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {**payload, "return_autocorrelation": "0"}
+
+
+SyntheticSessionsScheduled.UPCASTERS = {1: _synthetic_sessions_v1_to_v2}

@@ -101,6 +101,30 @@ def test_returns_are_correlated_roughly_as_configured(correlation: float) -> Non
     assert mean_pairwise_correlation(closes) == pytest.approx(correlation, abs=0.08)
 
 
+@pytest.mark.parametrize("phi", [0.0, -0.3, 0.3])
+def test_minute_returns_carry_the_planted_autocorrelation(phi: float) -> None:
+    config = SyntheticFeedConfig(return_autocorrelation=phi)
+    returns = np.diff(np.log(closes_by_instrument(config, SESSIONS[:1])), axis=1)
+    lag_one = np.mean([np.corrcoef(r[:-1], r[1:])[0, 1] for r in returns])
+    assert lag_one == pytest.approx(phi, abs=0.06)
+
+
+def test_the_planted_autocorrelation_leaves_volatility_and_correlation_as_configured() -> None:
+    walk = closes_by_instrument(SyntheticFeedConfig(return_autocorrelation=0.0), SESSIONS)
+    reverting = closes_by_instrument(SyntheticFeedConfig(return_autocorrelation=-0.3), SESSIONS)
+    for closes in (walk, reverting):
+        assert np.diff(np.log(closes), axis=1).std() == pytest.approx(
+            0.25 / np.sqrt(252 * 510), rel=0.08
+        )
+        assert mean_pairwise_correlation(closes) == pytest.approx(0.4, abs=0.08)
+
+
+@pytest.mark.parametrize("phi", [1.0, -1.0, 1.5])
+def test_an_autocorrelation_outside_the_open_unit_interval_is_refused(phi: float) -> None:
+    with pytest.raises(ValueError, match="return_autocorrelation must lie strictly between"):
+        SyntheticFeedConfig(return_autocorrelation=phi)
+
+
 def test_per_minute_volatility_matches_the_annual_volatility() -> None:
     closes = closes_by_instrument(SyntheticFeedConfig(), trading_days(date(2026, 11, 16), 4))
     per_minute = np.diff(np.log(closes), axis=1).std()

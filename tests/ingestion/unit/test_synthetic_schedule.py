@@ -28,6 +28,7 @@ from bounded_contexts.ingestion.domain.synthetic_schedule import (
     plan_label,
 )
 from events.catalogue import default_catalogue, schema_path
+from events.codec import upcast
 
 MARKET = SeededMarket(SyntheticFeedConfig(seed=7))
 PRICES = {"AAA": Decimal("100"), "BBB": Decimal("52.37")}
@@ -45,6 +46,7 @@ def test_a_plan_records_every_term_the_generator_uses() -> None:
     assert PLAN.start_prices == PRICES
     assert (PLAN.bars_per_session, PLAN.session_open_utc) == (510, "08:00")
     assert PLAN.annual_volatility == Decimal("0.25")
+    assert PLAN.return_autocorrelation == Decimal("-0.3")
     assert plan_label(PLAN) == "synthetic-seed-7 (2026-11-16 +1d)"
 
 
@@ -58,12 +60,28 @@ def test_a_recorded_plan_regenerates_the_very_bars_of_the_generator() -> None:
     assert list(MARKET.bars(PLAN)) == list(direct)
 
 
+def test_a_version_one_plan_is_read_as_the_pure_random_walk_it_generated() -> None:
+    payload = PLAN.to_payload()
+    del payload["return_autocorrelation"]  # what a plan recorded before the term existed holds
+    old = type(PLAN).from_payload(upcast(type(PLAN), 1, payload, where="test"))
+    assert old.return_autocorrelation == 0
+    walk = synthetic_bars(
+        ["AAA", "BBB"],
+        [date(2026, 11, 16), date(2026, 11, 17)],
+        SyntheticFeedConfig(seed=7, return_autocorrelation=0.0),
+        start_prices={"AAA": 100.0, "BBB": 52.37},
+    )
+    regenerated = list(MARKET.bars(old))
+    assert regenerated == list(walk)
+    assert regenerated != list(MARKET.bars(PLAN))
+
+
 def test_a_plan_round_trips_through_its_schema() -> None:
     payload = PLAN.to_payload()
     validate = default_catalogue().validator(type(PLAN))
     validate(payload)
     assert type(PLAN).from_payload(payload) == PLAN
-    assert schema_path(type(PLAN), 1).is_file()
+    assert schema_path(type(PLAN), 2).is_file()
 
 
 def test_the_final_bar_starts_at_the_last_minute_of_the_last_session() -> None:
