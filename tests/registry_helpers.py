@@ -59,6 +59,7 @@ def trained(index: int, sha: str, *, family: str = "logreg", version: int = 1) -
         holdout_from_ts=T0 + 200 * MINUTE,
         holdout_to_ts=T0 + 300 * MINUTE,
         feature_profile={name: (0.0, 1.0) for name in FEATURE_NAMES},
+        feature_effective_rows={name: 600.0 for name in FEATURE_NAMES},
         weights_sha256=sha,
         weights_bytes=16,
         training_seconds=0.5,

@@ -20,7 +20,7 @@ from bounded_contexts.prediction.domain.features import FEATURE_SET
 from bounded_contexts.prediction.domain.models.catalogue import family_named
 from bounded_contexts.prediction.domain.models.codec import encode_weights
 from bounded_contexts.prediction.domain.models.direction import ModelInputError, TrainingData
-from bounded_contexts.prediction.domain.models.drift import profile_features
+from bounded_contexts.prediction.domain.models.drift import FeatureProfile, profile_features
 from bounded_contexts.prediction.domain.models.metrics import HorizonScore, score
 from bounded_contexts.prediction.domain.models.training import (
     TrainingReport,
@@ -62,9 +62,11 @@ def horizon_metrics(scores: tuple[HorizonScore, ...]) -> tuple[HorizonMetrics, .
     )
 
 
-def feature_profile(data: TrainingData) -> dict[str, tuple[float, ...]]:
-    """The training window's quantiles per feature, as drift reads them back."""
-    return dict(profile_features(data.feature_names, data.stacked()[0]).quantiles)
+def feature_profile(data: TrainingData) -> FeatureProfile:
+    """The training window's quantiles per feature and the effective rows behind them (each
+    instrument a series), as drift reads them back."""
+    groups = [s.instrument_id for s in data.series for _ in range(len(s.features))]
+    return profile_features(data.feature_names, data.stacked()[0], groups)
 
 
 def holdout_score(report: TrainingReport, horizons: tuple[int, ...]) -> float:
@@ -128,6 +130,7 @@ class ModelTrainer:
             return None
         spec = report.model.spec
         last = report.last_fold.fold
+        profile = feature_profile(data)
         trained = ModelTrained(
             model_id=model_id,
             family=name,
@@ -150,7 +153,8 @@ class ModelTrainer:
             metrics=horizon_metrics(report.scores),
             holdout_from_ts=last.test_start,
             holdout_to_ts=last.test_end,
-            feature_profile=feature_profile(data),
+            feature_profile=dict(profile.quantiles),
+            feature_effective_rows=dict(profile.effective_rows),
             weights_sha256=sha,
             weights_bytes=len(blob),
             training_seconds=seconds,

@@ -97,7 +97,9 @@ class DriftMonitor:
             probabilities = np.vstack([p for p, _ in self._resolved])
             labels = np.array([label for _, label in self._resolved])
         reading = read_drift(
-            FeatureProfile(dict(model.feature_profile)),
+            FeatureProfile(
+                dict(model.feature_profile), dict(model.feature_effective_rows), model.samples
+            ),
             model.feature_names,
             np.vstack(self._vectors),
             self.thresholds,
@@ -121,6 +123,8 @@ class DriftMonitor:
                     round(f.ks, 12),
                     round(f.ks_p_value, 12),
                     f.drifted,
+                    f.live_effective_rows,
+                    f.psi_noise,
                 )
                 for f in reading.features
             ),

@@ -174,6 +174,8 @@ class ModelTrained(_PredictionEvent):
     holdout_to_ts: int
     #: quantiles of every feature over the training window (what drift is measured against)
     feature_profile: dict[str, tuple[float, ...]]
+    #: the independent rows those quantiles are worth, per feature (autocorrelation-adjusted)
+    feature_effective_rows: dict[str, float]
     weights_sha256: str
     weights_bytes: int
     training_seconds: float
@@ -226,6 +228,9 @@ class FeatureDriftFigure:
     ks: float
     ks_p_value: float
     drifted: bool
+    #: independent rows the live window was worth, and the PSI its noise alone would show
+    live_effective_rows: float
+    psi_noise: float
 
 
 @dataclass(frozen=True)

@@ -228,7 +228,7 @@ def test_a_drift_reading_is_in_the_history_with_its_figures(platform: Platform) 
         champion,
         1,
         500,
-        (FeatureDriftFigure("zscore", 0.31, 0.2, 0.001, True),),
+        (FeatureDriftFigure("zscore", 0.31, 0.2, 0.001, True, 240.0, 0.05),),
         120,
         0.31,
         0.71,

@@ -12,11 +12,12 @@ NAMES = ("a", "b")
 
 
 def trained(train: np.ndarray) -> ModelTrained:
-    profile = profile_features(NAMES, train).quantiles
+    profile = profile_features(NAMES, train)
     metrics = (HorizonMetrics(1, 1000, 1.0, 0.6, 0.5, 0.4, 0.02, ()),)
     return ModelTrained(
         "logreg-x", "logreg", 1, "req", {}, 0, "fs-2", NAMES, (1,), 0.0, 1, (1.0,), 0, 1,
-        ("SAP",), 2000, 3, 10, metrics, 0, 1, dict(profile), "ab" * 32, 64, 0.1,
+        ("SAP",), 2000, 3, 10, metrics, 0, 1, dict(profile.quantiles),
+        dict(profile.effective_rows), "ab" * 32, 64, 0.1,
     )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import ks_2samp, kstest, kstwo, norm
+from scipy.stats import chi2, ks_2samp, kstest, kstwo, norm
 
 from bounded_contexts.prediction.domain.models.direction import ModelInputError
 from bounded_contexts.prediction.domain.models.drift import (
@@ -16,8 +16,8 @@ from bounded_contexts.prediction.domain.models.drift import (
     PSI_FLOOR,
     DriftReading,
     DriftThresholds,
-    FeatureDrift,
     FeatureProfile,
+    effective_sample_sizes,
     feature_drift,
     kolmogorov_smirnov,
     population_stability_index,
@@ -88,11 +88,19 @@ def test_a_profile_of_unusable_training_rows_is_refused_with_the_reason(
 
 def test_a_profile_with_decreasing_or_missing_quantiles_is_refused() -> None:
     with pytest.raises(ModelInputError, match="must not decrease"):
-        FeatureProfile({"a": (1.0, 0.0, 2.0)})
+        FeatureProfile({"a": (1.0, 0.0, 2.0)}, {"a": 10.0}, 10)
     with pytest.raises(ModelInputError, match="at least 2 quantiles"):
-        FeatureProfile({"a": (1.0,)})
+        FeatureProfile({"a": (1.0,)}, {"a": 10.0}, 10)
     with pytest.raises(ModelInputError, match="at least one feature"):
-        FeatureProfile({})
+        FeatureProfile({}, {}, 10)
+    with pytest.raises(ModelInputError, match="effective row count per feature"):
+        FeatureProfile({"a": (0.0, 1.0)}, {}, 10)
+    with pytest.raises(ModelInputError, match=r"must be a number in \[1, 10\]"):
+        FeatureProfile({"a": (0.0, 1.0)}, {"a": 0.5}, 10)
+    with pytest.raises(ModelInputError, match=r"must be a number in \[1, 10\]"):
+        FeatureProfile({"a": (0.0, 1.0)}, {"a": 11.0}, 10)
+    with pytest.raises(ModelInputError, match="rows must be a count >= 1"):
+        FeatureProfile({"a": (0.0, 1.0)}, {"a": 1.0}, 0)
 
 
 # --- PSI -----------------------------------------------------------------------------------
@@ -336,7 +344,7 @@ def test_a_large_sample_is_not_flagged_for_a_shift_too_small_to_matter() -> None
     """A 0.1 sd shift over 20,000 live rows: KS is certain (p << 0.001), PSI about 0.01."""
     profile, rng = training_profile(11, rows=20_000)
     first = feature_drift(profile, NAMES, draw(rng, 20_000, shift=0.1), DriftThresholds())[0]
-    assert 0.0 < first.ks_p_value < 1e-20 and first.psi < 0.1  # a tiny p, still a figure
+    assert 0.0 < first.ks_p_value < 1e-12 and first.psi < 0.1  # a tiny p, still a figure
     assert not first.drifted
 
 
@@ -344,7 +352,15 @@ def test_a_constant_feature_drifts_only_when_it_moves() -> None:
     profile = profile_features(["flag"], np.ones((50, 1)))
     thresholds = DriftThresholds()
     (still,) = feature_drift(profile, ["flag"], np.ones((300, 1)), thresholds)
-    assert still == FeatureDrift("flag", 0.0, 0.0, 1.0, False)
+    assert (still.feature, still.psi, still.ks, still.ks_p_value, still.drifted) == (
+        "flag",
+        0.0,
+        0.0,
+        1.0,
+        False,
+    )
+    assert still.live_effective_rows == 300  # constant: nothing to discount
+    assert still.psi_noise == pytest.approx(chi2.ppf(0.99, 9) * (1 / 50 + 1 / 300))
     (moved,) = feature_drift(
         profile, ["flag"], np.r_[np.ones(240), np.zeros(60)][:, None], thresholds
     )
@@ -506,7 +522,8 @@ def test_a_reading_judges_features_only_once_enough_live_rows_arrived() -> None:
     late = read_drift(profile, NAMES, shifted, thresholds)
     assert late.drifted and [f.feature for f in late.features] == list(NAMES)
     (reason,) = late.reasons()
-    assert reason.startswith("feature normal: PSI ") and reason.endswith(" > 0.25")
+    assert reason.startswith("feature normal: PSI ") and " > 0.25 + noise 0.0" in reason
+    assert reason.endswith(" effective live rows)")
 
 
 def test_a_reading_quotes_a_ks_call_with_its_p_value_and_moderate_psi() -> None:
@@ -514,7 +531,7 @@ def test_a_reading_quotes_a_ks_call_with_its_p_value_and_moderate_psi() -> None:
     reading = read_drift(profile, NAMES, draw(rng, 2000, scale=math.sqrt(2)), DriftThresholds())
     (reason,) = reading.reasons()
     assert reason.startswith("feature normal: KS ")
-    assert "< 0.001) with PSI " in reason and reason.endswith(" > 0.1")
+    assert "< 0.001) with PSI " in reason and " > 0.1 + noise 0.0" in reason
 
 
 def test_a_reading_adds_skill_decay_when_resolved_predictions_are_given() -> None:
@@ -557,3 +574,57 @@ def test_a_reading_with_half_the_skill_arguments_or_a_bad_matrix_is_refused() ->
         read_drift(profile, NAMES, np.ones((10, 2)), DriftThresholds())
     with pytest.raises(ModelInputError, match="profiled but not live"):
         read_drift(profile, NAMES[:2], np.ones((10, 2)), DriftThresholds())  # too few to judge
+
+
+# --- autocorrelated features -----------------------------------------------------------------
+
+
+def ar1(rng: np.random.Generator, n: int, phi: float, shift: float = 0.0) -> np.ndarray:
+    """A unit-variance AR(1) path: what an indicator of consecutive bars looks like."""
+    x = np.empty(n)
+    x[0] = rng.normal()
+    noise = rng.normal(size=n) * math.sqrt(1 - phi * phi)
+    for t in range(1, n):
+        x[t] = phi * x[t - 1] + noise[t]
+    return x + shift
+
+
+def test_effective_rows_count_independent_rows_once_and_autocorrelated_ones_less() -> None:
+    rng = np.random.default_rng(3)
+    iid = rng.normal(size=(20_000, 1))
+    assert effective_sample_sizes(iid)[0] == pytest.approx(20_000, rel=0.03)
+    sticky = ar1(rng, 20_000, 0.9)[:, None]
+    assert effective_sample_sizes(sticky)[0] == pytest.approx(20_000 * 0.1 / 1.9, rel=0.1)
+    # two instruments interleaved: each series read on its own, the sizes add up
+    both = np.empty((40_000, 1))
+    both[0::2], both[1::2] = sticky, ar1(rng, 20_000, 0.9)[:, None]
+    groups = ["A", "B"] * 20_000
+    assert effective_sample_sizes(both, groups)[0] == pytest.approx(2 * 20_000 * 0.1 / 1.9, rel=0.1)
+    assert effective_sample_sizes(both)[0] > 10 * effective_sample_sizes(both, groups)[0]
+    with pytest.raises(ModelInputError, match="3 group labels for 40000 rows"):
+        effective_sample_sizes(both, ["A", "B", "A"])
+
+
+def test_a_stationary_autocorrelated_feature_is_not_called_drifted_for_any_seed() -> None:
+    """600 training rows and 500 live rows of an AR(1) feature with phi 0.9 (a 14-bar RSI is
+    about that sticky): PSI alone exceeds 0.25 in 15 of these 100 seeds; judged on
+    effective rows, no seed is called drifted."""
+    naive = 0
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        path = ar1(rng, 1100, 0.9)
+        profile = profile_features(["rsi"], path[:600, None])
+        (reading,) = feature_drift(profile, ["rsi"], path[600:, None], DriftThresholds())
+        assert not reading.drifted, (seed, reading)
+        naive += reading.psi > 0.25
+    assert naive >= 10
+
+
+def test_a_real_shift_of_an_autocorrelated_feature_is_still_called_for_every_seed() -> None:
+    """The same sticky feature moved by two standard deviations in the live window."""
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        profile = profile_features(["rsi"], ar1(rng, 2000, 0.9)[:, None])
+        live = ar1(rng, 500, 0.9, shift=2.0)[:, None]
+        (reading,) = feature_drift(profile, ["rsi"], live, DriftThresholds())
+        assert reading.drifted, (seed, reading)

@@ -10,21 +10,34 @@ Two kinds of evidence, both measured against what the model saw when it was trai
   says *whether* a move is real, and with thousands of rows it calls even tiny moves real.
   Each covers the other's blind spot, so a feature is called drifted when
 
-  - PSI > ``thresholds.psi`` (0.25, the conventional "significant shift"), or
+  - PSI > ``thresholds.psi`` (0.25, the conventional "significant shift") plus its noise, or
   - the KS p-value < ``thresholds.ks_p_value`` (0.001) **and** PSI > :data:`PSI_MODERATE`
-    (0.1, the conventional start of a "moderate shift"): a change that is both certain and of
-    a size worth acting on — a doubled variance (PSI about 0.15) is caught this way, while a
-    huge live sample is not flagged for a shift nobody would retrain for.
+    (0.1, the conventional start of a "moderate shift") plus its noise: a change that is both
+    certain and of a size worth acting on — a doubled variance (PSI about 0.15) is caught
+    this way, while a huge live sample is not flagged for a shift nobody would retrain for.
 
 * **Skill decay.** Once enough live predictions have resolved, their accuracy and
   multi-class Brier score are compared with the training out-of-sample figures.
 
+**Effective rows.** Indicator features of consecutive bars are far from independent (a 14-bar
+RSI has a lag-one autocorrelation near 0.9), so 600 rows may carry the information of 30; and
+instruments of one market move together, so eight of them are not eight samples. Both figures
+are therefore judged on *effective* sample sizes: per instrument series of the training
+window, ``n (1 - rho) / (1 + rho)`` at its lag-one autocorrelation ``rho`` (the AR(1) variance
+inflation), summed over the ``k`` instruments and divided by ``1 + (k - 1) r`` at their mean
+pairwise correlation ``r`` (the design effect of clustered samples), kept in the profile. A
+live window of ``m`` rows is worth ``m`` times the training window's ratio of effective to
+actual rows — not its own autocorrelation: a shift inside it reads as persistence and would
+hide the very move it should reveal. The KS p-value is the two-sample Kolmogorov distribution
+at ``n_ref n_live / (n_ref + n_live)`` effective rows; each PSI line is raised by the PSI that
+sampling alone exceeds in 1 % of readings, ``chi2_0.99(bins - 1) (1 / n_ref + 1 / n_live)``
+(PSI is a symmetrised Kullback-Leibler divergence, about a chi-square over the sample size).
+Without this a stationary market "drifts" at almost every reading (docs/models-drift.md:
+89 of 120 readings of the seeded synthetic market, against 1 of 120 with it).
+
 The profile is a summary, not the sample: between two stored quantiles the training CDF is
 taken as linear, which puts the KS statistic within about 0.01 of the two-sample statistic on
-the full training sample. The KS p-value treats that profile as exact (a one-sample test with
-the live sample size); when the training window is not much larger than the live one, the
-profile's own sampling noise makes that p-value optimistic — one reason a KS call also needs
-PSI > 0.1.
+the full training sample.
 """
 
 from __future__ import annotations
@@ -33,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import kstwo
+from scipy.stats import chi2, kstwo, kstwobign
 
 from .direction import ModelInputError
 from .metrics import brier
@@ -47,6 +60,11 @@ PSI_FLOOR = 1e-4
 #: Conventional PSI bands: below 0.1 stable, 0.1-0.25 moderate shift, above 0.25 significant.
 PSI_MODERATE = 0.1
 PSI_SIGNIFICANT = 0.25
+#: The PSI noise allowance is this quantile of PSI under no drift
+NOISE_QUANTILE = 0.99
+#: Lag-one autocorrelations are clipped to [0, MAX_AUTOCORRELATION]: a negative one would
+#: count more rows than there are, and 1 none at all.
+MAX_AUTOCORRELATION = 0.99
 
 _DIGITS = 12
 
@@ -57,16 +75,41 @@ class FeatureProfile:
     compact stand-in for the sample, small enough to travel inside ModelTrained)."""
 
     quantiles: dict[str, tuple[float, ...]]
+    #: effective independent rows behind each feature's quantiles (module docstring)
+    effective_rows: dict[str, float]
+    #: the training rows the quantiles were taken from
+    rows: int
 
     def __post_init__(self) -> None:
         if not self.quantiles:
             raise ModelInputError("a feature profile needs at least one feature")
         for name, values in self.quantiles.items():
             _checked_reference(values, what=f"profile of feature {name}")
+        if set(self.effective_rows) != set(self.quantiles):
+            raise ModelInputError("a feature profile needs an effective row count per feature")
+        if isinstance(self.rows, bool) or not isinstance(self.rows, int) or self.rows < 1:
+            raise ModelInputError(
+                f"a feature profile's rows must be a count >= 1, got {self.rows!r}"
+            )
+        for name, rows in self.effective_rows.items():
+            if not (_is_number(rows) and 1 <= rows <= self.rows):
+                raise ModelInputError(
+                    f"the effective rows of feature {name} must be a number in "
+                    f"[1, {self.rows}], got {rows!r}"
+                )
+
+    def live_effective_rows(self, name: str, live_rows: int) -> float:
+        """What ``live_rows`` rows of feature ``name`` are worth, at the training window's
+        autocorrelation."""
+        return max(1.0, live_rows * self.effective_rows[name] / self.rows)
 
 
-def profile_features(feature_names: Sequence[str], features: np.ndarray) -> FeatureProfile:
-    """``(n, k)`` training rows -> the quantiles of each of the ``k`` named features.
+def profile_features(
+    feature_names: Sequence[str], features: np.ndarray, groups: Sequence[str] | None = None
+) -> FeatureProfile:
+    """``(n, k)`` training rows -> the quantiles of each of the ``k`` named features and the
+    effective rows behind them. ``groups`` names each row's series (its instrument; rows of a
+    series in time order); None reads all rows as one series.
 
     Linear-interpolation quantiles rounded to 12 places, so that the profile is the same bytes
     on every machine that trains on the same rows."""
@@ -78,7 +121,73 @@ def profile_features(feature_names: Sequence[str], features: np.ndarray) -> Feat
         )
     q = np.quantile(x, np.linspace(0.0, 1.0, PROFILE_QUANTILES), axis=0, method="linear")
     q = np.round(q, _DIGITS)
-    return FeatureProfile({name: tuple(float(v) for v in q[:, j]) for j, name in enumerate(names)})
+    effective = effective_sample_sizes(x, groups)
+    return FeatureProfile(
+        {name: tuple(float(v) for v in q[:, j]) for j, name in enumerate(names)},
+        {name: round(float(effective[j]), 6) for j, name in enumerate(names)},
+        len(x),
+    )
+
+
+def effective_sample_sizes(x: np.ndarray, groups: Sequence[str] | None = None) -> np.ndarray:
+    """Per column of ``(n, k)`` rows, the number of independent rows they are worth: the sum
+    over series (``groups``, rows of each in time order; None: one series) of ``m / tau``,
+    ``tau`` the series' :func:`autocorrelation_time` (a series of fewer than 3 rows counts its
+    rows), divided by ``1 + (k - 1) r`` for ``k`` series of mean :func:`cross_correlation`
+    ``r``. Never below 1."""
+    x = np.asarray(x, dtype=np.float64)
+    if groups is None:
+        series = [np.arange(len(x))]
+    else:
+        labels = np.asarray(list(groups))
+        if len(labels) != len(x):
+            raise ModelInputError(f"{len(labels)} group labels for {len(x)} rows")
+        series = [np.flatnonzero(labels == g) for g in dict.fromkeys(labels.tolist())]
+    parts = [x[rows] for rows in series]
+    total = np.zeros(x.shape[1])
+    for part in parts:
+        total += len(part) / autocorrelation_time(part) if len(part) >= 3 else len(part)
+    together = 1.0 + (len(parts) - 1) * cross_correlation(parts)
+    return np.maximum(total / together, 1.0)
+
+
+def autocorrelation_time(x: np.ndarray) -> np.ndarray:
+    """Per column of an ``(m, k)`` time series, how many rows one independent row is worth at
+    its lag-one autocorrelation ``rho`` (clipped to ``[0, MAX_AUTOCORRELATION]``): the AR(1)
+    variance inflation ``(1 + rho) / (1 - rho)``; 1 for a constant column."""
+    centred = x - x.mean(axis=0)
+    variance = np.sum(centred * centred, axis=0)
+    lagged = np.sum(centred[1:] * centred[:-1], axis=0)
+    rho = np.divide(lagged, variance, out=np.zeros_like(variance), where=variance > 0)
+    rho = np.clip(rho, 0.0, MAX_AUTOCORRELATION)
+    return (1.0 + rho) / (1.0 - rho)
+
+
+def cross_correlation(series: Sequence[np.ndarray]) -> np.ndarray:
+    """Per column, the mean pairwise correlation between the series over their common latest
+    rows (clipped to >= 0): instruments of one market move together, and ``k`` series with
+    mean correlation ``r`` are worth ``k / (1 + (k - 1) r)`` independent ones."""
+    length = min(len(s) for s in series)
+    k = len(series)
+    if k < 2 or length < 3:
+        return np.zeros(series[0].shape[1])
+    stacked = np.stack([s[-length:] for s in series])  # (k, length, features)
+    centred = stacked - stacked.mean(axis=1, keepdims=True)
+    norms = np.sqrt(np.sum(centred * centred, axis=1))  # (k, features)
+    pairs = []
+    for i in range(k):
+        for j in range(i + 1, k):
+            both = norms[i] * norms[j]
+            dot = np.sum(centred[i] * centred[j], axis=0)
+            pairs.append(np.divide(dot, both, out=np.zeros_like(dot), where=both > 0))
+    return np.clip(np.mean(pairs, axis=0), 0.0, 1.0)
+
+
+def psi_noise(reference_rows: float, live_rows: float, bins: int = 10) -> float:
+    """The PSI two samples of these effective sizes exceed with no drift at all only in
+    NOISE_QUANTILE of readings: PSI is a symmetrised Kullback-Leibler divergence, so with no
+    drift it is about ``chi2(bins - 1) (1 / reference_rows + 1 / live_rows)``."""
+    return float(chi2.ppf(NOISE_QUANTILE, bins - 1)) * (1.0 / reference_rows + 1.0 / live_rows)
 
 
 def population_stability_index(
@@ -115,9 +224,15 @@ def population_stability_index(
     return round(float(np.sum((actual - expected) * np.log(actual / expected))), _DIGITS)
 
 
-def kolmogorov_smirnov(reference: Sequence[float], live: np.ndarray) -> tuple[float, float]:
+def kolmogorov_smirnov(
+    reference: Sequence[float], live: np.ndarray, *, effective_rows: float | None = None
+) -> tuple[float, float]:
     """``(D, p)``: the largest gap between the live empirical CDF and the reference CDF, and
     its p-value under "live is drawn from the reference".
+
+    With ``effective_rows`` the p-value is the asymptotic Kolmogorov distribution at that many
+    independent rows (``scipy.stats.kstwobign`` of ``D sqrt(effective_rows)``): the two-sample
+    test of autocorrelated windows (module docstring). Without, it is as follows.
 
     The reference CDF is interpolated linearly between the quantiles (0 below the first, 1 from
     the last on); tied quantiles are an atom, a jump of the CDF, so a constant reference is a
@@ -137,7 +252,12 @@ def kolmogorov_smirnov(reference: Sequence[float], live: np.ndarray) -> tuple[fl
         0.0,
     )
     statistic = min(statistic, 1.0)
-    p_value = float(kstwo.sf(statistic, n)) if statistic > 0 else 1.0
+    if statistic == 0:
+        p_value = 1.0
+    elif effective_rows is not None:
+        p_value = float(kstwobign.sf(statistic * np.sqrt(effective_rows)))
+    else:
+        p_value = float(kstwo.sf(statistic, n))
     # significant digits, not decimals: a p-value of 1e-20 is a figure, not zero
     return round(statistic, _DIGITS), float(f"{min(max(p_value, 0.0), 1.0):.{_DIGITS}g}")
 
@@ -149,6 +269,9 @@ class FeatureDrift:
     ks: float
     ks_p_value: float
     drifted: bool
+    #: effective independent live rows, and the PSI expected from sampling noise alone
+    live_effective_rows: float = 0.0
+    psi_noise: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -209,10 +332,16 @@ def feature_drift(
     readings = []
     for j, name in enumerate(names):
         reference = profile.quantiles[name]
+        reference_rows = profile.effective_rows[name]
+        live_rows = profile.live_effective_rows(name, len(x))
         psi = population_stability_index(reference, x[:, j])
-        ks, p_value = kolmogorov_smirnov(reference, x[:, j])
-        drifted = psi > thresholds.psi or (p_value < thresholds.ks_p_value and psi > PSI_MODERATE)
-        readings.append(FeatureDrift(name, psi, ks, p_value, drifted))
+        both = reference_rows * live_rows / (reference_rows + live_rows)
+        ks, p_value = kolmogorov_smirnov(reference, x[:, j], effective_rows=both)
+        noise = round(psi_noise(reference_rows, live_rows), _DIGITS)
+        drifted = psi > thresholds.psi + noise or (
+            p_value < thresholds.ks_p_value and psi > PSI_MODERATE + noise
+        )
+        readings.append(FeatureDrift(name, psi, ks, p_value, drifted, round(live_rows, 6), noise))
     return tuple(readings)
 
 
@@ -289,12 +418,16 @@ class DriftReading:
         for f in self.features:
             if not f.drifted:
                 continue
-            if f.psi > t.psi:
-                lines.append(f"feature {f.feature}: PSI {f.psi:.2f} > {t.psi:g}")
+            if f.psi > t.psi + f.psi_noise:
+                lines.append(
+                    f"feature {f.feature}: PSI {f.psi:.2f} > {t.psi:g} + noise "
+                    f"{f.psi_noise:.2f} ({f.live_effective_rows:.0f} effective live rows)"
+                )
             else:
                 lines.append(
                     f"feature {f.feature}: KS {f.ks:.3f} (p {f.ks_p_value:.2g} < "
-                    f"{t.ks_p_value:g}) with PSI {f.psi:.2f} > {PSI_MODERATE:g}"
+                    f"{t.ks_p_value:g}) with PSI {f.psi:.2f} > {PSI_MODERATE:g} + noise "
+                    f"{f.psi_noise:.2f}"
                 )
         s = self.skill
         if s is not None and s.decayed:
