@@ -123,7 +123,6 @@ class Model:
     )
     weights_sha256: str
     weights_bytes: int
-    training_seconds: float = strawberry.field(description="Wall time of the training.")
     trained_at: Nanoseconds = strawberry.field(description="When the training was recorded.")
     promoted_at: Nanoseconds | None = strawberry.field(description="Of its last promotion.")
     promotion_rule: str | None = strawberry.field(

@@ -147,9 +147,9 @@ class ModelsProjection(Projection):
             "feature_set, feature_names, horizons, neutral_band, lookback, hyper_parameters, "
             "seed, temperatures, window_start_ts, window_end_ts, instruments, samples, folds, "
             "embargo_bars, holdout_from_ts, holdout_to_ts, metrics, weights_sha256, "
-            "weights_bytes, training_seconds, trained_at, seq, updated_seq) VALUES "
+            "weights_bytes, trained_at, seq, updated_seq) VALUES "
             "(%s, %s, %s, 'candidate', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (model_id) DO NOTHING",
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (model_id) DO NOTHING",
             (
                 e.model_id,
                 e.family,
@@ -174,7 +174,6 @@ class ModelsProjection(Projection):
                 metrics_json(e.metrics),
                 e.weights_sha256,
                 e.weights_bytes,
-                e.training_seconds,
                 envelope.ts_event,
                 envelope.position,
                 envelope.position,

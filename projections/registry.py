@@ -33,7 +33,7 @@ def all_projections() -> list[Projection]:
     ]
 
 
-READ_MODEL_VERSION = 10
+READ_MODEL_VERSION = 11
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event

@@ -297,7 +297,6 @@ CREATE TABLE IF NOT EXISTS rm_models (
     metrics           JSONB NOT NULL,           -- per horizon: scores and reliability bins
     weights_sha256    TEXT NOT NULL,
     weights_bytes     INTEGER NOT NULL,
-    training_seconds  DOUBLE PRECISION NOT NULL,
     trained_at        BIGINT NOT NULL,          -- ts_event of ModelTrained
     promoted_at       BIGINT,                   -- of its last ModelPromoted
     promotion_rule    TEXT,                     -- first | beats-champion | manual

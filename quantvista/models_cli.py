@@ -161,7 +161,7 @@ def _train(args: argparse.Namespace, settings: Any, console: Console) -> int:
     for model in answer.trained:
         console.print(
             f"trained [bold]{model.model_id}[/] ({model.family} v{model.model_version}, "
-            f"{model.samples} rows, {model.training_seconds:.1f} s)"
+            f"{model.samples} rows)"
         )
         _print_scores(console, model.model_id, model.metrics)
     for failure in answer.failures:

@@ -27,11 +27,11 @@ READ_MODEL_TABLES = (
     "rm_positions",
     "rm_position_fills",
     "rm_portfolio",
+    "rm_models",
 )
 """The read models two runs of the same input must agree on. Not ``rm_event_index``: it keeps
 each event's store position and recording time, which differ between runs (a rebuild from
-the same log reproduces it exactly, and tests/e2e/test_pipeline.py checks that); nor
-``rm_models``: a model's ``training_seconds`` is the wall time its training took."""
+the same log reproduces it exactly, and tests/e2e/test_pipeline.py checks that)."""
 
 
 def feed_synthetic(platform: Platform, *, seed: int, instruments: int = 5, days: int = 1) -> int:

@@ -62,7 +62,6 @@ def trained(index: int, sha: str, *, family: str = "logreg", version: int = 1) -
         feature_effective_rows={name: 600.0 for name in FEATURE_NAMES},
         weights_sha256=sha,
         weights_bytes=16,
-        training_seconds=0.5,
     )
 
 

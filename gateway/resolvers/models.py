@@ -52,7 +52,7 @@ _MODEL_COLUMNS = (
     "model_id, family, model_version, status, request_id, feature_set, feature_names, horizons, "
     "neutral_band, lookback, hyper_parameters, seed, temperatures, window_start_ts, "
     "window_end_ts, instruments, samples, folds, embargo_bars, holdout_from_ts, holdout_to_ts, "
-    "metrics, weights_sha256, weights_bytes, training_seconds, trained_at, promoted_at, "
+    "metrics, weights_sha256, weights_bytes, trained_at, promoted_at, "
     "promotion_rule, promoted_by, promotion_note, retired_at, retired_reason, retired_by"
 )
 # Newest first within a family; the champion first of all.
@@ -159,7 +159,6 @@ def model_from_row(row: asyncpg.Record) -> Model:
         mean_log_loss=sum(losses) / len(losses) if losses else None,
         weights_sha256=row["weights_sha256"],
         weights_bytes=row["weights_bytes"],
-        training_seconds=row["training_seconds"],
         trained_at=Nanoseconds(row["trained_at"]),
         promoted_at=_optional_ns(row["promoted_at"]),
         promotion_rule=row["promotion_rule"],

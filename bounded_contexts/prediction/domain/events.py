@@ -178,7 +178,6 @@ class ModelTrained(_PredictionEvent):
     feature_effective_rows: dict[str, float]
     weights_sha256: str
     weights_bytes: int
-    training_seconds: float
 
 
 PromotionRule = Literal["first", "beats-champion", "manual"]

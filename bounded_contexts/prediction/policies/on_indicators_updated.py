@@ -147,9 +147,12 @@ class OnIndicatorsUpdated(ReplayingPolicy):
     def _bootstrap(
         self, envelope: EventEnvelope, vector: FeatureVector, uow: EventsToAppend
     ) -> None:
-        """Fit the baseline inline, once: the first champion, at the same bar in every run."""
+        """Fit the baseline inline, once: the first champion, at the same bar in every run.
+
+        Its id names the bar, not the store position: a run killed and restarted may have
+        burnt positions, and must still record the very same model."""
         request = RetrainRequested(
-            f"bootstrap/{vector.ts_end}/{envelope.position}",
+            f"bootstrap/{vector.ts_end}",
             "warm-up",
             (BASELINE,),
             vector.ts_end,

@@ -43,7 +43,7 @@ MODEL_FIELDS = """
   instruments samples folds embargoBars holdoutFromTs holdoutToTs meanLogLoss
   metrics { horizon samples logLoss brier accuracy balancedAccuracy calibrationError
             reliability { lower upper count meanConfidence accuracy } }
-  weightsSha256 weightsBytes trainingSeconds trainedAt promotedAt promotionRule promotedBy
+  weightsSha256 weightsBytes trainedAt promotedAt promotionRule promotedBy
   promotionNote retiredAt retiredReason retiredBy
   history { position type modelId requestId reason actor tsEvent details }
 """
