@@ -35,51 +35,62 @@ def _bearer(cwd: Path, user: str = "demo-trader") -> dict[str, str]:
     return {"authorization": f"Bearer {issued.stdout.strip().splitlines()[-1]}"}
 
 
-def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo run on the shipped sample, in an empty directory, that the tests below use in
+    file order (the last one tampers with the store)."""
+    tmp_path = tmp_path_factory.mktemp("cli-demo")
     first = _run(tmp_path, "demo", "--no-serve")
     assert first.returncode == 0, first.stderr[-3000:]
     assert "bars quarantined" in first.stdout and "│ 6 " in first.stdout.replace("  ", " ")
     assert (tmp_path / ".quantvista" / "postgres").is_dir()
     assert list((tmp_path / ".quantvista" / "reports").glob("session-*.json"))
+    return tmp_path
 
-    again = _run(tmp_path, "demo", "--no-serve")
+
+def test_demo_runs_from_any_directory_resumes_and_reports_status(demo_dir: Path) -> None:
+    again = _run(demo_dir, "demo", "--no-serve")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "4,080" in again.stdout
     assert "│ 0 in " in again.stdout  # rows fed this run: nothing new
 
-    status = _run(tmp_path, "status", "--json")
+    status = _run(demo_dir, "status", "--json")
     assert status.returncode == 0, status.stderr[-3000:]
     report = json.loads(status.stdout)
     assert report["components"] and all(row["lag"] == 0 for row in report["components"])
     assert report["dead_letters"]["count"] == 0
 
-    rebuilt = _run(tmp_path, "projections", "rebuild", "orders")
+    rebuilt = _run(demo_dir, "projections", "rebuild", "orders")
     assert rebuilt.returncode == 0 and "rebuilt projection.orders" in rebuilt.stdout
 
+
+def test_the_regulators_records_of_the_sample_day_come_from_the_log(demo_dir: Path) -> None:
     # The regulator's records of the sample day, from the log: every fill an RTS 22 report,
     # every order event an Annex IV record; a bad day or firm file is refused with the reason.
     firm = Path(__file__).resolve().parents[2] / "docs" / "firm-config.demo.toml"
-    reported = _run(tmp_path, "mifid", "transactions", "--date", "2026-11-20", "--firm", str(firm))
+    reported = _run(demo_dir, "mifid", "transactions", "--date", "2026-11-20", "--firm", str(firm))
     assert reported.returncode == 0, reported.stdout[-2000:] + reported.stderr[-2000:]
     assert "0 left out" in reported.stdout
     from lxml import etree
 
-    xml = etree.parse(str(tmp_path / "transactions-2026-11-20.xml"))
+    xml = etree.parse(str(demo_dir / "transactions-2026-11-20.xml"))
     assert xml.xpath("//*[local-name()='Tx']/*[local-name()='New']")
-    records = _run(tmp_path, "mifid", "orders", "--from", "2026-11-20", "--to", "2026-11-21")
+    records = _run(demo_dir, "mifid", "orders", "--from", "2026-11-20", "--to", "2026-11-21")
     assert records.returncode == 0, records.stdout[-2000:] + records.stderr[-2000:]
-    assert len((tmp_path / "order-records.csv").read_text().splitlines()) > 1
-    bad_day = _run(tmp_path, "mifid", "transactions", "--date", "20/11/2026", "--firm", str(firm))
-    bad_firm = _run(tmp_path, "mifid", "transactions", "--date", "2026-11-20", "--firm", "no.toml")
-    backwards = _run(tmp_path, "mifid", "orders", "--from", "2026-11-21", "--to", "2026-11-20")
+    assert len((demo_dir / "order-records.csv").read_text().splitlines()) > 1
+    bad_day = _run(demo_dir, "mifid", "transactions", "--date", "20/11/2026", "--firm", str(firm))
+    bad_firm = _run(demo_dir, "mifid", "transactions", "--date", "2026-11-20", "--firm", "no.toml")
+    backwards = _run(demo_dir, "mifid", "orders", "--from", "2026-11-21", "--to", "2026-11-20")
     for refused in (bad_day, bad_firm, backwards):
         assert refused.returncode == 2, refused.stdout + refused.stderr[-2000:]
         assert "Traceback" not in refused.stderr
 
+
+def test_a_fill_price_correction_is_recorded_and_bad_input_refused(demo_dir: Path) -> None:
     # A fill's price corrected: recorded beside the fill, shown by the read models once they
     # are rebuilt from the log; bad input is refused with the reason and records nothing.
     with (
-        Infrastructure.start(Settings(data_dir=tmp_path / ".quantvista")) as infra,
+        Infrastructure.start(Settings(data_dir=demo_dir / ".quantvista")) as infra,
         psycopg.connect(infra.database_url) as conn,
     ):
         order_id, price = conn.execute(
@@ -87,7 +98,7 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
         ).fetchone()
     correct = ("orders", "correct-fill", "--order", str(order_id), "--reason", "venue")
     correct += ("--by", "olga")
-    fixed = _run(tmp_path, *correct, "--fill", "1", "--price", str(price + 1))
+    fixed = _run(demo_dir, *correct, "--fill", "1", "--price", str(price + 1))
     assert fixed.returncode == 0 and "recorded the correction" in fixed.stdout, fixed.stdout
     for bad, says in (
         (("--fill", "99", "--price", "1"), "has no fill 99"),
@@ -95,12 +106,12 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
         (("--fill", "1", "--price", "abc"), "must be a decimal"),
         (("--fill", "1", "--price", str(price + 1)), "already at price"),
     ):
-        refused = _run(tmp_path, *correct, *bad)
+        refused = _run(demo_dir, *correct, *bad)
         said = " ".join(refused.stdout.split())
         assert refused.returncode == 2 and says in said and "Traceback" not in refused.stderr, said
-    assert _run(tmp_path, "projections", "rebuild", "orders").returncode == 0
+    assert _run(demo_dir, "projections", "rebuild", "orders").returncode == 0
     with (
-        Infrastructure.start(Settings(data_dir=tmp_path / ".quantvista")) as infra,
+        Infrastructure.start(Settings(data_dir=demo_dir / ".quantvista")) as infra,
         psycopg.connect(infra.database_url) as conn,
     ):
         shown = conn.execute(
@@ -115,86 +126,96 @@ def test_demo_runs_from_any_directory_resumes_and_reports_status(tmp_path: Path)
         ).fetchone()[0]
     assert shown == (price + 1, True) and history >= 2
 
+
+def test_client_records_refuse_a_bad_lei_and_list_a_good_one(demo_dir: Path) -> None:
     # Client records: a bad LEI is refused naming it; a good one is a version, listed.
     client = ("clients", "record", "ACME", "--kind", "LEGAL", "--reason", "new", "--by", "olga")
-    bad_lei = _run(tmp_path, *client, "--lei", "529900T8BM49AURSDO56")
+    bad_lei = _run(demo_dir, *client, "--lei", "529900T8BM49AURSDO56")
     assert bad_lei.returncode == 2 and "not a valid ISO 17442" in " ".join(bad_lei.stdout.split())
-    assert _run(tmp_path, *client, "--lei", "529900T8BM49AURSDO55").returncode == 0
-    listed = _run(tmp_path, "clients", "list", "--json")
+    assert _run(demo_dir, *client, "--lei", "529900T8BM49AURSDO55").returncode == 0
+    listed = _run(demo_dir, "clients", "list", "--json")
     assert [(c["client_id"], c["lei"]) for c in json.loads(listed.stdout)] == [
         ("ACME", "529900T8BM49AURSDO55")
     ]
 
+
+def test_rts6_kill_switches_and_limits_from_the_command_line(demo_dir: Path) -> None:
     # RTS 6 controls: a kill switch engaged, refused when engaged again, listed, released;
     # limits set and shown beside the firm's configured ones; a bad scope or limit is
     # refused with the reason.
     why = ("--reason", "desk halt", "--by", "rita")
-    engaged = _run(tmp_path, "kill-switch", "engage", "--scope", "instrument:SAP", *why)
+    engaged = _run(demo_dir, "kill-switch", "engage", "--scope", "instrument:SAP", *why)
     assert engaged.returncode == 0, engaged.stdout[-2000:] + engaged.stderr[-2000:]
     assert "kill switch of instrument:SAP engaged" in engaged.stdout
-    twice = _run(tmp_path, "kill-switch", "engage", "--scope", "instrument:SAP", *why)
+    twice = _run(demo_dir, "kill-switch", "engage", "--scope", "instrument:SAP", *why)
     assert twice.returncode == 2 and "already engaged" in " ".join(twice.stdout.split())
-    listed = " ".join(_run(tmp_path, "kill-switch", "list").stdout.split())
+    listed = " ".join(_run(demo_dir, "kill-switch", "list").stdout.split())
     assert "instrument:SAP ENGAGED desk halt" in listed, listed
-    released = _run(tmp_path, "kill-switch", "release", "--scope", "instrument:SAP", *why)
+    released = _run(demo_dir, "kill-switch", "release", "--scope", "instrument:SAP", *why)
     assert released.returncode == 0 and "released" in released.stdout
     limits = ("limits", "set", "--scope", "account:DEMO-001", *why)
-    assert _run(tmp_path, *limits, "--max-order-notional", "5000").returncode == 0
-    shown = " ".join(_run(tmp_path, "limits", "show").stdout.split())
+    assert _run(demo_dir, *limits, "--max-order-notional", "5000").returncode == 0
+    shown = " ".join(_run(demo_dir, "limits", "show").stdout.split())
     assert "account:DEMO-001 set" in shown and "firm default" in shown, shown
     for bad, says in (
         (("--max-order-notional", "-1"), "max_order_notional must be a number above 0"),
         (("--price-collar-pct", "abc"), "must be a decimal number"),
     ):
-        refused = _run(tmp_path, *limits, *bad)
+        refused = _run(demo_dir, *limits, *bad)
         said = " ".join(refused.stdout.split())
         assert refused.returncode == 2 and says in said and "Traceback" not in refused.stderr, said
-    bad_scope = _run(tmp_path, "kill-switch", "engage", "--scope", "desk:FX", *why)
+    bad_scope = _run(demo_dir, "kill-switch", "engage", "--scope", "desk:FX", *why)
     assert bad_scope.returncode == 2 and "a scope kind is one of" in bad_scope.stdout
 
+
+def test_reconciliation_agrees_with_a_flat_statement_and_names_a_break(demo_dir: Path) -> None:
     # Reconciliation: the demo ends flat, so a statement of no position agrees (exit 0), one
     # stating SAP breaks (exit 1, named), and a malformed one is refused (exit 2).
-    (tmp_path / "flat.csv").write_text("instrument_id,quantity\n")
-    (tmp_path / "broker.csv").write_text("instrument_id,quantity\nSAP,5\n")
-    (tmp_path / "garbled.csv").write_text("instrument_id,quantity\nSAP,five\n")
+    (demo_dir / "flat.csv").write_text("instrument_id,quantity\n")
+    (demo_dir / "broker.csv").write_text("instrument_id,quantity\nSAP,5\n")
+    (demo_dir / "garbled.csv").write_text("instrument_id,quantity\nSAP,five\n")
     run = ("reconcile", "--account", "DEMO-001", "--by", "olga", "--statement")
-    agreed = _run(tmp_path, *run, str(tmp_path / "flat.csv"))
+    agreed = _run(demo_dir, *run, str(demo_dir / "flat.csv"))
     assert agreed.returncode == 0 and "0 break(s)" in agreed.stdout, agreed.stdout
-    broke = _run(tmp_path, *run, str(tmp_path / "broker.csv"))
+    broke = _run(demo_dir, *run, str(demo_dir / "broker.csv"))
     said = " ".join(broke.stdout.split())
     assert broke.returncode == 1 and "BREAK SAP: ours 0, theirs 5" in said, said
-    garbled = _run(tmp_path, *run, str(tmp_path / "garbled.csv"))
+    garbled = _run(demo_dir, *run, str(demo_dir / "garbled.csv"))
     said = " ".join(garbled.stdout.split())
     assert garbled.returncode == 2 and "line 2: 'five' is not a number" in said, said
 
+
+def test_retention_archives_every_store_to_parquet_that_verifies(demo_dir: Path) -> None:
     # Retention: every store's closed period copied to Parquet with its chain heads; each
     # file verifies alone and against the live store; bad input is refused with the reason.
     import time
 
-    archived = _run(tmp_path, "audit", "archive", "--until", str(time.time_ns()))
+    archived = _run(demo_dir, "audit", "archive", "--until", str(time.time_ns()))
     assert archived.returncode == 0, archived.stdout[-2000:] + archived.stderr[-2000:]
-    files = sorted((tmp_path / ".quantvista" / "archive").glob("*.parquet"))
+    files = sorted((demo_dir / ".quantvista" / "archive").glob("*.parquet"))
     assert {f.name.split("-")[0] for f in files} >= {"ingestion", "decision", "execution"}
-    checked = _run(tmp_path, "audit", "verify-archive", "--against-store", *map(str, files))
+    checked = _run(demo_dir, "audit", "verify-archive", "--against-store", *map(str, files))
     assert checked.returncode == 0 and "ALTERED" not in checked.stdout, checked.stdout
-    assert _run(tmp_path, "audit", "archive", "--until", "soon").returncode == 2
-    (tmp_path / "notes.parquet").write_text("not parquet")
-    unreadable = _run(tmp_path, "audit", "verify-archive", str(tmp_path / "notes.parquet"))
+    assert _run(demo_dir, "audit", "archive", "--until", "soon").returncode == 2
+    (demo_dir / "notes.parquet").write_text("not parquet")
+    unreadable = _run(demo_dir, "audit", "verify-archive", str(demo_dir / "notes.parquet"))
     said = " ".join(unreadable.stdout.split())
     assert unreadable.returncode == 2 and "not a readable Parquet file" in said, said
     assert "Traceback" not in archived.stderr + unreadable.stderr
 
+
+def test_the_auditors_tools_name_a_row_changed_in_postgresql(demo_dir: Path) -> None:
     # The auditor's tools: every chain intact, an anchor taken, then a row changed directly in
     # PostgreSQL is named by position and the command fails.
-    intact = _run(tmp_path, "audit", "verify")
+    intact = _run(demo_dir, "audit", "verify")
     assert intact.returncode == 0 and "TAMPERED" not in intact.stdout, intact.stdout
-    assert _run(tmp_path, "audit", "anchor", "--out", "anchor.json").returncode == 0
+    assert _run(demo_dir, "audit", "anchor", "--out", "anchor.json").returncode == 0
     with (
-        Infrastructure.start(Settings(data_dir=tmp_path / ".quantvista")) as infra,
+        Infrastructure.start(Settings(data_dir=demo_dir / ".quantvista")) as infra,
         psycopg.connect(infra.database_url, autocommit=True) as conn,
     ):
         conn.execute("DELETE FROM execution_events WHERE notification_id = 3")
-    tampered = _run(tmp_path, "audit", "verify", "--anchor", "anchor.json")
+    tampered = _run(demo_dir, "audit", "verify", "--anchor", "anchor.json")
     assert tampered.returncode == 1, tampered.stdout + tampered.stderr[-2000:]
     assert "execution" in tampered.stdout and "#3" in tampered.stdout
     assert "Traceback" not in tampered.stderr
