@@ -17,7 +17,7 @@ def trained(train: np.ndarray) -> ModelTrained:
     return ModelTrained(
         "logreg-x", "logreg", 1, "req", {}, 0, "fs-2", NAMES, (1,), 0.0, 1, (1.0,), 0, 1,
         ("SAP",), 2000, 3, 10, metrics, 0, 1, dict(profile.quantiles),
-        dict(profile.effective_rows), "ab" * 32, 64, 0.1,
+        dict(profile.effective_rows), "ab" * 32, 64,
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ def trained(model_id: str, version: int, family: str = "logreg", fs: str = "fs-2
     return ModelTrained(
         model_id, family, version, "req", {"l2": 0.01}, 0, fs, ("a",), (1,), 0.0002, 1, (1.0,),
         0, 10, ("SAP",), 100, 3, 10, metrics, 5, 10, {"a": (0.0, 1.0)}, {"a": 100.0}, "ab" * 32,
-        64, 0.1,
+        64,
     )  # fmt: skip
 
 
