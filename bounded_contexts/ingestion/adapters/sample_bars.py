@@ -52,6 +52,4 @@ def sample_lines() -> Iterator[str]:
     for n, bar in enumerate(bars):
         if n == HOSTILE_AFTER:
             yield from HOSTILE_ROWS
-        yield ",".join(
-            (bar.instrument_id, bar.timestamp, bar.open, bar.high, bar.low, bar.close, bar.volume)
-        )
+        yield ",".join(getattr(bar, column) for column in BAR_COLUMNS)

@@ -270,8 +270,8 @@ class FeatureDrift:
     ks_p_value: float
     drifted: bool
     #: effective independent live rows, and the PSI expected from sampling noise alone
-    live_effective_rows: float = 0.0
-    psi_noise: float = 0.0
+    live_effective_rows: float
+    psi_noise: float
 
 
 @dataclass(frozen=True)
