@@ -44,6 +44,7 @@ from gateway.error_codes import ErrorCodes
 from gateway.errors import BadUserInput, GatewayError
 from gateway.ids import parse_cursor, parse_global_id
 from gateway.limits import Limits, OperationLimits
+from gateway.market_structure_types import Clustering, Regime
 from gateway.model_types import (
     FeatureVector,
     Model,
@@ -65,6 +66,7 @@ from gateway.resolvers import (
     controls,
     live,
     market,
+    market_structure,
     models,
     notifications,
     operations,
@@ -646,6 +648,50 @@ class Query:
         _signed_in(info)
         await _context(info).read_after(min_position, "models")
         return await models.fetch_changes(_context(info).pool, request_id=request, last=size)
+
+    @strawberry.field(
+        description="The clusters of instruments in force at `asOf` (now when null): the "
+        "latest clustering stamped at or before it; null before the first one."
+    )
+    async def clusters(
+        self, info: strawberry.Info, as_of: UtcTimestamp | None = None
+    ) -> Clustering | None:
+        _signed_in(info)
+        found = await market_structure.fetch_clusterings(_context(info).pool, as_of=as_of, last=1)
+        return found[-1] if found else None
+
+    @strawberry.field(
+        description="The `last` (1..500) clusterings stamped at or before `asOf` (now when "
+        "null), oldest first: how the groups moved."
+    )
+    async def clusterings(
+        self, info: strawberry.Info, as_of: UtcTimestamp | None = None, last: int = 20
+    ) -> list[Clustering]:
+        size = arguments.page_size(last, field="last")
+        _signed_in(info)
+        return await market_structure.fetch_clusterings(_context(info).pool, as_of=as_of, last=size)
+
+    @strawberry.field(
+        description="The market regime in force at `asOf` (now when null): the latest regime "
+        "change stamped at or before it; null before the first reading."
+    )
+    async def regime(
+        self, info: strawberry.Info, as_of: UtcTimestamp | None = None
+    ) -> Regime | None:
+        _signed_in(info)
+        found = await market_structure.fetch_regimes(_context(info).pool, as_of=as_of, last=1)
+        return found[-1] if found else None
+
+    @strawberry.field(
+        description="The `last` (1..500) regime changes stamped at or before `asOf` (now when "
+        "null), oldest first."
+    )
+    async def regime_history(
+        self, info: strawberry.Info, as_of: UtcTimestamp | None = None, last: int = 100
+    ) -> list[Regime]:
+        size = arguments.page_size(last, field="last")
+        _signed_in(info)
+        return await market_structure.fetch_regimes(_context(info).pool, as_of=as_of, last=size)
 
     @strawberry.field(
         description="The `last` (1..500) feature vectors of an instrument, oldest first: what "

@@ -12,6 +12,7 @@ from projections.controls import ControlsProjection
 from projections.event_index import EventIndexProjection
 from projections.features import FeaturesProjection
 from projections.market_data import MarketDataProjection
+from projections.market_structure import MarketStructureProjection
 from projections.models import ModelsProjection
 from projections.notifications import NotificationsProjection
 from projections.orders import OrdersProjection
@@ -25,6 +26,7 @@ def all_projections() -> list[Projection]:
         PredictionsProjection(),
         ModelsProjection(),
         FeaturesProjection(),
+        MarketStructureProjection(),
         OrdersProjection(),
         ControlsProjection(),
         PortfolioProjection(),
@@ -33,7 +35,7 @@ def all_projections() -> list[Projection]:
     ]
 
 
-READ_MODEL_VERSION = 11
+READ_MODEL_VERSION = 12
 """Raised with every change to ``schema.sql``. Version 2: ``seq``/``updated_seq`` positions on
 every listed row (stable paging and resumable subscriptions), orders' rejection breaches,
 algorithm, actor and time in force, instruments' lot and tick sizes. Version 3: the event
@@ -52,7 +54,8 @@ predictions name their registry model and feature hash and carry every horizon's
 registry (``rm_models``: one row per model with its status, figures, promotion and retirement;
 ``rm_model_changes``: requests, trainings, failures, promotions, retirements, drift readings)
 and the feature vectors per instrument and bar (``rm_features``, joined to a prediction by its
-``feature_hash``)."""
+``feature_hash``). Version 12: the market's structure (``rm_clusterings``: every clustering of
+the universe; ``rm_regimes``: every regime change)."""
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS rm_schema_version (
@@ -82,6 +85,8 @@ _EVERY_READ_MODEL = (
     "rm_models",
     "rm_model_changes",
     "rm_features",
+    "rm_clusterings",
+    "rm_regimes",
 )
 """Every read-model table any version created (dropped when the version changes)."""
 

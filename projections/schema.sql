@@ -336,3 +336,31 @@ CREATE TABLE IF NOT EXISTS rm_features (
     PRIMARY KEY (instrument_id, ts_end)
 );
 CREATE INDEX IF NOT EXISTS rm_features_by_hash ON rm_features (hash);
+
+-- The market's structure (intelligence context): every clustering of the universe, and every
+-- regime change, keyed by the bar end the reading is stamped with.
+CREATE TABLE IF NOT EXISTS rm_clusterings (
+    ts_end       BIGINT PRIMARY KEY,
+    session      TEXT NOT NULL,
+    method       TEXT NOT NULL,
+    window_bars  INTEGER NOT NULL,
+    silhouette   DOUBLE PRECISION NOT NULL,
+    clusters     JSONB NOT NULL,    -- [{label, members, silhouette}], by label
+    assignments  JSONB NOT NULL,    -- {instrument: label}
+    seq          BIGINT NOT NULL    -- intelligence position of the reading
+);
+
+CREATE TABLE IF NOT EXISTS rm_regimes (
+    ts_end                  BIGINT PRIMARY KEY,
+    session                 TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    regime                  TEXT NOT NULL,
+    rank                    INTEGER NOT NULL,  -- 0 is the calmest
+    states                  INTEGER NOT NULL,
+    previous                TEXT,
+    probability             DOUBLE PRECISION NOT NULL,
+    probabilities           JSONB NOT NULL,    -- {regime: filtered probability}
+    expected_duration_bars  DOUBLE PRECISION,
+    observations            INTEGER NOT NULL,
+    seq                     BIGINT NOT NULL
+);

@@ -21,6 +21,7 @@ from bounded_contexts.execution.application.commands import ExecutionCommands
 from bounded_contexts.execution.application.service import ExecutionConfig, ExecutionService
 from bounded_contexts.execution.policies.on_market_and_decisions import ExecutionPolicy
 from bounded_contexts.ingestion.application.service import IngestionService
+from bounded_contexts.intelligence.domain.market_structure import MarketStructureConfig
 from bounded_contexts.intelligence.policies.on_bar_closed import OnBarClosed
 from bounded_contexts.prediction.adapters.weights_store import PostgresWeightsStore
 from bounded_contexts.prediction.application.models_config import ModelsConfig
@@ -88,6 +89,7 @@ class StoreRegistry(dict[str, EventStore]):
 class PipelineConfig:
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
+    market_structure: MarketStructureConfig = field(default_factory=MarketStructureConfig)
     execution: ExecutionConfig = field(default_factory=ExecutionConfig)
     notifications: NotificationConfig = field(default_factory=NotificationConfig)
 
@@ -255,7 +257,8 @@ class Platform:
         consumers = []
         if "intelligence" in wanted:
             effects = StoreEffects(s["intelligence"])
-            consumers.append(policy(OnBarClosed(s, effects), effects))
+            structure = self.config.market_structure
+            consumers.append(policy(OnBarClosed(s, effects, structure=structure), effects))
         if "prediction" in wanted:
             effects = StoreEffects(s["prediction"])
             models = self.config.models

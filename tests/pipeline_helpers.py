@@ -28,6 +28,8 @@ READ_MODEL_TABLES = (
     "rm_position_fills",
     "rm_portfolio",
     "rm_models",
+    "rm_clusterings",
+    "rm_regimes",
 )
 """The read models two runs of the same input must agree on. Not ``rm_event_index``: it keeps
 each event's store position and recording time, which differ between runs (a rebuild from

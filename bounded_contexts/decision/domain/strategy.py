@@ -43,11 +43,18 @@ class StrategyConfig:
     min_rebalance_fraction: Decimal = Decimal("0.2")  # ignore changes under 20 % of target
     session_close_utc: tuple[int, int] = (16, 30)
     flatten_minutes_before_close: int = 5
+    #: the share of the volatility-targeted size taken while the market is in its most
+    #: turbulent regime (the intelligence context's hidden Markov reading): 1 ignores regimes
+    turbulent_size_factor: Decimal = Decimal("0.5")
     limits: SizingLimits = field(default_factory=_default_limits)
 
     def __post_init__(self) -> None:
         if not 0 <= self.sell_threshold < self.buy_threshold <= 1:
             raise ValueError("thresholds must satisfy 0 <= sell < buy <= 1")
+        if not 0 <= self.turbulent_size_factor <= 1:
+            raise ValueError(
+                f"turbulent_size_factor must be in [0, 1], got {self.turbulent_size_factor}"
+            )
 
 
 class StrategyBook(Aggregate):
@@ -64,15 +71,25 @@ class StrategyBook(Aggregate):
         price: Decimal,
         annualised_volatility: float | None,
         model_version: str,
+        regime_level: float | None = None,
     ) -> None:
+        """Decide the target position after one prediction. ``regime_level`` is the market
+        regime in force (0 calmest .. 1 most turbulent; None while unknown): at 1 a new
+        target is scaled by ``turbulent_size_factor``."""
         c = self.config
+        turbulent = regime_level is not None and regime_level >= 1.0
+        scale = c.turbulent_size_factor if turbulent else Decimal(1)
+        note = f"; turbulent regime, size x {scale}" if turbulent and scale != 1 else ""
         if self._in_flatten_window(ts_end):
             target, reason = Decimal(0), "flat before the session close"
         elif probability_up >= c.buy_threshold:
-            target, reason = self._size(price, annualised_volatility), "model confident of a rise"
+            target = self._size(price, annualised_volatility, scale)
+            reason = "model confident of a rise" + note
         elif probability_up <= c.sell_threshold:
-            target = -self._size(price, annualised_volatility) if c.allow_short else Decimal(0)
-            reason = "model confident of a fall"
+            target = (
+                -self._size(price, annualised_volatility, scale) if c.allow_short else Decimal(0)
+            )
+            reason = "model confident of a fall" + (note if c.allow_short else "")
         else:
             target, reason = self.target, "model not confident"
         delta = target - self.target
@@ -101,9 +118,11 @@ class StrategyBook(Aggregate):
             )
         )
 
-    def _size(self, price: Decimal, volatility: float | None) -> Decimal:
+    def _size(self, price: Decimal, volatility: float | None, scale: Decimal) -> Decimal:
+        if scale == 0:
+            return Decimal(0)
         return volatility_target_quantity(
-            equity=self.config.capital_per_instrument,
+            equity=self.config.capital_per_instrument * scale,
             price=price,
             annualised_volatility=volatility or self.config.fallback_volatility,
             target_volatility=self.config.target_volatility,

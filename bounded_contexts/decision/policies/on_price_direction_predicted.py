@@ -42,6 +42,7 @@ class OnPriceDirectionPredicted(ReplayingPolicy):
                 price=prediction.reference_price,
                 annualised_volatility=prediction.annualised_volatility,
                 model_version=prediction.model_id,
+                regime_level=prediction.regime_level,
             )
             actor = f"algo:{self.config.strategy_id}/{prediction.model_id}"
             uow.save(book, Cause.following(envelope, actor=actor))

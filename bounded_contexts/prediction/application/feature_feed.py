@@ -4,14 +4,21 @@ same vector (and the same hash) for the same bar."""
 
 from __future__ import annotations
 
-from bounded_contexts.intelligence.domain.events import IndicatorsUpdated
-from bounded_contexts.prediction.domain.features import FeatureBuilder, FeatureVector
+from bounded_contexts.intelligence.domain.events import IndicatorsUpdated, RegimeChanged
+from bounded_contexts.prediction.domain.features import (
+    FeatureBuilder,
+    FeatureVector,
+    RegimeReading,
+)
 from events.domain import DomainEvent
 
 
 def feed(builder: FeatureBuilder, event: DomainEvent) -> FeatureVector | None:
     """Apply one intelligence event; the bar's vector when it is a bar with every required
-    indicator warmed up, else None."""
+    indicator warmed up, else None (a regime reading is taken in for the bars after it)."""
+    if isinstance(event, RegimeChanged):
+        builder.observe_regime(RegimeReading(event.ts_end, event.regime, event.rank, event.states))
+        return None
     if isinstance(event, IndicatorsUpdated):
         return builder.observe_bar(
             event.instrument_id, event.ts_end, float(event.close), event.values

@@ -38,7 +38,6 @@ from bounded_contexts.prediction.domain.events import (
     ModelTrainingFailed,
     RetrainRequested,
 )
-from bounded_contexts.prediction.domain.facts import NAMESPACE as FACTS
 from bounded_contexts.prediction.domain.facts import Fact
 from bounded_contexts.prediction.domain.models.catalogue import FAMILIES
 from bounded_contexts.prediction.domain.registry import ModelRegistry, RegistryError
@@ -240,7 +239,7 @@ class ModelRegistryCommands:
 
 def fact_id(kind: str, key: str) -> uuid.UUID:
     """The id of the :class:`Fact` recorded under ``kind``/``key`` (what ``Fact`` derives)."""
-    return uuid.uuid5(FACTS, f"{kind}/{key}")
+    return uuid.uuid5(Fact.NAMESPACE, f"{kind}/{key}")
 
 
 def _answer(

@@ -57,9 +57,13 @@ class PriceDirectionPredicted(_PredictionEvent):
 
     Version 2 added the registry's model id and version, the horizons and the features;
     version 1 (one up-probability from a per-instrument logistic model) is upcast with its
-    model version as the id, version 1, feature set ``fs-1`` and no features."""
+    model version as the id, version 1, feature set ``fs-1`` and no features.
 
-    SCHEMA_VERSION = 2
+    Version 3 added the market regime in force at the bar (``regime``, and ``regime_level``
+    from 0 for the calmest to 1 for the most turbulent), which the strategy sizes with; both
+    are None while no regime has been read, and in every version-2 payload."""
+
+    SCHEMA_VERSION = 3
 
     instrument_id: str
     ts_end: int
@@ -73,6 +77,8 @@ class PriceDirectionPredicted(_PredictionEvent):
     feature_hash: str
     features: tuple[float, ...]
     forecasts: tuple[HorizonForecast, ...]
+    regime: str | None
+    regime_level: float | None
 
 
 def _prediction_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
@@ -91,7 +97,11 @@ def _prediction_v1_to_v2(payload: dict) -> dict:  # type: ignore[type-arg]
     }
 
 
-PriceDirectionPredicted.UPCASTERS = {1: _prediction_v1_to_v2}
+def _prediction_v2_to_v3(payload: dict) -> dict:  # type: ignore[type-arg]
+    return {**payload, "regime": None, "regime_level": None}
+
+
+PriceDirectionPredicted.UPCASTERS = {1: _prediction_v1_to_v2, 2: _prediction_v2_to_v3}
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,7 @@ class OnIndicatorsUpdated(ReplayingPolicy):
         first = forecasts[0]
         event = envelope.event
         assert isinstance(event, IndicatorsUpdated)
+        regime = self.builder.regimes.as_of(vector.ts_end)
         prediction = PriceDirectionPredicted(
             instrument_id=vector.instrument_id,
             ts_end=vector.ts_end,
@@ -192,6 +193,8 @@ class OnIndicatorsUpdated(ReplayingPolicy):
             feature_hash=vector.hash,
             features=vector.values,
             forecasts=forecasts,
+            regime=regime.name if regime else None,
+            regime_level=regime.level if regime else None,
         )
         uow.save(
             Fact("forecast", f"{vector.instrument_id}/{vector.ts_end}", prediction),

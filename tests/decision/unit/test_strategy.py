@@ -32,6 +32,7 @@ def decide(
     volatility: float | None = 0.25,
     ts_end: int = MORNING,
     price: Decimal = PRICE,
+    regime_level: float | None = None,
 ) -> TradeDecided:
     book.decide(
         ts_end=ts_end,
@@ -39,6 +40,7 @@ def decide(
         price=price,
         annualised_volatility=volatility,
         model_version="m1",
+        regime_level=regime_level,
     )
     (pending,) = book.collect_pending()
     assert isinstance(pending.event, TradeDecided)
@@ -213,3 +215,40 @@ def test_books_of_different_instruments_have_different_ids() -> None:
 def test_thresholds_out_of_order_or_outside_zero_one_are_refused(sell: float, buy: float) -> None:
     with pytest.raises(ValueError, match="thresholds must satisfy"):
         StrategyConfig(sell_threshold=sell, buy_threshold=buy)
+
+
+# -- the market regime ------------------------------------------------------------------
+def test_the_most_turbulent_regime_halves_a_new_target_and_says_so() -> None:
+    calm = decide(book(), 0.7, regime_level=0.0)
+    unknown = decide(book(), 0.7, regime_level=None)
+    turbulent = decide(book(), 0.7, regime_level=1.0)
+    assert calm.target_position == unknown.target_position
+    assert turbulent.target_position == calm.target_position / 2
+    assert "turbulent regime" in turbulent.reason
+    assert "turbulent" not in calm.reason
+
+
+def test_a_regime_between_the_extremes_keeps_the_full_size() -> None:
+    assert decide(book(), 0.7, regime_level=0.5).target_position == (
+        decide(book(), 0.7).target_position
+    )
+
+
+def test_a_long_position_is_cut_when_the_market_turns_turbulent() -> None:
+    b = long_book()
+    full = b.target
+    cut = decide(b, 0.7, regime_level=1.0)
+    assert (cut.action, cut.side) == ("SELL", "SELL")
+    assert cut.target_position == full / 2
+
+
+def test_a_factor_of_zero_opens_nothing_in_turbulence() -> None:
+    none = dataclasses.replace(CONFIG, turbulent_size_factor=Decimal(0))
+    decided = decide(book(none), 0.7, regime_level=1.0)
+    assert decided.action == "HOLD" and decided.target_position == 0
+
+
+@pytest.mark.parametrize("factor", [Decimal("-0.1"), Decimal("1.5")])
+def test_a_factor_outside_zero_to_one_is_refused(factor: Decimal) -> None:
+    with pytest.raises(ValueError, match="turbulent_size_factor"):
+        dataclasses.replace(CONFIG, turbulent_size_factor=factor)

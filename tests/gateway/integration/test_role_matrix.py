@@ -117,6 +117,10 @@ models                         ok        ok        ok        ok        ok       
 model                          ok        ok        ok        ok        ok        ok     401
 modelChanges                   ok        ok        ok        ok        ok        ok     401
 features                       ok        ok        ok        ok        ok        ok     401
+clusters                       ok        ok        ok        ok        ok        ok     401
+clusterings                    ok        ok        ok        ok        ok        ok     401
+regime                         ok        ok        ok        ok        ok        ok     401
+regimeHistory                  ok        ok        ok        ok        ok        ok     401
 """
 
 NESTED = """
@@ -449,6 +453,10 @@ def non_empty(world: World, role: str, value: Any) -> None:
     assert isinstance(value, list) and value
 
 
+def no_reading(world: World, role: str, value: Any) -> None:
+    assert value is None
+
+
 def a_list(world: World, role: str, value: Any) -> None:
     assert isinstance(value, list)
 
@@ -609,6 +617,12 @@ QUERY_OPERATIONS: dict[str, Operation] = {
     ),
     "modelChanges": Operation("{ modelChanges { type reason actor } }", shows=non_empty),
     "features": Operation('{ features(instrumentId: "SAP") { hash values } }', shows=a_list),
+    # three bars of two instruments: too few for a clustering or a regime (what readers get
+    # before the first reading; tests/intelligence/integration has the readings themselves)
+    "clusters": Operation("{ clusters { tsEnd clusters { label members } } }", shows=no_reading),
+    "clusterings": Operation("{ clusterings { tsEnd silhouette } }", shows=a_list),
+    "regime": Operation("{ regime { tsEnd regime probability } }", shows=no_reading),
+    "regimeHistory": Operation("{ regimeHistory { tsEnd regime previous } }", shows=a_list),
     "notifications": Operation(
         "{ notifications(first: 500) { edges { node { notificationId } } } }",
         shows=own_notifications,

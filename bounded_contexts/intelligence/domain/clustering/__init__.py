@@ -6,6 +6,8 @@
 * :mod:`.stability` — labels that survive recomputation (Hungarian matching on overlaps).
 * :mod:`.regime_features` / :mod:`.regimes` — Gaussian-mixture market regimes over rolling
   volatility and mean return, ordered calm -> turbulent.
+* :mod:`.hmm` — the same regimes with persistence: a Gaussian hidden Markov model, filtered
+  (no look-ahead) or smoothed.
 
 See ``docs/quant/clustering.md`` for conventions, formulas and limits.
 """
@@ -32,6 +34,15 @@ from .errors import (
     TooFewObservationsError,
 )
 from .features import cluster_by_dbscan, cluster_by_kmeans, standardise_features
+from .hmm import (
+    HmmFilter,
+    HmmRegimeModel,
+    current_hmm_regime,
+    filter_hmm_regimes,
+    fit_hmm_regimes,
+    select_hmm_regimes,
+    smooth_hmm_regimes,
+)
 from .labels import NOISE_LABEL, canonical_labels
 from .quality import ClusterQuality, silhouette_from_distances, silhouette_from_features
 from .regime_features import (
@@ -58,6 +69,8 @@ __all__ = [
     "ClusterResult",
     "ClusteringError",
     "ConstantSeriesError",
+    "HmmFilter",
+    "HmmRegimeModel",
     "InputShapeError",
     "InstrumentIdError",
     "InvalidClusterCountError",
@@ -80,14 +93,19 @@ __all__ = [
     "cluster_by_kmeans",
     "correlation_distance_matrix",
     "correlation_matrix",
+    "current_hmm_regime",
     "current_regime",
+    "filter_hmm_regimes",
+    "fit_hmm_regimes",
     "fit_regimes",
     "log_returns",
     "regime_features",
     "regime_features_from_prices",
     "regime_probabilities",
+    "select_hmm_regimes",
     "silhouette_from_distances",
     "silhouette_from_features",
+    "smooth_hmm_regimes",
     "stabilise_labels",
     "stabilise_result",
     "standardise_features",
