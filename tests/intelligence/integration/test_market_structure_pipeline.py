@@ -172,9 +172,11 @@ def test_graphql_serves_the_readings_in_force_and_their_history(live) -> None:  
     assert [(c["label"], c["members"]) for c in latest["clusters"]] == [
         (c.label, list(c.members)) for c in clusterings[-1].clusters
     ]
-    second = clusterings[1].ts_end
-    assert call(base, CLUSTERS, {"at": format_utc_ns(second + 1)})["clusters"]["tsEnd"] == str(second)
-    assert call(base, CLUSTERS, {"at": format_utc_ns(clusterings[0].ts_end - 1)})["clusters"] is None
+    second, first = clusterings[1].ts_end, clusterings[0].ts_end
+    assert call(base, CLUSTERS, {"at": format_utc_ns(second + 1)})["clusters"]["tsEnd"] == str(
+        second
+    )
+    assert call(base, CLUSTERS, {"at": format_utc_ns(first - 1)})["clusters"] is None
     history = call(base, CLUSTERINGS, {"last": 3})["clusterings"]
     assert [h["tsEnd"] for h in history] == [str(c.ts_end) for c in clusterings[-3:]]
 
