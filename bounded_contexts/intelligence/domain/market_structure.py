@@ -57,6 +57,8 @@ from events.facts import Fact
 CLUSTER_METHOD = "hierarchical/average"
 REGIME_MODEL = "hmm"
 _DIGITS = 12  # figures are rounded so a replay on another BLAS stores the same event
+_NUMERIC_FAILURES = (ClusteringError, np.linalg.LinAlgError, FloatingPointError)
+"""What a degenerate window can raise: the reading is skipped, the bar's indicators go on."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ class MarketStructure:
             return self._skip("fewer than 3 instruments moved in the clustering window")
         try:
             best = _best_partition(returns[:, moving], instruments, config.max_clusters)
-        except ClusteringError as error:
+        except _NUMERIC_FAILURES as error:
             return self._skip(f"clustering failed: {error}")
         if best is None:
             return self._skip("no partition has a defined silhouette")
@@ -202,7 +204,7 @@ class MarketStructure:
         try:
             model = select_hmm_regimes(market, max_regimes=config.regimes, seed=config.seed)
             reading = current_hmm_regime(model, market)
-        except ClusteringError as error:
+        except _NUMERIC_FAILURES as error:
             return self._skip(f"regime fit failed: {error}")
         if reading.name == self.regime:
             return None

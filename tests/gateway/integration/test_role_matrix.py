@@ -49,6 +49,12 @@ from bounded_contexts.execution.application.service import ExecutionConfig
 from bounded_contexts.execution.domain.account import Account
 from bounded_contexts.ingestion.adapters.csv_replay import read_instruments, sample_path
 from bounded_contexts.ingestion.domain.bars import RawBar
+from bounded_contexts.intelligence.domain.events import (
+    InstrumentCluster,
+    InstrumentsClustered,
+    RegimeChanged,
+)
+from bounded_contexts.intelligence.domain.market_structure import MarketFact
 from bounded_contexts.prediction.application.registry_view import load_registry
 from bounded_contexts.support.adapters.recipients import AuthorisationRecipients
 from bounded_contexts.support.application.access_log import AccessLog
@@ -254,6 +260,25 @@ class World:
         return outcome.order.order_id
 
 
+def _seed_market_structure(platform: Platform, ts: int) -> None:
+    """A clustering and a regime reading (three bars are too few for the real ones)."""
+    readings = (
+        InstrumentsClustered(
+            1, "2026-11-20", "hierarchical/average", 240, {"SAP": 0, "SIE": 1},
+            (InstrumentCluster(0, ("SAP",), None), InstrumentCluster(1, ("SIE",), None)),
+            0.1, 2,
+        ),
+        RegimeChanged(1, "2026-11-20", "hmm", "calm", 0, 1, None, 1.0, {"calm": 1.0}, None, 100),
+    )  # fmt: skip
+    seeded = EventsToAppend()
+    for reading in readings:
+        seeded.save(
+            MarketFact.of(reading),
+            Cause.origin(ts_event=ts, actor="test", key=f"seed/{type(reading).__name__}"),
+        )
+    platform.stores["intelligence"].append(seeded.items)
+
+
 def _notify(platform: Platform, user: str) -> str:
     """A notification for ``user``, recorded as the support context records one."""
     notification = Notification.request(
@@ -333,6 +358,7 @@ def world(infrastructure, tmp_path_factory) -> Iterator[World]:  # type: ignore[
         seeded = {user: _notify(platform, user) for user in (*USERS.values(), OWNER_2)}
         # Models to promote and retire (three bars train none; nothing is fed after this).
         seed_registry(platform, 5)
+        _seed_market_structure(platform, start)
         platform.run_until_caught_up()
         with psycopg.connect(url) as conn:
             found: dict[str, set[str]] = {}
@@ -451,10 +477,6 @@ def field_is(key: str, expected: Any) -> Shows:
 
 def non_empty(world: World, role: str, value: Any) -> None:
     assert isinstance(value, list) and value
-
-
-def no_reading(world: World, role: str, value: Any) -> None:
-    assert value is None
 
 
 def a_list(world: World, role: str, value: Any) -> None:
@@ -617,12 +639,13 @@ QUERY_OPERATIONS: dict[str, Operation] = {
     ),
     "modelChanges": Operation("{ modelChanges { type reason actor } }", shows=non_empty),
     "features": Operation('{ features(instrumentId: "SAP") { hash values } }', shows=a_list),
-    # three bars of two instruments: too few for a clustering or a regime (what readers get
-    # before the first reading; tests/intelligence/integration has the readings themselves)
-    "clusters": Operation("{ clusters { tsEnd clusters { label members } } }", shows=no_reading),
-    "clusterings": Operation("{ clusterings { tsEnd silhouette } }", shows=a_list),
-    "regime": Operation("{ regime { tsEnd regime probability } }", shows=no_reading),
-    "regimeHistory": Operation("{ regimeHistory { tsEnd regime previous } }", shows=a_list),
+    # one seeded reading of each (tests/intelligence/integration has the computed ones)
+    "clusters": Operation(
+        "{ clusters { tsEnd clusters { label members } } }", shows=field_is("tsEnd", "1")
+    ),
+    "clusterings": Operation("{ clusterings { tsEnd silhouette } }", shows=non_empty),
+    "regime": Operation("{ regime { tsEnd regime probability } }", shows=field_is("tsEnd", "1")),
+    "regimeHistory": Operation("{ regimeHistory { tsEnd regime previous } }", shows=non_empty),
     "notifications": Operation(
         "{ notifications(first: 500) { edges { node { notificationId } } } }",
         shows=own_notifications,

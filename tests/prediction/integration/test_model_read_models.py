@@ -135,7 +135,9 @@ def test_every_prediction_names_a_feature_row_with_what_the_model_saw(platform: 
         event = events[row["instrument_id"], row["ts_event"]]
         assert row["feature_values"] == list(event.features)
         assert row["feature_set"] == event.feature_set == "fs-2"
-        assert row["absent"] == ["regime", "sentiment"]  # no regime or news events yet
+        # the regime once the intelligence context has read one; no news events yet
+        expected = ["sentiment"] if event.regime is not None else ["regime", "sentiment"]
+        assert row["absent"] == expected
     # bars before the models existed have vectors too (the warm-up the baseline learnt from)
     (warm,) = rows(
         platform,
