@@ -265,7 +265,7 @@ def test_the_live_indicator_values_equal_a_batch_computation_over_the_stored_bar
     live = [
         e.event.values
         for e in platform.stores["intelligence"].iter_all()
-        if e.event.instrument_id == "SAP"
+        if e.event_type == "IndicatorsUpdated" and e.event.instrument_id == "SAP"
     ]
     assert len(bars) == len(live) == 510
     columns = {
