@@ -16,8 +16,8 @@ class InstrumentCluster:
     )
     members: list[str]
     silhouette: float | None = strawberry.field(
-        description="Mean silhouette of the members (-1..1, higher is tighter); null for a "
-        "cluster of one."
+        description="Mean silhouette of the members (-1..1, higher is tighter); 0 for a "
+        "cluster of one (the usual convention)."
     )
 
 

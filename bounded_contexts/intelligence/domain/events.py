@@ -26,7 +26,8 @@ class IndicatorsUpdated(DomainEvent):
 @dataclass(frozen=True)
 class InstrumentCluster:
     """One cluster of an :class:`InstrumentsClustered`: its stable label, its members and how
-    tight it is (mean silhouette of its members; None for a cluster of one)."""
+    tight it is (mean silhouette of its members; 0 for a cluster of one, the usual convention;
+    None if unscored)."""
 
     label: int
     members: tuple[str, ...]
